@@ -1,0 +1,51 @@
+# auditor: npm lockfile provenance auditor.  `make help` lists the targets.
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml | sha256sum | cut -c1-12)
+DEMO_OUT ?= demo-out
+
+.DEFAULT_GOAL := help
+.PHONY: help demo test lint typecheck fmt bench fuzz clean
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
+
+$(STAMP): pyproject.toml
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	@rm -f $(VENV)/.installed-*; touch $@
+
+venv: $(STAMP)
+
+demo: $(STAMP) ## create the venv, install, audit the bundled demo project offline
+	$(VENV)/bin/audit fixtures/demo/package-lock.json --offline fixtures/demo/offline \
+		--policy policies/recommended.toml --format text \
+		--json $(DEMO_OUT)/report.json --sarif $(DEMO_OUT)/report.sarif \
+		--markdown $(DEMO_OUT)/report.md; rc=$$?; \
+		echo "(reports in $(DEMO_OUT)/; exit code $$rc)"; test $$rc -le 1
+
+test: $(STAMP) ## create the venv, install test extras, run the whole suite
+	$(PY) -m pytest -q $(if $(TESTS),-k '$(TESTS)',)
+
+lint: $(STAMP) ## ruff check and format check
+	$(VENV)/bin/ruff check auditor tests
+	$(VENV)/bin/ruff format --check auditor tests
+
+typecheck: $(STAMP) ## mypy --strict on auditor/
+	$(VENV)/bin/mypy auditor
+
+fmt: $(STAMP) ## format the code
+	$(VENV)/bin/ruff check --fix auditor tests
+	$(VENV)/bin/ruff format auditor tests
+
+bench: $(STAMP) ## benchmarks: parse, verify, fetch engine, npm audit signatures side by side
+	$(PY) -m tests.bench all
+
+fuzz: $(STAMP) ## fuzz the attestation response parser and the lockfile parser (60 s each)
+	$(PY) -m tests.fuzz --seconds $${FUZZ_SECONDS:-60}
+
+clean: ## remove the venv, caches and build output
+	rm -rf $(VENV) build dist *.egg-info .pytest_cache .mypy_cache .ruff_cache .hypothesis $(DEMO_OUT)
+	find . -name __pycache__ -type d -prune -exec rm -rf {} +

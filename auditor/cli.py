@@ -1,0 +1,295 @@
+"""Command line: the only module that reads argv, prints, or exits.
+
+    audit [LOCKFILE] [options]          audit a lockfile
+    audit fetch LOCKFILE --into DIR     record registry responses for --offline
+    audit policy check FILE             validate a policy
+    audit policy explain FILE           print the effective policy
+
+Exit codes: 0 complete and no failing finding; 1 failing findings; 2 usage or input
+error; 3 incomplete (a package could not be fetched or decided, and the policy does
+not allow that).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from auditor import __version__
+from auditor.errors import AuditorError, UsageError
+from auditor.models import Report
+
+EXIT_OK = 0
+EXIT_FINDINGS = 1
+EXIT_USAGE = 2
+EXIT_INCOMPLETE = 3
+
+FORMATS = ("text", "json", "sarif", "markdown")
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse that raises instead of exiting, so every error is one line and exit 2."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        raise UsageError(f"{self.prog}: {message}")
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if not 1 <= value <= 1024:
+        raise argparse.ArgumentTypeError("must be between 1 and 1024")
+    return value
+
+
+def _add_registry_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--registry",
+        metavar="URL",
+        help="npm registry base URL (default: npm's configuration: env, .npmrc, npm config)",
+    )
+    p.add_argument(
+        "--concurrency",
+        type=_positive_int,
+        metavar="N",
+        help="requests in flight at most (default: 64)",
+    )
+    p.add_argument(
+        "--cache-dir",
+        metavar="DIR",
+        help="response cache directory (default: the user cache directory)",
+    )
+    p.add_argument("--no-cache", action="store_true", help="neither read nor write the cache")
+
+
+def _add_output_noise_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("-q", "--quiet", action="store_true", help="no progress or notes on stderr")
+    p.add_argument("-v", "--verbose", action="count", default=0, help="more detail on stderr")
+
+
+def build_audit_parser() -> argparse.ArgumentParser:
+    p = _Parser(
+        prog="audit",
+        description=(
+            "Audit every dependency of an npm lockfile against its Sigstore attestations "
+            "and a policy.  Sub-commands: 'audit fetch', 'audit policy check', "
+            "'audit policy explain'."
+        ),
+        epilog=(
+            "exit codes: 0 no failing finding; 1 failing findings; 2 usage or input error; "
+            "3 incomplete (a package could not be fetched or decided)"
+        ),
+    )
+    p.add_argument(
+        "lockfile",
+        nargs="?",
+        metavar="LOCKFILE",
+        help="package-lock.json or npm-shrinkwrap.json "
+        "(default: ./package-lock.json, else ./npm-shrinkwrap.json)",
+    )
+    p.add_argument("--policy", metavar="FILE", help="TOML policy (default: report only)")
+    p.add_argument(
+        "--format", choices=FORMATS, default="text", help="report format on stdout or --output"
+    )
+    p.add_argument("--output", metavar="FILE", help="write the --format report here, not stdout")
+    p.add_argument("--json", metavar="FILE", help="also write the JSON report to FILE")
+    p.add_argument("--sarif", metavar="FILE", help="also write the SARIF report to FILE")
+    p.add_argument("--markdown", metavar="FILE", help="also write the Markdown report to FILE")
+    p.add_argument(
+        "--fail-on",
+        choices=("error", "warning", "never"),
+        default="error",
+        help="lowest finding level that makes the exit code 1 (default: error)",
+    )
+    _add_registry_options(p)
+    p.add_argument(
+        "--offline",
+        metavar="DIR",
+        help="read registry responses from DIR (written by 'audit fetch'); no network",
+    )
+    p.add_argument(
+        "--trusted-root", metavar="FILE", help="Sigstore trusted_root.json (default: pinned copy)"
+    )
+    p.add_argument(
+        "--npm-keys", metavar="FILE", help="npm registry keys file (default: pinned copy)"
+    )
+    base = p.add_mutually_exclusive_group()
+    base.add_argument(
+        "--base", metavar="FILE", help="audit only what changed against this base lockfile"
+    )
+    base.add_argument(
+        "--base-ref",
+        metavar="REF",
+        help="audit only what changed against the lockfile at this git ref",
+    )
+    p.add_argument(
+        "--all",
+        action="store_true",
+        dest="audit_all",
+        help="with --base/--base-ref: audit every package, still reporting the changes",
+    )
+    _add_output_noise_options(p)
+    p.add_argument("--version", action="version", version=f"audit {__version__}")
+    return p
+
+
+def build_fetch_parser() -> argparse.ArgumentParser:
+    p = _Parser(
+        prog="audit fetch",
+        description="Fetch the registry responses a lockfile needs into DIR, for --offline.",
+    )
+    p.add_argument("lockfile", nargs="?", metavar="LOCKFILE")
+    p.add_argument("--into", metavar="DIR", required=True, help="offline directory to write")
+    p.add_argument(
+        "--policy",
+        metavar="FILE",
+        help="also fetch packuments when this policy needs them",
+    )
+    p.add_argument(
+        "--packuments",
+        action="store_true",
+        help="always fetch packuments too (for any policy used offline later)",
+    )
+    _add_registry_options(p)
+    _add_output_noise_options(p)
+    return p
+
+
+def build_policy_parser() -> argparse.ArgumentParser:
+    p = _Parser(prog="audit policy", description="Validate or explain a policy file.")
+    sub = p.add_subparsers(dest="action", required=True, parser_class=_Parser)
+    check = sub.add_parser("check", help="validate a policy file (exit 0 valid, 2 invalid)")
+    check.add_argument("file", metavar="FILE")
+    explain = sub.add_parser("explain", help="print the effective policy with every default")
+    explain.add_argument("file", metavar="FILE", nargs="?")
+    explain.add_argument("--format", choices=("text", "json"), default="text")
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = list(sys.argv[1:] if argv is None else argv)
+    try:
+        if args and args[0] == "fetch":
+            return _cmd_fetch(build_fetch_parser().parse_args(args[1:]))
+        if args and args[0] == "policy":
+            return _cmd_policy(build_policy_parser().parse_args(args[1:]))
+        return _cmd_audit(build_audit_parser().parse_args(args))
+    except AuditorError as exc:
+        _err(f"audit: error: {exc}")
+        return exc.exit_code
+    except KeyboardInterrupt:
+        _err("audit: interrupted")
+        return 130
+    except BrokenPipeError:
+        # stdout closed early (`audit | head`): not an error of ours.
+        sys.stderr.close()
+        return EXIT_OK
+
+
+def _err(message: str) -> None:
+    print(message, file=sys.stderr)
+
+
+def _resolve_lockfile(arg: str | None) -> Path:
+    from auditor.lockfile import find_lockfile
+
+    return find_lockfile(Path(arg) if arg else None, Path.cwd())
+
+
+def _cmd_policy(args: argparse.Namespace) -> int:
+    from auditor.policy import default_policy, explain_policy, load_policy
+
+    if args.action == "check":
+        policy = load_policy(Path(args.file))
+        print(f"{args.file}: valid ({policy.summary()})")
+        return EXIT_OK
+    policy = load_policy(Path(args.file)) if args.file else default_policy()
+    print(explain_policy(policy, fmt=args.format), end="")
+    return EXIT_OK
+
+
+def _cmd_fetch(args: argparse.Namespace) -> int:
+    from auditor.engine import FetchOptions, fetch_into
+    from auditor.lockfile import parse_lockfile
+    from auditor.policy import load_policy
+
+    lockfile = parse_lockfile(_resolve_lockfile(args.lockfile))
+    policy = load_policy(Path(args.policy)) if args.policy else None
+    options = FetchOptions(
+        into=Path(args.into),
+        registry=args.registry,
+        concurrency=args.concurrency,
+        cache_dir=Path(args.cache_dir) if args.cache_dir else None,
+        use_cache=not args.no_cache,
+        packuments=args.packuments or (policy is not None and policy.needs_packuments),
+        quiet=args.quiet,
+        verbose=args.verbose,
+    )
+    summary = asyncio.run(fetch_into(lockfile, options))
+    if not args.quiet:
+        _err(summary.describe())
+    return EXIT_INCOMPLETE if summary.errors else EXIT_OK
+
+
+def _cmd_audit(args: argparse.Namespace) -> int:
+    from auditor.engine import AuditOptions, run_audit
+    from auditor.policy import default_policy, load_policy
+    from auditor.report import render, write_reports
+
+    policy = load_policy(Path(args.policy)) if args.policy else default_policy()
+    lockfile_path = _resolve_lockfile(args.lockfile)
+    options = AuditOptions(
+        registry=args.registry,
+        offline=Path(args.offline) if args.offline else None,
+        trusted_root=Path(args.trusted_root) if args.trusted_root else None,
+        npm_keys=Path(args.npm_keys) if args.npm_keys else None,
+        concurrency=args.concurrency,
+        cache_dir=Path(args.cache_dir) if args.cache_dir else None,
+        use_cache=not args.no_cache,
+        base=Path(args.base) if args.base else None,
+        base_ref=args.base_ref,
+        audit_all=args.audit_all,
+        quiet=args.quiet,
+        verbose=args.verbose,
+        policy_path=Path(args.policy) if args.policy else None,
+    )
+    report = run_audit(lockfile_path, policy, options)
+
+    color = (
+        args.output is None
+        and args.format == "text"
+        and sys.stdout.isatty()
+        and "NO_COLOR" not in os.environ
+    )
+    extra = {"json": args.json, "sarif": args.sarif, "markdown": args.markdown}
+    write_reports(report, {fmt: Path(path) for fmt, path in extra.items() if path})
+    text = render(report, args.format, color=color)
+    if args.output:
+        write_reports(report, {args.format: Path(args.output)})
+    else:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+    return exit_code_for(report, fail_on=args.fail_on)
+
+
+def exit_code_for(report: Report, *, fail_on: str) -> int:
+    """3 when the audit is incomplete and the policy does not allow it, else 1 or 0."""
+    from auditor.models import Level
+    from auditor.policy import INCOMPLETE_RULES
+
+    failing = {"error": {Level.ERROR}, "warning": {Level.ERROR, Level.WARNING}, "never": set()}
+    if any(f.rule in INCOMPLETE_RULES and f.level is Level.ERROR for f in report.findings):
+        return EXIT_INCOMPLETE
+    if any(f.level in failing[fail_on] for f in report.findings):
+        return EXIT_FINDINGS
+    return EXIT_OK
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

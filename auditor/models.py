@@ -1,0 +1,302 @@
+"""Data that flows through the pipeline: lockfile -> fetch -> verify -> policy -> report.
+
+Every type here is an immutable value.  "Could not check" is a status in the data,
+never an exception: a package whose data could not be fetched is `Status.ERROR`.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+
+
+class SourceKind(StrEnum):
+    """Where a lockfile entry comes from.  Only `REGISTRY` packages can carry attestations."""
+
+    REGISTRY = "registry"
+    GIT = "git"
+    REMOTE = "remote"  # a tarball URL outside any registry
+    FILE = "file"  # file: tarball or directory
+    LINK = "link"  # symlink / workspace member
+    BUNDLED = "bundled"  # shipped inside another package's tarball
+
+
+class Status(StrEnum):
+    """The verdict on one package."""
+
+    VERIFIED = "verified"  # provenance verified (and the publish attestation when present)
+    PUBLISH_ONLY = "publish-only"  # only the registry's publish attestation, verified
+    UNATTESTED = "unattested"  # the registry has no attestations for this version
+    INVALID = "invalid"  # attestations present but verification or binding failed
+    ERROR = "error"  # data could not be fetched or decoded: undecided
+    NOT_APPLICABLE = "not-applicable"  # not from a registry: provenance cannot exist
+
+
+class Level(StrEnum):
+    """How much a finding matters.  `off` disables a rule."""
+
+    ERROR = "error"
+    WARNING = "warning"
+    OFF = "off"
+
+
+@dataclass(frozen=True, slots=True)
+class Hash:
+    """One hash of a Subresource Integrity string."""
+
+    algorithm: str  # sha1, sha256, sha384, sha512 (lower case)
+    digest: bytes
+
+    @property
+    def hex(self) -> str:
+        return self.digest.hex()
+
+    @property
+    def sri(self) -> str:
+        return f"{self.algorithm}-{base64.b64encode(self.digest).decode()}"
+
+
+_SRI_SIZES = {"sha1": 20, "sha256": 32, "sha384": 48, "sha512": 64}
+
+
+def parse_sri(value: str) -> tuple[Hash, ...]:
+    """Parse an SRI string (space separated `alg-base64[?opts]`).  Raises ValueError."""
+    hashes: list[Hash] = []
+    for token in value.split():
+        alg, sep, rest = token.partition("-")
+        alg = alg.lower()
+        if not sep or alg not in _SRI_SIZES:
+            raise ValueError(f"unsupported integrity token {token[:40]!r}")
+        b64 = rest.split("?", 1)[0]
+        try:
+            digest = base64.b64decode(b64, validate=True)
+        except (binascii.Error, ValueError):
+            raise ValueError(f"integrity {alg} digest is not base64") from None
+        if len(digest) != _SRI_SIZES[alg]:
+            raise ValueError(f"integrity {alg} digest has {len(digest)} bytes")
+        hashes.append(Hash(alg, digest))
+    if not hashes:
+        raise ValueError("empty integrity")
+    return tuple(hashes)
+
+
+@dataclass(frozen=True, slots=True)
+class Package:
+    """One distinct resolved package of the lockfile (all its install paths merged)."""
+
+    name: str  # the real package name (aliases resolved)
+    version: str
+    source: SourceKind
+    integrity: str | None = None  # the SRI string as written in the lockfile
+    hashes: tuple[Hash, ...] = ()  # parsed integrity; empty when missing or invalid
+    integrity_problem: str | None = None  # why `hashes` is empty although integrity was set
+    resolved: str | None = None
+    paths: tuple[str, ...] = ()  # every `packages` key (v2/v3) or synthesized path (v1)
+    aliases: tuple[str, ...] = ()  # names it is installed under when aliased
+    dev: bool = False
+    optional: bool = False
+    dev_optional: bool = False
+    peer: bool = False
+    in_bundle: bool = False
+    has_install_script: bool = False
+    direct: bool = False
+    line: int = 0  # 1-based line of the first entry's key in the lockfile
+
+    @property
+    def spec(self) -> str:
+        return f"{self.name}@{self.version}"
+
+    @property
+    def production(self) -> bool:
+        """Installed in production (`npm install --omit=dev`)."""
+        return not (self.dev or self.dev_optional)
+
+    @property
+    def sha512(self) -> bytes | None:
+        for h in self.hashes:
+            if h.algorithm == "sha512":
+                return h.digest
+        return None
+
+    @property
+    def sha1_only(self) -> bool:
+        return bool(self.hashes) and all(h.algorithm == "sha1" for h in self.hashes)
+
+
+@dataclass(frozen=True, slots=True)
+class Lockfile:
+    """A parsed package-lock.json / npm-shrinkwrap.json."""
+
+    path: str
+    lockfile_version: int
+    name: str | None
+    packages: tuple[Package, ...]  # sorted by (name, version, integrity)
+    workspaces: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Identity:
+    """The signer identity, read from the Fulcio certificate (never from the predicate)."""
+
+    issuer: str | None = None
+    source_repository: str | None = None  # Source Repository URI (.12, or .5 fallback)
+    repository_id: str | None = None  # .15
+    owner_id: str | None = None  # .17
+    owner_uri: str | None = None  # .16
+    ref: str | None = None  # .14 (.6)
+    commit: str | None = None  # .13 (.3)
+    workflow: str | None = None  # Build Config URI (.18): the top-level workflow
+    build_signer: str | None = None  # Build Signer URI (.9) = SAN for CI identities
+    runner_environment: str | None = None  # .11
+    trigger: str | None = None  # .20 (.2)
+    invocation: str | None = None  # .21
+    visibility: str | None = None  # .22
+    san: str | None = None
+    builder_id: str | None = None  # SLSA predicate builder id (consistency-checked)
+    build_type: str | None = None  # SLSA predicate build type
+
+    @property
+    def workflow_path(self) -> str | None:
+        """`.github/workflows/x.yml` from the Build Config URI (repository and @ref removed)."""
+        uri = self.workflow
+        if not uri:
+            return None
+        path = uri.split("@", 1)[0]
+        repo = self.source_repository
+        if repo and path.startswith(repo + "/"):
+            path = path[len(repo) + 1 :]
+        return path.lstrip("/")
+
+
+@dataclass(frozen=True, slots=True)
+class AttestationInfo:
+    """What one verified (or attempted) attestation was."""
+
+    predicate_type: str
+    bundle_media_type: str | None = None
+    tlog_kind: str | None = None
+    log_index: int | None = None
+    signed_at: datetime | None = None  # verified time (SET integratedTime or TSA)
+    key_id: str | None = None  # npm key id for publish attestations
+
+
+@dataclass(frozen=True, slots=True)
+class VerificationResult:
+    """Output of `auditor.verify.verify_attestations` for one package."""
+
+    status: Status  # VERIFIED, PUBLISH_ONLY or INVALID
+    reason: str | None = None  # stable reason code for INVALID (e.g. DSSE_SIGNATURE)
+    message: str | None = None  # precise human message for INVALID
+    identity: Identity | None = None
+    attestations: tuple[AttestationInfo, ...] = ()
+    publish_registry: str | None = None  # the publish predicate's `registry`, as evidence
+
+    @property
+    def signed_at(self) -> datetime | None:
+        """Earliest verified signing time (what the release-age check uses)."""
+        times = [a.signed_at for a in self.attestations if a.signed_at is not None]
+        return min(times) if times else None
+
+
+class Evidence(StrEnum):
+    """Strength of the evidence behind a version, for downgrade checks (weakest first)."""
+
+    NONE = "none"
+    PUBLISH_ONLY = "publish-only"
+    PROVENANCE = "provenance"
+    TRUSTED_PUBLISHER = "trusted-publisher"
+
+    @property
+    def rank(self) -> int:
+        return _EVIDENCE_ORDER.index(self)
+
+
+_EVIDENCE_ORDER = [Evidence.NONE, Evidence.PUBLISH_ONLY, Evidence.PROVENANCE, Evidence.TRUSTED_PUBLISHER]
+
+
+@dataclass(frozen=True, slots=True)
+class VersionInfo:
+    """What a packument says about one version (registry claims, not verified)."""
+
+    version: str
+    published: datetime | None = None
+    integrity: str | None = None
+    provenance_advertised: bool = False  # dist.attestations.provenance present
+    attestations_advertised: bool = False  # dist.attestations present
+    trusted_publisher: bool = False  # _npmUser.trustedPublisher present
+    has_install_script: bool = False
+    deprecated: bool = False
+
+    @property
+    def evidence(self) -> Evidence:
+        if self.trusted_publisher and self.provenance_advertised:
+            return Evidence.TRUSTED_PUBLISHER
+        if self.provenance_advertised:
+            return Evidence.PROVENANCE
+        if self.attestations_advertised:
+            return Evidence.PUBLISH_ONLY
+        return Evidence.NONE
+
+
+@dataclass(frozen=True, slots=True)
+class Packument:
+    """The parts of a packument the policy needs."""
+
+    name: str
+    versions: dict[str, VersionInfo] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class PackageResult:
+    """Everything known about one package after fetch and verification."""
+
+    package: Package
+    status: Status
+    reason: str | None = None  # stable code (verification reason, FETCH_*, NOT_REGISTRY, ...)
+    message: str | None = None
+    verification: VerificationResult | None = None
+    packument: Packument | None = None  # only when the policy needed it and it was fetched
+    registry: str | None = None  # registry base URL the package was fetched from (no secrets)
+
+    @property
+    def identity(self) -> Identity | None:
+        return self.verification.identity if self.verification else None
+
+    @property
+    def attestations(self) -> tuple[AttestationInfo, ...]:
+        return self.verification.attestations if self.verification else ()
+
+    @property
+    def version_info(self) -> VersionInfo | None:
+        if self.packument is None:
+            return None
+        return self.packument.versions.get(self.package.version)
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """One policy violation."""
+
+    rule: str  # stable rule id, e.g. "identity-repository"
+    level: Level  # ERROR or WARNING (never OFF)
+    message: str
+    package: str | None = None  # package name; None for global findings (coverage)
+    version: str | None = None
+    line: int | None = None
+    evidence: dict[str, object] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Report:
+    """The complete outcome of one audit; formats are pure functions of it."""
+
+    tool_version: str
+    lockfile: str  # as given on the command line (reports print it relative)
+    results: tuple[PackageResult, ...]  # sorted by (name, version)
+    findings: tuple[Finding, ...]  # sorted
+    policy: str | None = None  # the policy file path, or None for the built-in default
+    changes: tuple[object, ...] = ()  # filled by the pull-request (base) mode
+    generated_at: datetime | None = None
