@@ -1,0 +1,26 @@
+"""Declarative TOML policy: which builds the user trusts, and the findings it yields.
+
+policy = load_policy(Path("policies/recommended.toml"))
+findings = evaluate(policy, results, PolicyContext(now=datetime.now(UTC)))
+"""
+
+from __future__ import annotations
+
+from auditor.policy.catalog import INCOMPLETE_RULES, RULES, RuleInfo
+from auditor.policy.evaluate import evaluate
+from auditor.policy.explain import explain_policy
+from auditor.policy.load import load_policy, parse_policy
+from auditor.policy.model import Policy, PolicyContext, default_policy
+
+__all__ = [
+    "INCOMPLETE_RULES",
+    "RULES",
+    "Policy",
+    "PolicyContext",
+    "RuleInfo",
+    "default_policy",
+    "evaluate",
+    "explain_policy",
+    "load_policy",
+    "parse_policy",
+]

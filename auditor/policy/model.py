@@ -1,0 +1,191 @@
+"""The parsed policy: frozen values, every default filled in."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from auditor.models import Level, PackageResult
+from auditor.policy.catalog import ALWAYS_ON_RULES, RULES
+from auditor.policy.globs import Glob, Selector
+
+# Provenance requirement scopes, weakest first.
+REQUIRE_SCOPES = ("none", "direct", "production", "all")
+
+# Named builders an identity rule may trust (see evaluate._builder_matches).
+NAMED_BUILDERS = ("github-hosted", "gitlab-hosted", "slsa-github-generator")
+
+
+@dataclass(frozen=True, slots=True)
+class ProvenanceConfig:
+    """`[provenance]`: which packages must have verified provenance."""
+
+    require: str = "none"  # one of REQUIRE_SCOPES
+    packages: tuple[Selector, ...] = ()  # always required, whatever `require` says
+    exclude: tuple[Selector, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class CoverageConfig:
+    """`[coverage]`: minimum share (0..1) of registry packages with verified provenance."""
+
+    overall: float | None = None
+    production: float | None = None
+    development: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class IdentityRule:
+    """One `[[identity]]` block; every block whose `packages` match a package applies."""
+
+    index: int
+    packages: tuple[Selector, ...]
+    exclude: tuple[Selector, ...] = ()
+    require_provenance: bool = False
+    repositories: tuple[Glob, ...] = ()
+    repository_ids: tuple[str, ...] = ()
+    owner_ids: tuple[str, ...] = ()
+    issuers: tuple[Glob, ...] = ()
+    workflows: tuple[Glob, ...] = ()
+    refs: tuple[Glob, ...] = ()
+    triggers: tuple[str, ...] = ()
+    deny_triggers: tuple[str, ...] = ()
+    runners: tuple[str, ...] = ()
+    builders: tuple[str, ...] = ()  # named builders or builder-id globs (contain "://")
+
+    @property
+    def label(self) -> str:
+        return f"identity[{self.index}] ({', '.join(s.spec for s in self.packages)})"
+
+    def applies(self, name: str, version: str) -> bool:
+        return any(s.matches(name, version) for s in self.packages) and not any(
+            s.matches(name, version) for s in self.exclude
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class TrustDowngradeConfig:
+    """`[trust_downgrade]`."""
+
+    ignore_after: float | None = None  # days; older versions are not checked
+    exclude: tuple[Selector, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class ReleaseAgeConfig:
+    """`[release_age]`."""
+
+    days: float = 0.0
+    exclude: tuple[Selector, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class SourceConfig:
+    """`[source]`: non-registry allow lists and extra allowed registries."""
+
+    allow_packages: tuple[Selector, ...] = ()
+    allow_resolved: tuple[Glob, ...] = ()
+    registries: tuple[str, ...] = ()  # base URLs allowed in addition to the configured ones
+
+
+@dataclass(frozen=True, slots=True)
+class InstallScriptConfig:
+    """`[install_script]`."""
+
+    allow: tuple[Selector, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class PolicyException:
+    """One `[[exception]]`: waives `rules` for matching versions until `expires`."""
+
+    index: int
+    package: Selector  # always has a range
+    rules: tuple[str, ...]
+    reason: str
+    expires: date | None = None
+
+    def expired(self, now: datetime) -> bool:
+        # Valid through the expiry day itself (UTC).
+        return self.expires is not None and now.date() > self.expires
+
+
+@dataclass(frozen=True)
+class Policy:
+    """An effective policy.  `levels` names every rule of the catalogue."""
+
+    levels: Mapping[str, Level]
+    source: str | None = None  # file it was loaded from; None for the built-in default
+    version: int = 1
+    provenance: ProvenanceConfig = field(default_factory=ProvenanceConfig)
+    coverage: CoverageConfig = field(default_factory=CoverageConfig)
+    identity: tuple[IdentityRule, ...] = ()
+    trust_downgrade: TrustDowngradeConfig = field(default_factory=TrustDowngradeConfig)
+    release_age: ReleaseAgeConfig = field(default_factory=ReleaseAgeConfig)
+    source_hygiene: SourceConfig = field(default_factory=SourceConfig)
+    install_script: InstallScriptConfig = field(default_factory=InstallScriptConfig)
+    exceptions: tuple[PolicyException, ...] = ()
+
+    def level(self, rule_id: str) -> Level:
+        """The level of a rule (`off` when disabled).  Unknown ids raise KeyError."""
+        if rule_id in ALWAYS_ON_RULES:
+            return Level.ERROR
+        if rule_id not in RULES:
+            raise KeyError(rule_id)
+        return self.levels.get(rule_id, Level.OFF)
+
+    def enabled(self, rule_id: str) -> bool:
+        return self.level(rule_id) is not Level.OFF
+
+    @property
+    def needs_packuments(self) -> bool:
+        """True when an enabled check needs registry metadata (publish times, history).
+
+        trust-downgrade needs the version history and publish times; release-age needs
+        the publish time of versions without a verified log time (unattested ones).  The
+        engine may skip the packument of a package whose attestation has a verified time
+        when only release-age needs it.  Always-on checks never require packuments: the
+        engine reports stripped provenance itself (reason PROVENANCE_STRIPPED).
+        """
+        return self.enabled("trust-downgrade") or self.enabled("release-age")
+
+    def summary(self) -> str:
+        """One line: where from, how many rules at each level, identity rules, exceptions."""
+        errors = sum(1 for r in RULES if self.level(r) is Level.ERROR)
+        warnings = sum(1 for r in RULES if self.level(r) is Level.WARNING)
+        origin = self.source or "built-in default policy"
+        return (
+            f"{origin}: version {self.version}, {errors} rules at error, "
+            f"{warnings} at warning, {len(RULES) - errors - warnings} off, "
+            f"{len(self.identity)} identity rules, {len(self.exceptions)} exceptions"
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class PolicyContext:
+    """What evaluation needs besides the results: the clock and the configuration.
+
+    `now` must be timezone-aware (UTC).  `registries` are the configured registry base
+    URLs (for source-registry-mismatch).  `base_results` are the results of the base
+    lockfile in pull-request mode; the change-* rules compare against them.
+    """
+
+    now: datetime
+    registries: tuple[str, ...] = ()
+    base_results: Sequence[PackageResult] | None = None
+
+
+def default_levels() -> dict[str, Level]:
+    """Report-only: everything off except the always-on rules and `incomplete` (error)."""
+    levels = dict.fromkeys(RULES, Level.OFF)
+    for rule in ALWAYS_ON_RULES:
+        levels[rule] = Level.ERROR
+    levels["incomplete"] = Level.ERROR
+    levels["exception-expired"] = Level.WARNING
+    return levels
+
+
+def default_policy() -> Policy:
+    """The built-in policy used without `--policy`."""
+    return Policy(levels=default_levels())
