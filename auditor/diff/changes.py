@@ -1,0 +1,154 @@
+"""What a pull request changes in a lockfile: packages added, updated or removed.
+
+The unit of comparison is the package name.  A name can be installed at several versions
+(nested `node_modules`), so a new version is paired with the version it replaced by install
+path first; without a shared path it is an update of the name's closest old version.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+
+from auditor.models import Lockfile, Package
+
+
+class ChangeKind(StrEnum):
+    """What happened to a package name (a `str`: compares equal to "added" etc.)."""
+
+    ADDED = "added"
+    UPDATED = "updated"
+    REMOVED = "removed"
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    """One change between the base and the head lockfile.
+
+    `before`/`after` are versions (None on the side where the package does not exist);
+    `line` is the head lockfile line of the new entry (None for a removal, whose line is
+    in the base file, not the one reports point at).
+    """
+
+    kind: ChangeKind
+    name: str
+    before: str | None
+    after: str | None
+    line: int | None
+    before_package: Package | None = None
+    after_package: Package | None = None
+
+    @property
+    def spec(self) -> str:
+        """`name@after` (or `name@before` for a removal)."""
+        return f"{self.name}@{self.after if self.after is not None else self.before}"
+
+    def as_dict(self) -> dict[str, object]:
+        """A JSON-ready view (what the JSON report writes for each change)."""
+        return {
+            "kind": str(self.kind),
+            "name": self.name,
+            "before": self.before,
+            "after": self.after,
+            "line": self.line,
+        }
+
+
+# A package's identity for diffing: same version from a different source or with
+# different bytes is a change too (a lockfile edited to point elsewhere).
+def _key(package: Package) -> tuple[str, str, str | None]:
+    return (package.version, str(package.source), package.integrity)
+
+
+_NUM = re.compile(r"\d+")
+
+
+def _version_key(version: str) -> tuple[tuple[int, ...], int, str]:
+    """Sort key close to semver order, total on arbitrary strings (never raises)."""
+    core, dash, pre = version.partition("-")
+    numbers = tuple(int(n[:18]) for n in _NUM.findall(core)[:3])
+    # A release sorts after its prereleases.
+    return (numbers, 0 if dash else 1, pre)
+
+
+def _predecessor(new: Package, old: Sequence[Package], gone: Sequence[Package]) -> Package:
+    """The base package that `new` replaces: most shared install paths, then a base
+    version that disappeared, then the nearest version not above it, then the highest."""
+    paths = set(new.paths)
+    gone_keys = {_key(p) for p in gone}
+    target = _version_key(new.version)
+
+    def rank(p: Package) -> tuple[int, bool, bool, tuple[tuple[int, ...], int, str]]:
+        vk = _version_key(p.version)
+        return (len(paths.intersection(p.paths)), _key(p) in gone_keys, vk <= target, vk)
+
+    return max(old, key=rank)
+
+
+def diff_lockfiles(base: Lockfile, head: Lockfile) -> tuple[Change, ...]:
+    """Every added, updated and removed package, sorted by (name, kind, versions)."""
+    base_by_name: dict[str, list[Package]] = defaultdict(list)
+    head_by_name: dict[str, list[Package]] = defaultdict(list)
+    for p in base.packages:
+        base_by_name[p.name].append(p)
+    for p in head.packages:
+        head_by_name[p.name].append(p)
+
+    changes: list[Change] = []
+    for name in sorted(base_by_name.keys() | head_by_name.keys()):
+        old = base_by_name.get(name, [])
+        new = head_by_name.get(name, [])
+        old_keys = {_key(p) for p in old}
+        new_keys = {_key(p) for p in new}
+        fresh = [p for p in new if _key(p) not in old_keys]
+        gone = [p for p in old if _key(p) not in new_keys]
+        replaced: set[tuple[str, str, str | None]] = set()
+        for p in fresh:
+            if not old:
+                changes.append(Change(ChangeKind.ADDED, name, None, p.version, p.line, None, p))
+                continue
+            before = _predecessor(p, old, gone)
+            replaced.add(_key(before))
+            changes.append(
+                Change(ChangeKind.UPDATED, name, before.version, p.version, p.line, before, p)
+            )
+        changes.extend(
+            Change(ChangeKind.REMOVED, name, p.version, None, None, p, None)
+            for p in gone
+            if _key(p) not in replaced
+        )
+    return tuple(changes)
+
+
+def select_packages(
+    head: Lockfile, changes: Iterable[Change], audit_all: bool
+) -> tuple[Package, ...]:
+    """The head packages to fetch and verify: added and updated ones, or all of them.
+
+    Removed packages are never selected: they are not installed any more.
+    """
+    if audit_all:
+        return head.packages
+    wanted = {
+        (c.name, *_key(c.after_package))
+        for c in changes
+        if c.kind is not ChangeKind.REMOVED and c.after_package is not None
+    }
+    # Keep the lockfile's order; return head's own Package values.
+    return tuple(p for p in head.packages if (p.name, *_key(p)) in wanted)
+
+
+def base_packages(changes: Iterable[Change]) -> tuple[Package, ...]:
+    """The base versions of updated packages: fetched and verified the same way as head
+    packages so that the two versions' evidence can be compared."""
+    seen: set[str] = set()
+    out: list[Package] = []
+    for c in changes:
+        p = c.before_package
+        if c.kind is ChangeKind.UPDATED and p is not None and p.spec not in seen:
+            seen.add(p.spec)
+            out.append(p)
+    return tuple(out)
