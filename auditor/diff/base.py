@@ -22,15 +22,17 @@ def read_base_lockfile(
     Raises UsageError (not a git repository, unknown ref, git missing or failing) and
     LockfileError (the base does not parse).
     """
-    from auditor.lockfile import parse_lockfile, parse_lockfile_bytes
-
     if base is not None:
+        from auditor.lockfile import parse_lockfile
+
         return parse_lockfile(base)
     if base_ref is None:
         return None
     data, label = _git_read(base_ref, lockfile_path)
     if data is None:
         return Lockfile(path=label, lockfile_version=0, name=None, packages=())
+    from auditor.lockfile import parse_lockfile_bytes
+
     return parse_lockfile_bytes(data, label)
 
 
