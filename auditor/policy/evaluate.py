@@ -1,15 +1,628 @@
-"""Policy evaluation: results -> findings.  Pure: no I/O, clock from the context."""
+"""Policy evaluation: results -> findings.  Pure: no I/O, the clock comes from the context.
+
+Decisions (docs/policy.md explains them to users):
+- Tampering (attestation-invalid, provenance-stripped) is always an error and never waived.
+- A check that lacks the data it needs (no publish time, no packument) yields an
+  `incomplete` finding rather than a silent pass: an undecided package is not a pass.
+- Identity rules judge only verified provenance; a package without provenance fails an
+  identity block only through `require_provenance` (reported as provenance-required).
+- Provenance requirements and coverage count registry packages only; git, tarball and file
+  dependencies are source-non-registry's business.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from urllib.parse import urlsplit
 
-from auditor.models import Finding, PackageResult
-from auditor.policy.model import Policy, PolicyContext
+from auditor.models import (
+    Evidence,
+    Finding,
+    Identity,
+    Level,
+    PackageResult,
+    SourceKind,
+    Status,
+)
+from auditor.policy.globs import Glob, Selector, is_prerelease, uri_glob
+from auditor.policy.model import IdentityRule, Policy, PolicyContext, PolicyException
+
+GITHUB_ISSUER = "https://token.actions.githubusercontent.com"
+GITLAB_ISSUER = "https://gitlab.com"
+_SLSA_GENERATOR_SIGNER = uri_glob(
+    "https://github.com/slsa-framework/slsa-github-generator/.github/workflows/*@refs/tags/v*"
+)
+_SLSA_GENERATOR_BUILDER = uri_glob("https://github.com/slsa-framework/slsa-github-generator/**")
+
+STRIPPED_REASON = "PROVENANCE_STRIPPED"
+_NON_REGISTRY = (SourceKind.GIT, SourceKind.REMOTE, SourceKind.FILE)
+_DECIDED = (Status.VERIFIED, Status.PUBLISH_ONLY, Status.UNATTESTED)
 
 
 def evaluate(
     policy: Policy, results: Sequence[PackageResult], context: PolicyContext
 ) -> list[Finding]:
-    """Every finding of every enabled rule, exceptions applied, sorted."""
-    return []
+    """Every finding of every enabled rule, exceptions applied, sorted and de-duplicated."""
+    ev = _Evaluator(policy, context)
+    raw: list[Finding] = []
+    for result in results:
+        raw.extend(ev.package(result))
+    raw.extend(ev.coverage(results))
+    if context.base_results is not None:
+        raw.extend(ev.changes(results, context.base_results))
+
+    active = [e for e in policy.exceptions if not e.expired(ev.now)]
+    kept = [f for f in raw if not _waived(f, active)]
+    for exc in policy.exceptions:
+        if exc.expired(ev.now):
+            kept.extend(ev.expired(exc))
+
+    unique: dict[tuple[object, ...], Finding] = {}
+    for f in kept:
+        key = (f.rule, f.package, f.version, f.message, repr(sorted(f.evidence.items())))
+        unique.setdefault(key, f)
+    return sorted(
+        unique.values(),
+        key=lambda f: (f.package or "", f.version or "", f.rule, f.message, f.line or 0),
+    )
+
+
+def _waived(finding: Finding, exceptions: Iterable[PolicyException]) -> bool:
+    if finding.package is None or finding.version is None:
+        return False  # global findings (coverage) name no package to match
+    return any(
+        finding.rule in e.rules and e.package.matches(finding.package, finding.version)
+        for e in exceptions
+    )
+
+
+def _aware(moment: datetime) -> datetime:
+    """Naive datetimes are taken as UTC so comparisons never raise."""
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return _aware(moment).astimezone(UTC).isoformat() if moment else None
+
+
+def _any_match(selectors: Iterable[Selector], name: str, version: str) -> bool:
+    return any(s.matches(name, version) for s in selectors)
+
+
+def _patterns(globs: Iterable[Glob]) -> list[str]:
+    return [g.pattern for g in globs]
+
+
+def _builder_matches(builder: str, ident: Identity) -> bool:
+    """Named builders read the certificate; builder-id globs read the (checked) predicate."""
+    issuer = (ident.issuer or "").rstrip("/").lower()
+    if builder == "github-hosted":
+        return issuer == GITHUB_ISSUER and ident.runner_environment == "github-hosted"
+    if builder == "gitlab-hosted":
+        return issuer == GITLAB_ISSUER and ident.runner_environment == "gitlab-hosted"
+    if builder == "slsa-github-generator":
+        # The reusable workflow signs (Build Signer URI), pinned to a release tag.
+        return _SLSA_GENERATOR_SIGNER.match(ident.build_signer) and _SLSA_GENERATOR_BUILDER.match(
+            ident.builder_id
+        )
+    return uri_glob(builder).match(ident.builder_id)
+
+
+def _under_registry(resolved: str, registry: str) -> bool:
+    """`resolved` lies under the registry base URL (scheme, host, port and path prefix)."""
+    try:
+        r, b = urlsplit(resolved), urlsplit(registry)
+        r_port, b_port = r.port, b.port
+    except ValueError:
+        return False
+    defaults = {"http": 80, "https": 443}
+    if r.scheme.lower() != b.scheme.lower() or (r.hostname or "") != (b.hostname or ""):
+        return False
+    if (r_port or defaults.get(r.scheme.lower())) != (b_port or defaults.get(b.scheme.lower())):
+        return False
+    base = b.path if b.path.endswith("/") else b.path + "/"
+    path = r.path if r.path.startswith("/") else "/" + r.path
+    return path.startswith(base) and "/../" not in path
+
+
+class _Evaluator:
+    def __init__(self, policy: Policy, context: PolicyContext) -> None:
+        self.policy = policy
+        self.now = _aware(context.now)
+        regs = [*context.registries, *policy.source_hygiene.registries]
+        self.registries = tuple(dict.fromkeys(r if r.endswith("/") else r + "/" for r in regs))
+
+    def finding(
+        self,
+        rule: str,
+        result: PackageResult | None,
+        message: str,
+        evidence: dict[str, object],
+    ) -> Iterator[Finding]:
+        level = self.policy.level(rule)
+        if level is Level.OFF:
+            return
+        pkg = result.package if result else None
+        yield Finding(
+            rule=rule,
+            level=level,
+            message=message,
+            package=pkg.name if pkg else None,
+            version=pkg.version if pkg else None,
+            line=(pkg.line or None) if pkg else None,
+            evidence=evidence,
+        )
+
+    # --- per package ----------------------------------------------------------------------
+
+    def package(self, r: PackageResult) -> Iterator[Finding]:
+        yield from self.hygiene(r)
+        if r.status is Status.ERROR:
+            detail = ": ".join(x for x in (r.reason, r.message) if x) or "unknown error"
+            yield from self.finding(
+                "incomplete",
+                r,
+                f"{r.package.spec} could not be checked ({detail})",
+                {"reason": r.reason, "detail": r.message},
+            )
+            return
+        if r.package.source is not SourceKind.REGISTRY:
+            return
+        if self.stripped(r):
+            yield from self.finding(
+                "provenance-stripped",
+                r,
+                f"{r.package.spec}: the registry advertised provenance but served none "
+                f"(status {r.status.value})",
+                {"expected": "provenance attestation", "actual": r.status.value},
+            )
+            return
+        if r.status is Status.INVALID:
+            yield from self.finding(
+                "attestation-invalid",
+                r,
+                f"{r.package.spec}: attestations do not verify"
+                f" ({r.reason or 'INVALID'}: {r.message or 'no detail'})",
+                {"reason": r.reason, "detail": r.message},
+            )
+            return
+        if r.status not in _DECIDED:
+            return
+        yield from self.required(r)
+        if r.status is Status.VERIFIED:
+            ident = r.identity or Identity()  # fail closed: no identity = nothing matches
+            for block in self.policy.identity:
+                if block.applies(r.package.name, r.package.version):
+                    yield from self.identity(r, ident, block)
+        yield from self.downgrade(r)
+        yield from self.release_age(r)
+
+    @staticmethod
+    def stripped(r: PackageResult) -> bool:
+        if r.reason == STRIPPED_REASON:
+            return True
+        info = r.version_info
+        # The packument is a claim, but a claim of provenance we did not get is suspicious.
+        return bool(
+            info
+            and info.provenance_advertised
+            and r.status in (Status.UNATTESTED, Status.PUBLISH_ONLY)
+        )
+
+    def hygiene(self, r: PackageResult) -> Iterator[Finding]:
+        p, cfg = r.package, self.policy.source_hygiene
+        if p.source in _NON_REGISTRY and not (
+            _any_match(cfg.allow_packages, p.name, p.version)
+            or any(g.match(p.resolved) for g in cfg.allow_resolved)
+        ):
+            yield from self.finding(
+                "source-non-registry",
+                r,
+                f"{p.spec} comes from a {p.source.value} source "
+                f"({p.resolved or 'no resolved URL'})",
+                {"expected": "registry", "actual": p.source.value, "resolved": p.resolved},
+            )
+        if (
+            p.source is SourceKind.REGISTRY
+            and p.resolved
+            and self.registries
+            and not any(_under_registry(p.resolved, reg) for reg in self.registries)
+        ):
+            yield from self.finding(
+                "source-registry-mismatch",
+                r,
+                f"{p.spec} is resolved from {p.resolved}, outside the configured registries",
+                {"expected": list(self.registries), "actual": p.resolved},
+            )
+        if p.source in (SourceKind.REGISTRY, SourceKind.REMOTE) and not p.hashes:
+            why = p.integrity_problem or "no integrity in the lockfile"
+            yield from self.finding(
+                "integrity-missing",
+                r,
+                f"{p.spec} has no usable integrity ({why})",
+                {"expected": "sha512 integrity", "actual": p.integrity, "problem": why},
+            )
+        if p.sha1_only:
+            yield from self.finding(
+                "integrity-weak",
+                r,
+                f"{p.spec} has only a sha1 integrity",
+                {"expected": "sha512", "actual": "sha1"},
+            )
+        if p.has_install_script and not _any_match(
+            self.policy.install_script.allow, p.name, p.version
+        ):
+            yield from self.finding(
+                "install-script",
+                r,
+                f"{p.spec} runs install scripts (hasInstallScript)",
+                {
+                    "expected": [s.spec for s in self.policy.install_script.allow],
+                    "actual": "hasInstallScript",
+                },
+            )
+
+    def required(self, r: PackageResult) -> Iterator[Finding]:
+        if r.status is Status.VERIFIED:
+            return
+        p, cfg = r.package, self.policy.provenance
+        reasons: list[str] = []
+        if not _any_match(cfg.exclude, p.name, p.version):
+            scoped = {
+                "all": True,
+                "production": p.production,
+                "direct": p.direct,
+                "none": False,
+            }[cfg.require]
+            if scoped:
+                reasons.append(f"provenance.require = {cfg.require!r}")
+            reasons.extend(
+                f"provenance.packages {s.spec!r}"
+                for s in cfg.packages
+                if s.matches(p.name, p.version)
+            )
+        reasons.extend(
+            b.label
+            for b in self.policy.identity
+            if b.require_provenance and b.applies(p.name, p.version)
+        )
+        if reasons:
+            yield from self.finding(
+                "provenance-required",
+                r,
+                f"{p.spec} has no verified provenance ({r.status.value}); required by "
+                + "; ".join(reasons),
+                {
+                    "expected": "verified provenance",
+                    "actual": r.status.value,
+                    "required_by": reasons,
+                },
+            )
+
+    def identity(self, r: PackageResult, ident: Identity, block: IdentityRule) -> Iterator[Finding]:
+        spec = r.package.spec
+
+        def check(
+            rule: str, what: str, ok: bool, expected: list[str], actual: str | None
+        ) -> Iterator[Finding]:
+            if ok:
+                return
+            yield from self.finding(
+                rule,
+                r,
+                f"{spec}: {what} {actual!r} is not allowed by {block.label}; "
+                f"expected one of {expected}",
+                {"expected": expected, "actual": actual, "policy": block.label},
+            )
+
+        if block.repositories:
+            yield from check(
+                "identity-repository",
+                "source repository",
+                any(g.match(ident.source_repository) for g in block.repositories),
+                _patterns(block.repositories),
+                ident.source_repository,
+            )
+        if block.repository_ids:
+            yield from check(
+                "identity-repository-id",
+                "repository id",
+                ident.repository_id in block.repository_ids,
+                list(block.repository_ids),
+                ident.repository_id,
+            )
+        if block.owner_ids:
+            yield from check(
+                "identity-repository-id",
+                "repository owner id",
+                ident.owner_id in block.owner_ids,
+                list(block.owner_ids),
+                ident.owner_id,
+            )
+        if block.issuers:
+            issuer = ident.issuer.rstrip("/") if ident.issuer else None
+            yield from check(
+                "identity-issuer",
+                "OIDC issuer",
+                any(g.match(issuer) or g.match(ident.issuer) for g in block.issuers),
+                _patterns(block.issuers),
+                ident.issuer,
+            )
+        if block.workflows:
+            yield from check(
+                "identity-workflow",
+                "workflow",
+                any(g.match(ident.workflow_path) for g in block.workflows),
+                _patterns(block.workflows),
+                ident.workflow_path,
+            )
+        if block.refs:
+            yield from check(
+                "identity-ref",
+                "source ref",
+                any(g.match(ident.ref) for g in block.refs),
+                _patterns(block.refs),
+                ident.ref,
+            )
+        if ident.trigger is not None and ident.trigger in block.deny_triggers:
+            yield from self.finding(
+                "identity-trigger",
+                r,
+                f"{spec}: trigger {ident.trigger!r} is denied by {block.label}",
+                {
+                    "denied": list(block.deny_triggers),
+                    "actual": ident.trigger,
+                    "policy": block.label,
+                },
+            )
+        elif block.triggers:
+            yield from check(
+                "identity-trigger",
+                "trigger",
+                ident.trigger in block.triggers,
+                list(block.triggers),
+                ident.trigger,
+            )
+        if block.runners:
+            yield from check(
+                "identity-runner",
+                "runner environment",
+                ident.runner_environment in block.runners,
+                list(block.runners),
+                ident.runner_environment,
+            )
+        if block.builders:
+            yield from check(
+                "identity-builder",
+                "builder",
+                any(_builder_matches(b, ident) for b in block.builders),
+                list(block.builders),
+                ident.builder_id,
+            )
+
+    # --- history ----------------------------------------------------------------------------
+
+    def undecided(self, r: PackageResult, rule: str, missing: str) -> Iterator[Finding]:
+        yield from self.finding(
+            "incomplete",
+            r,
+            f"{r.package.spec}: {rule} cannot be decided: {missing}",
+            {"rule": rule, "missing": missing},
+        )
+
+    def current_evidence(self, r: PackageResult) -> Evidence:
+        # The audited version's evidence is what verified, not what the registry claims.
+        if r.status is Status.VERIFIED:
+            info = r.version_info
+            return (
+                Evidence.TRUSTED_PUBLISHER
+                if info and info.trusted_publisher
+                else Evidence.PROVENANCE
+            )
+        if r.status is Status.PUBLISH_ONLY:
+            return Evidence.PUBLISH_ONLY
+        return Evidence.NONE
+
+    def downgrade(self, r: PackageResult) -> Iterator[Finding]:
+        cfg, p = self.policy.trust_downgrade, r.package
+        if not self.policy.enabled("trust-downgrade") or _any_match(cfg.exclude, p.name, p.version):
+            return
+        if r.packument is None:
+            yield from self.undecided(r, "trust-downgrade", "registry metadata (packument)")
+            return
+        info = r.version_info
+        published = info.published if info and info.published else None
+        published = published or (r.verification.signed_at if r.verification else None)
+        if published is None:
+            yield from self.undecided(r, "trust-downgrade", "publish time of this version")
+            return
+        published = _aware(published)
+        if cfg.ignore_after is not None and published < self.now - timedelta(days=cfg.ignore_after):
+            return
+        current = self.current_evidence(r)
+        stable = not is_prerelease(p.version)
+        best: tuple[int, datetime, str] | None = None
+        for version, vi in r.packument.versions.items():
+            if version == p.version or vi.published is None:
+                continue
+            when = _aware(vi.published)
+            if when >= published or (stable and is_prerelease(version)):
+                continue
+            candidate = (vi.evidence.rank, when, version)
+            if best is None or candidate > best:
+                best = candidate
+        if best is None or best[0] <= current.rank:
+            return
+        earlier = r.packument.versions[best[2]].evidence
+        yield from self.finding(
+            "trust-downgrade",
+            r,
+            f"{p.spec} has weaker evidence ({current.value}) than {best[2]} "
+            f"({earlier.value}), published earlier: possible takeover",
+            {
+                "expected": earlier.value,
+                "actual": current.value,
+                "earlier_version": best[2],
+                "earlier_published": _iso(best[1]),
+                "published": _iso(published),
+            },
+        )
+
+    def release_age(self, r: PackageResult) -> Iterator[Finding]:
+        cfg, p = self.policy.release_age, r.package
+        if not self.policy.enabled("release-age") or _any_match(cfg.exclude, p.name, p.version):
+            return
+        source = "transparency log"
+        when = r.verification.signed_at if r.verification else None
+        if when is None:
+            info = r.version_info
+            when, source = (info.published if info else None), "registry publish time"
+        if when is None:
+            yield from self.undecided(r, "release-age", "publish time (no log time, no packument)")
+            return
+        age = self.now - _aware(when)
+        if age >= timedelta(days=cfg.days):
+            return
+        days = age.total_seconds() / 86400
+        yield from self.finding(
+            "release-age",
+            r,
+            f"{p.spec} is {days:.1f} days old ({source}); the minimum release age is "
+            f"{cfg.days:g} days",
+            {
+                "expected": f">= {cfg.days:g} days",
+                "actual": round(days, 2),
+                "published": _iso(when),
+                "time_source": source,
+            },
+        )
+
+    # --- global -------------------------------------------------------------------------------
+
+    def coverage(self, results: Sequence[PackageResult]) -> Iterator[Finding]:
+        cfg = self.policy.coverage
+        registry = [r for r in results if r.package.source is SourceKind.REGISTRY]
+        scopes = (
+            ("overall", cfg.overall, registry),
+            ("production", cfg.production, [r for r in registry if r.package.production]),
+            ("development", cfg.development, [r for r in registry if not r.package.production]),
+        )
+        for scope, minimum, group in scopes:
+            if minimum is None or not group:
+                continue
+            verified = sum(1 for r in group if r.status is Status.VERIFIED)
+            ratio = verified / len(group)
+            if ratio >= minimum:
+                continue
+            yield from self.finding(
+                "coverage-minimum",
+                None,
+                f"{scope} provenance coverage {ratio:.1%} ({verified}/{len(group)} registry "
+                f"packages) is below the minimum {minimum:.0%}",
+                {
+                    "scope": scope,
+                    "expected": minimum,
+                    "actual": round(ratio, 4),
+                    "verified": verified,
+                    "total": len(group),
+                },
+            )
+
+    def changes(
+        self, results: Sequence[PackageResult], base_results: Sequence[PackageResult]
+    ) -> Iterator[Finding]:
+        by_name: dict[str, list[PackageResult]] = defaultdict(list)
+        for b in base_results:
+            if b.status is not Status.ERROR:
+                by_name[b.package.name].append(b)
+        for r in results:
+            p = r.package
+            base = by_name.get(p.name)
+            if not base or r.status is Status.ERROR:
+                continue  # new packages are judged by the other rules
+            if any(b.package.version == p.version and b.package.source is p.source for b in base):
+                continue
+            versions = sorted({b.package.version for b in base})
+            verified = [b for b in base if b.status is Status.VERIFIED]
+            if verified and r.status is not Status.VERIFIED:
+                yield from self.finding(
+                    "change-provenance-lost",
+                    r,
+                    f"{p.spec} has no verified provenance ({r.status.value}); the base "
+                    f"version(s) {', '.join(versions)} had it",
+                    {"expected": "verified", "actual": r.status.value, "base_versions": versions},
+                )
+            if verified and r.status is Status.VERIFIED:
+                yield from self.changed(
+                    r,
+                    "change-repository",
+                    "source repository",
+                    verified,
+                    versions,
+                    lambda i: (i.source_repository or "").lower() or None,
+                )
+                yield from self.changed(
+                    r,
+                    "change-workflow",
+                    "workflow",
+                    verified,
+                    versions,
+                    lambda i: i.workflow_path,
+                )
+            if p.has_install_script and not any(b.package.has_install_script for b in base):
+                yield from self.finding(
+                    "change-install-script",
+                    r,
+                    f"{p.spec} gained an install script (base version(s) {', '.join(versions)} "
+                    "had none)",
+                    {"expected": False, "actual": True, "base_versions": versions},
+                )
+            sources = sorted({b.package.source.value for b in base})
+            if p.source.value not in sources:
+                yield from self.finding(
+                    "change-source",
+                    r,
+                    f"{p.spec} now comes from a {p.source.value} source (base: "
+                    f"{', '.join(sources)})",
+                    {"expected": sources, "actual": p.source.value, "resolved": p.resolved},
+                )
+
+    def changed(
+        self,
+        r: PackageResult,
+        rule: str,
+        what: str,
+        base: list[PackageResult],
+        versions: list[str],
+        field: Callable[[Identity], str | None],
+    ) -> Iterator[Finding]:
+        before = sorted({v for b in base if (v := field(b.identity or Identity()))})
+        now = field(r.identity or Identity())
+        if before and now not in before:
+            yield from self.finding(
+                rule,
+                r,
+                f"{r.package.spec}: {what} changed from {', '.join(before)} to {now}",
+                {"expected": before, "actual": now, "base_versions": versions},
+            )
+
+    def expired(self, exc: PolicyException) -> Iterator[Finding]:
+        expires = exc.expires.isoformat() if exc.expires else None
+        for f in self.finding(
+            "exception-expired",
+            None,
+            f"exception[{exc.index}] for {exc.package.spec} ({', '.join(exc.rules)}) "
+            f"expired on {expires}; it no longer waives anything",
+            {
+                "expected": f"expires on or after {self.now.date().isoformat()}",
+                "actual": expires,
+                "package": exc.package.spec,
+                "rules": list(exc.rules),
+                "reason": exc.reason,
+            },
+        ):
+            # The finding is about the policy entry; name its package glob.
+            yield replace(f, package=exc.package.name.pattern)

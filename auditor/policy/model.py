@@ -10,7 +10,7 @@ from auditor.models import Level, PackageResult
 from auditor.policy.catalog import ALWAYS_ON_RULES, RULES
 from auditor.policy.globs import Glob, Selector
 
-# Provenance requirement scopes, weakest first.
+# Provenance requirement scopes (`direct` and `production` are independent selections).
 REQUIRE_SCOPES = ("none", "direct", "production", "all")
 
 # Named builders an identity rule may trust (see evaluate._builder_matches).
