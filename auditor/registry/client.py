@@ -1,0 +1,277 @@
+"""The HTTP client: one aiohttp session, bounded concurrency, retries, size caps.
+
+Every failure becomes a `FetchError` carrying a stable reason code (FETCH_TIMEOUT,
+FETCH_CONNECTION, FETCH_TRUNCATED, FETCH_TOO_LARGE, FETCH_HTTP_<status>, FETCH_REDIRECT,
+FETCH_BUDGET); the engine turns it into `Status.ERROR`, never into "unattested".
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from email.utils import parsedate_to_datetime
+from types import TracebackType
+from urllib.parse import urljoin, urlsplit
+
+import aiohttp
+
+from auditor import __version__
+from auditor.registry.config import NpmConfig, is_loopback_host
+
+# Chosen by measurement (tests/bench/engine.py): at 50 ms latency 64 in flight saturates
+# one core of JSON + TLS work; more only adds server load.
+DEFAULT_CONCURRENCY = 64
+MIB = 1 << 20
+USER_AGENT = f"npm-provenance-auditor/{__version__}"
+ABBREVIATED = "application/vnd.npm.install-v1+json; q=1.0, application/json; q=0.8"
+
+
+@dataclass(frozen=True, slots=True)
+class NetworkSettings:
+    """Timeouts (seconds), retry schedule and size limits.  Tests inject small values."""
+
+    concurrency: int = DEFAULT_CONCURRENCY
+    connect_timeout: float = 10.0
+    read_timeout: float = 30.0  # between bytes
+    request_timeout: float = 60.0  # one attempt, start to last byte
+    budget: float = 900.0  # the whole run; requests after it fail with FETCH_BUDGET
+    attempts: int = 4
+    backoff_base: float = 0.5
+    backoff_max: float = 8.0
+    retry_after_cap: float = 30.0
+    max_attestation_bytes: int = 10 * MIB
+    max_packument_bytes: int = 64 * MIB
+    max_redirects: int = 3
+
+
+class FetchError(Exception):
+    """A request that could not produce a usable response."""
+
+    def __init__(self, reason: str, message: str) -> None:
+        super().__init__(message)
+        self.reason = reason
+        self.message = message
+
+
+@dataclass(frozen=True, slots=True)
+class HttpResponse:
+    status: int  # 200, 304 or 404
+    body: bytes = b""
+    etag: str | None = None
+
+
+@dataclass(slots=True)
+class ClientStats:
+    requests: int = 0
+    retries: int = 0
+    bytes: int = 0
+    in_flight: int = 0
+    max_in_flight: int = 0
+
+
+_RETRY_STATUSES = frozenset({408, 425, 429, 500, 502, 503, 504})
+_REDIRECTS = frozenset({301, 302, 303, 307, 308})
+
+Sleep = Callable[[float], Awaitable[None]]
+
+
+def retry_after_seconds(value: str | None, now: float | None = None) -> float | None:
+    """Parse a Retry-After header (delta-seconds or HTTP date); None when absent or bad."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    return max(0.0, when.timestamp() - (time.time() if now is None else now))
+
+
+class RegistryClient:
+    """Async context manager owning the session.  `get` is safe to call concurrently."""
+
+    def __init__(
+        self,
+        config: NpmConfig | None,
+        settings: NetworkSettings | None = None,
+        *,
+        sleep: Sleep = asyncio.sleep,
+        rng: Callable[[], float] = random.random,
+    ) -> None:
+        self.config = config
+        self.settings = settings or NetworkSettings()
+        self.stats = ClientStats()
+        self._sleep = sleep
+        self._rng = rng
+        self._session: aiohttp.ClientSession | None = None
+        self._sem = asyncio.Semaphore(self.settings.concurrency)
+        self._deadline = 0.0
+
+    async def __aenter__(self) -> RegistryClient:
+        s = self.settings
+        connector = aiohttp.TCPConnector(
+            limit=s.concurrency, limit_per_host=s.concurrency, ttl_dns_cache=300
+        )
+        self._session = aiohttp.ClientSession(
+            connector=connector,
+            timeout=aiohttp.ClientTimeout(
+                total=s.request_timeout, sock_connect=s.connect_timeout, sock_read=s.read_timeout
+            ),
+            headers={"User-Agent": USER_AGENT},
+            trust_env=True,  # HTTP(S)_PROXY / NO_PROXY from the environment, as npm does
+            raise_for_status=False,
+        )
+        self._deadline = time.monotonic() + s.budget
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        if self._session is not None:
+            await self._session.close()
+            self._session = None
+
+    def _remaining(self) -> float:
+        return self._deadline - time.monotonic()
+
+    async def get(
+        self,
+        url: str,
+        *,
+        max_bytes: int,
+        accept: str = "application/json",
+        etag: str | None = None,
+    ) -> HttpResponse:
+        """GET with retries.  Returns 200/304/404 responses; raises FetchError otherwise."""
+        s = self.settings
+        last: FetchError | None = None
+        for attempt in range(s.attempts):
+            if self._remaining() <= 0:
+                raise FetchError("FETCH_BUDGET", f"overall time budget of {s.budget:g}s spent")
+            delay: float | None = None
+            try:
+                return await self._attempt(url, max_bytes=max_bytes, accept=accept, etag=etag)
+            except _Retry as r:
+                last = r.error
+                delay = r.retry_after
+            if attempt + 1 >= s.attempts:
+                break
+            self.stats.retries += 1
+            backoff = min(s.backoff_max, s.backoff_base * (2**attempt)) * (0.5 + self._rng() / 2)
+            if delay is not None:
+                backoff = max(backoff, min(delay, s.retry_after_cap))
+            backoff = min(backoff, max(0.0, self._remaining()))
+            await self._sleep(backoff)
+        assert last is not None
+        if s.attempts > 1:
+            raise FetchError(last.reason, f"{last.message} (after {s.attempts} attempts)")
+        raise last
+
+    async def _attempt(
+        self, url: str, *, max_bytes: int, accept: str, etag: str | None
+    ) -> HttpResponse:
+        session = self._session
+        if session is None:
+            raise RuntimeError("RegistryClient used outside 'async with'")
+        s = self.settings
+        first_origin = _origin(url)
+        async with self._sem:
+            self.stats.in_flight += 1
+            self.stats.max_in_flight = max(self.stats.max_in_flight, self.stats.in_flight)
+            try:
+                for _hop in range(s.max_redirects + 1):
+                    headers = {"Accept": accept}
+                    # Credentials go only to the origin they were configured for.
+                    auth = self.config.auth_header(url) if self.config else None
+                    if auth and _origin(url) == first_origin:
+                        headers["Authorization"] = auth
+                    if etag:
+                        headers["If-None-Match"] = etag
+                    self.stats.requests += 1
+                    timeout = aiohttp.ClientTimeout(
+                        total=max(0.001, min(s.request_timeout, self._remaining())),
+                        sock_connect=s.connect_timeout,
+                        sock_read=s.read_timeout,
+                    )
+                    try:
+                        async with session.get(
+                            url, headers=headers, allow_redirects=False, timeout=timeout
+                        ) as resp:
+                            if resp.status in _REDIRECTS:
+                                url = _redirect_target(url, resp.headers.get("Location"))
+                                continue
+                            return await self._handle(resp, max_bytes)
+                    except (TimeoutError, aiohttp.ServerTimeoutError):
+                        raise _Retry(FetchError("FETCH_TIMEOUT", "request timed out")) from None
+                    except aiohttp.ClientPayloadError:
+                        raise _Retry(
+                            FetchError("FETCH_TRUNCATED", "response body ended early")
+                        ) from None
+                    except (aiohttp.ClientConnectionError, aiohttp.ClientResponseError) as exc:
+                        raise _Retry(
+                            FetchError("FETCH_CONNECTION", f"connection failed: {_describe(exc)}")
+                        ) from None
+                raise FetchError("FETCH_REDIRECT", "too many redirects")
+            finally:
+                self.stats.in_flight -= 1
+
+    async def _handle(self, resp: aiohttp.ClientResponse, max_bytes: int) -> HttpResponse:
+        status = resp.status
+        if status in (404, 410):
+            return HttpResponse(404)
+        if status == 304:
+            return HttpResponse(304, etag=resp.headers.get("ETag"))
+        if status in _RETRY_STATUSES:
+            raise _Retry(
+                FetchError(f"FETCH_HTTP_{status}", f"registry answered HTTP {status}"),
+                retry_after_seconds(resp.headers.get("Retry-After")),
+            )
+        if status != 200:
+            raise FetchError(f"FETCH_HTTP_{status}", f"registry answered HTTP {status}")
+        length = resp.content_length
+        if length is not None and length > max_bytes:
+            raise FetchError("FETCH_TOO_LARGE", f"response of {length} bytes exceeds {max_bytes}")
+        buf = bytearray()
+        async for chunk in resp.content.iter_chunked(1 << 16):
+            buf += chunk
+            if len(buf) > max_bytes:
+                raise FetchError("FETCH_TOO_LARGE", f"response exceeds {max_bytes} bytes")
+        self.stats.bytes += len(buf)
+        return HttpResponse(200, bytes(buf), resp.headers.get("ETag"))
+
+
+class _Retry(Exception):
+    def __init__(self, error: FetchError, retry_after: float | None = None) -> None:
+        super().__init__(error.message)
+        self.error = error
+        self.retry_after = retry_after
+
+
+def _origin(url: str) -> tuple[str, str, int | None]:
+    p = urlsplit(url)
+    return (p.scheme, (p.hostname or "").lower(), p.port)
+
+
+def _redirect_target(current: str, location: str | None) -> str:
+    if not location:
+        raise FetchError("FETCH_REDIRECT", "redirect without a Location")
+    target = urljoin(current, location)
+    p = urlsplit(target)
+    if p.scheme == "https" or (p.scheme == "http" and is_loopback_host(p.hostname)):
+        return target
+    raise FetchError("FETCH_REDIRECT", "redirect to a non-https URL refused")
+
+
+def _describe(exc: BaseException) -> str:
+    # aiohttp messages may quote the URL; URLs never carry credentials here (stripped in config).
+    text = type(exc).__name__
+    detail = str(exc).splitlines()[0] if str(exc) else ""
+    return f"{text}: {detail[:160]}" if detail else text

@@ -1,0 +1,97 @@
+"""The offline directory: recorded registry responses, read (and written by `audit fetch`).
+
+Layout:
+    DIR/attestations/<name>@<version>.json   the attestations response, verbatim;
+                                             a missing file means the registry answered 404
+    DIR/packuments/<name>.json               the packument, verbatim
+
+A scoped `<name>` is written `@scope%2fname`.  Names and versions are checked before they
+become file names, so a hostile lockfile cannot make the tool read or write outside DIR.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import tempfile
+from pathlib import Path
+
+from auditor.errors import UsageError
+
+# npm names: optional @scope/, then URL-safe characters; old packages may use capitals.
+_NAME = re.compile(r"^(?:@[A-Za-z0-9._~-]+/)?[A-Za-z0-9._~-]+$")
+_VERSION = re.compile(r"^[A-Za-z0-9.+_-]+$")
+_MAX_LEN = 214
+
+
+class UnsafeName(ValueError):
+    """A name or version that cannot be a file name in the offline directory."""
+
+
+def file_stem(name: str) -> str:
+    if len(name) > _MAX_LEN or not _NAME.match(name) or name.split("/")[-1] in (".", ".."):
+        raise UnsafeName(f"package name {name[:80]!r} is not a valid npm name")
+    if name.startswith(".") or name.startswith("@."):
+        raise UnsafeName(f"package name {name[:80]!r} is not a valid npm name")
+    return name.replace("/", "%2f")
+
+
+def check_version(version: str) -> str:
+    if len(version) > 256 or not _VERSION.match(version) or version.startswith("."):
+        raise UnsafeName(f"version {version[:80]!r} is not a valid version")
+    return version
+
+
+def attestations_path(root: Path, name: str, version: str) -> Path:
+    return root / "attestations" / f"{file_stem(name)}@{check_version(version)}.json"
+
+
+def packument_path(root: Path, name: str) -> Path:
+    return root / "packuments" / f"{file_stem(name)}.json"
+
+
+class OfflineDirectory:
+    """Reads recorded responses.  Blocking: call from a worker thread."""
+
+    def __init__(self, root: Path) -> None:
+        if not root.is_dir():
+            raise UsageError(f"--offline {root}: not a directory")
+        self.root = root
+
+    def _read(self, path: Path, max_bytes: int) -> bytes | None:
+        try:
+            with path.open("rb") as fh:
+                data = fh.read(max_bytes + 1)
+        except FileNotFoundError:
+            return None
+        except IsADirectoryError:
+            raise OSError(f"{path.name} is a directory") from None
+        if len(data) > max_bytes:
+            raise OfflineTooLarge(f"{path.name} exceeds {max_bytes} bytes")
+        return data
+
+    def attestations(self, name: str, version: str, max_bytes: int) -> bytes | None:
+        """The recorded body, or None for "the registry answered 404"."""
+        return self._read(attestations_path(self.root, name, version), max_bytes)
+
+    def packument(self, name: str, max_bytes: int) -> bytes | None:
+        return self._read(packument_path(self.root, name), max_bytes)
+
+
+class OfflineTooLarge(OSError):
+    pass
+
+
+def write_atomic(path: Path, data: bytes) -> None:
+    """Write a file through a temp file and `os.replace` (never a half-written file)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise

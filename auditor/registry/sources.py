@@ -1,0 +1,143 @@
+"""Where responses come from: the live registry (through the cache) or an offline directory.
+
+Both raise `FetchError` for anything but "found" or "not found", so the engine treats them
+alike and fails closed the same way.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+from typing import Protocol
+from urllib.parse import quote
+
+from auditor.registry.cache import (
+    ATTESTATIONS,
+    PACKUMENT,
+    PACKUMENT_ABBREVIATED,
+    ResponseCache,
+)
+from auditor.registry.client import ABBREVIATED, FetchError, NetworkSettings, RegistryClient
+from auditor.registry.config import encode_name
+from auditor.registry.offline import OfflineDirectory, OfflineTooLarge, UnsafeName
+
+
+@dataclass(frozen=True, slots=True)
+class Fetched:
+    found: bool  # False: the registry answered 404
+    body: bytes = b""
+    from_cache: bool = False
+
+
+class Source(Protocol):
+    settings: NetworkSettings
+
+    async def attestations(self, name: str, version: str, registry: str | None) -> Fetched: ...
+
+    async def packument(self, name: str, registry: str | None, *, full: bool) -> Fetched: ...
+
+
+def attestations_url(registry: str, name: str, version: str) -> str:
+    return f"{registry}-/npm/v1/attestations/{encode_name(name)}@{quote(version, safe='')}"
+
+
+def packument_url(registry: str, name: str) -> str:
+    return registry + encode_name(name)
+
+
+class RegistrySource:
+    """The live registry, with an optional response cache in front of it."""
+
+    def __init__(self, client: RegistryClient, cache: ResponseCache | None = None) -> None:
+        self.client = client
+        self.cache = cache
+        self.settings = client.settings
+
+    async def attestations(self, name: str, version: str, registry: str | None) -> Fetched:
+        assert registry is not None
+        ident = f"{name}@{version}"
+        cache = self.cache
+        if cache is not None:
+            entry, fresh = await asyncio.to_thread(cache.lookup, registry, ATTESTATIONS, ident)
+            if entry is not None and fresh:
+                return Fetched(entry.status == 200, entry.body, True)
+        resp = await self.client.get(
+            attestations_url(registry, name, version),
+            max_bytes=self.settings.max_attestation_bytes,
+        )
+        if resp.status not in (200, 404):
+            raise FetchError(f"FETCH_HTTP_{resp.status}", f"unexpected HTTP {resp.status}")
+        if cache is not None:
+            await asyncio.to_thread(
+                cache.put, registry, ATTESTATIONS, ident, resp.status, resp.body, None
+            )
+        return Fetched(resp.status == 200, resp.body)
+
+    async def packument(self, name: str, registry: str | None, *, full: bool) -> Fetched:
+        assert registry is not None
+        kind = PACKUMENT if full else PACKUMENT_ABBREVIATED
+        cache = self.cache
+        entry = None
+        if cache is not None:
+            entry, fresh = await asyncio.to_thread(cache.lookup, registry, kind, name)
+            if entry is not None and fresh:
+                return Fetched(entry.status == 200, entry.body, True)
+        etag = entry.etag if entry is not None and entry.status == 200 else None
+        resp = await self.client.get(
+            packument_url(registry, name),
+            max_bytes=self.settings.max_packument_bytes,
+            accept="application/json" if full else ABBREVIATED,
+            etag=etag,
+        )
+        if resp.status == 304:
+            if entry is None or etag is None:
+                raise FetchError("FETCH_HTTP_304", "registry answered 304 to an unconditional GET")
+            if cache is not None:
+                await asyncio.to_thread(cache.touch, registry, kind, name, entry)
+            return Fetched(True, entry.body, True)
+        if cache is not None:
+            await asyncio.to_thread(
+                cache.put, registry, kind, name, resp.status, resp.body, resp.etag
+            )
+        return Fetched(resp.status == 200, resp.body)
+
+
+class OfflineSource:
+    """Recorded responses in a directory; never touches the network."""
+
+    def __init__(self, directory: OfflineDirectory, settings: NetworkSettings | None = None):
+        self.directory = directory
+        self.settings = settings or NetworkSettings()
+
+    async def attestations(self, name: str, version: str, registry: str | None) -> Fetched:
+        body = await asyncio.to_thread(
+            _offline_read,
+            self.directory.attestations,
+            name,
+            version,
+            self.settings.max_attestation_bytes,
+        )
+        return Fetched(body is not None, body or b"")
+
+    async def packument(self, name: str, registry: str | None, *, full: bool) -> Fetched:
+        body = await asyncio.to_thread(
+            _offline_read, self.directory.packument, name, self.settings.max_packument_bytes
+        )
+        if body is None:
+            raise FetchError("OFFLINE_MISSING", "no recorded packument in the offline directory")
+        return Fetched(True, body)
+
+
+def _offline_read(fn: object, *args: object) -> bytes | None:
+    try:
+        result = fn(*args)  # type: ignore[operator]
+    except UnsafeName as exc:
+        raise FetchError("INVALID_NAME", str(exc)) from None
+    except OfflineTooLarge as exc:
+        raise FetchError("FETCH_TOO_LARGE", str(exc)) from None
+    except OSError as exc:
+        raise FetchError(
+            "OFFLINE_UNREADABLE", f"cannot read the recorded response: {exc}"
+        ) from None
+    assert result is None or isinstance(result, bytes)
+    return result
