@@ -1,0 +1,86 @@
+"""Reports: pure functions of `models.Report` in four formats, and atomic file output.
+
+render(report, "text" | "json" | "sarif" | "markdown", color=False) -> str
+write_reports(report, {"json": Path("out/report.json"), ...})
+summarize(report) -> Summary
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+from collections.abc import Mapping
+from pathlib import Path
+
+from auditor.errors import UsageError
+from auditor.models import Report
+from auditor.report.json_report import render_json
+from auditor.report.markdown import render_markdown
+from auditor.report.sarif import render_sarif
+from auditor.report.summary import COVERAGE_SCOPES, Coverage, Summary, summarize
+from auditor.report.text import render_text
+
+FORMATS: tuple[str, ...] = ("text", "json", "sarif", "markdown")
+
+__all__ = [
+    "COVERAGE_SCOPES",
+    "FORMATS",
+    "Coverage",
+    "Summary",
+    "render",
+    "summarize",
+    "write_reports",
+]
+
+
+def render(report: Report, fmt: str, *, color: bool = False, verbose: bool = False) -> str:
+    """The report in `fmt`.  `color` and `verbose` apply to text only."""
+    if fmt == "text":
+        return render_text(report, color=color, verbose=verbose)
+    if fmt == "json":
+        return render_json(report)
+    if fmt == "sarif":
+        return render_sarif(report)
+    if fmt == "markdown":
+        return render_markdown(report)
+    raise UsageError(f"unknown report format {fmt!r}; choose from {', '.join(FORMATS)}")
+
+
+def write_reports(report: Report, targets: Mapping[str, Path]) -> None:
+    """Write each format to its file atomically; parent directories are created.
+
+    Everything is rendered before anything is written, so a bad format name leaves no
+    file behind; a file is either the old one or the complete new one, never half written.
+    """
+    rendered = [(fmt, Path(path), render(report, fmt)) for fmt, path in targets.items()]
+    for fmt, path, text in rendered:
+        _write_atomic(path, text.encode("utf-8"), what=f"{fmt} report")
+
+
+def _write_atomic(path: Path, data: bytes, *, what: str) -> None:
+    tmp: str | None = None
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        # mkstemp makes the file 0600; a report should get the usual umask-based mode.
+        os.chmod(tmp, 0o666 & ~_umask())
+        os.replace(tmp, path)
+        tmp = None
+    except OSError as exc:
+        reason = exc.strerror or exc.__class__.__name__
+        raise UsageError(f"cannot write the {what} to {path}: {reason}") from None
+    finally:
+        if tmp is not None:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+
+
+def _umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask

@@ -1,0 +1,138 @@
+"""Helpers shared by the formats: safe strings, timestamps, evidence values, paths.
+
+Everything a report prints may come from a hostile lockfile, registry or certificate, so
+strings pass through `clean` before they reach a terminal or a Markdown renderer.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+import os
+import re
+from datetime import UTC, datetime
+from enum import Enum
+from pathlib import Path, PurePath
+
+from auditor.models import Identity
+
+# C0/C1 controls (terminal escapes), bidi overrides and invisible characters (Trojan Source
+# style spoofing), line/paragraph separators, and lone surrogates (not encodable as UTF-8).
+_UNSAFE = re.compile(
+    "[\x00-\x1f\x7f-\x9f\u061c\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff\ud800-\udfff]"
+)
+_WHITESPACE_CONTROLS = {"\t": " ", "\n": " ", "\r": " "}
+
+# Evidence is policy-made, but bound it anyway: a report must not explode on odd values.
+_MAX_DEPTH = 8
+_MAX_STRING = 4096
+_MAX_ITEMS = 1000
+
+
+def _escape(match: re.Match[str]) -> str:
+    char = match.group()
+    if char in _WHITESPACE_CONTROLS:
+        return _WHITESPACE_CONTROLS[char]
+    code = ord(char)
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+def clean(value: object) -> str:
+    """One printable line: controls and spoofing characters shown as escapes."""
+    return _UNSAFE.sub(_escape, str(value))
+
+
+def truncate(text: str, width: int) -> str:
+    """Cut `text` to `width` characters, marking the cut with an ellipsis."""
+    if width <= 0:
+        return ""
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def rfc3339(value: datetime | None) -> str | None:
+    """UTC, second precision, `Z` suffix.  A naive time is taken as UTC (the models store UTC)."""
+    if value is None:
+        return None
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def json_safe(value: object, depth: int = 0) -> object:
+    """A JSON-serialisable copy of an evidence value, bounded in depth and size."""
+    if value is None or isinstance(value, bool | int):
+        return value
+    if isinstance(value, float):
+        return value if math.isfinite(value) else str(value)
+    if isinstance(value, Enum):
+        return json_safe(value.value, depth)
+    if isinstance(value, datetime):
+        return rfc3339(value)
+    if isinstance(value, str):
+        return truncate(value, _MAX_STRING)
+    if depth >= _MAX_DEPTH:
+        return truncate(str(value), _MAX_STRING)
+    if isinstance(value, dict):
+        items = sorted(((str(k), v) for k, v in value.items()), key=lambda kv: kv[0])
+        return {k: json_safe(v, depth + 1) for k, v in items[:_MAX_ITEMS]}
+    if isinstance(value, list | tuple):
+        return [json_safe(v, depth + 1) for v in value[:_MAX_ITEMS]]
+    if isinstance(value, set | frozenset):
+        return sorted((json_safe(v, depth + 1) for v in value), key=repr)[:_MAX_ITEMS]
+    if isinstance(value, PurePath):
+        return value.as_posix()
+    return truncate(str(value), _MAX_STRING)
+
+
+def display_path(lockfile: str, cwd: Path | None = None) -> str:
+    """The lockfile as reports print it: relative to the working directory when inside it."""
+    cwd = cwd or Path.cwd()
+    path = Path(lockfile)
+    if path.is_absolute():
+        with contextlib.suppress(ValueError):
+            path = Path(os.path.abspath(path)).relative_to(os.path.abspath(cwd))
+    return path.as_posix()
+
+
+def spec(name: str | None, version: str | None) -> str:
+    """`name@version`, or what is known of it; global findings have neither."""
+    if name is None:
+        return "(global)"
+    return f"{name}@{version}" if version else name
+
+
+def identity_cells(identity: Identity | None) -> list[str]:
+    """Repository, ref, workflow and runner of a signer, shortened for a table."""
+    if identity is None:
+        return ["-", "-", "-", "-"]
+    repo = identity.source_repository or "-"
+    for prefix in ("https://", "http://"):
+        repo = repo.removeprefix(prefix)
+    ref = identity.ref or "-"
+    for prefix in ("refs/heads/", "refs/tags/"):
+        ref = ref.removeprefix(prefix)
+    workflow = (identity.workflow_path or "-").removeprefix(".github/workflows/")
+    return [repo, ref, workflow, identity.runner_environment or "-"]
+
+
+def describe_change(change: object) -> str:
+    """One line for a pull-request change: its `kind` and `name` when it has them."""
+    kind = getattr(change, "kind", None)
+    name = getattr(change, "name", None)
+    if kind is None or name is None:
+        return str(change)
+    before = getattr(change, "before", None) or getattr(change, "old_version", None)
+    after = getattr(change, "after", None) or getattr(change, "new_version", None)
+    text = f"{getattr(kind, 'value', kind)} {name}"
+    if before or after:
+        text += f" {before or '-'} -> {after or '-'}"
+    return text
+
+
+def count_levels(errors: int, warnings: int) -> str:
+    """`1 error, 2 warnings`."""
+    return f"{plural(errors, 'error')}, {plural(warnings, 'warning')}"
+
+
+def plural(count: int, word: str) -> str:
+    return f"{count} {word}" if count == 1 else f"{count} {word}s"

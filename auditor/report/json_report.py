@@ -1,0 +1,153 @@
+"""The JSON report: a stable contract (`auditor-report/1`) described by report.schema.json.
+
+Keys are only ever added, never renamed.  Objects are built in a fixed key order and lists
+keep the report's order (packages by name and version, findings as the policy sorted them),
+so the same report always gives the same bytes.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from datetime import datetime
+from typing import Any
+
+from auditor.models import AttestationInfo, Finding, Identity, Level, PackageResult, Report
+from auditor.report._common import display_path, json_safe, rfc3339
+from auditor.report.summary import COVERAGE_SCOPES, Summary, summarize
+
+SCHEMA_ID = "auditor-report/1"
+TOOL_NAME = "auditor"
+
+# The identity fields the contract names, then extras (added keys, never renamed).
+_IDENTITY_FIELDS = (
+    "issuer",
+    "source_repository",
+    "repository_id",
+    "owner_id",
+    "ref",
+    "commit",
+    "workflow",
+    "build_signer",
+    "runner_environment",
+    "trigger",
+    "invocation",
+    "owner_uri",
+    "visibility",
+    "san",
+    "builder_id",
+    "build_type",
+)
+
+
+def render_json(report: Report) -> str:
+    """The JSON report, indented, ASCII-only (lone surrogates cannot break the encoding)."""
+    return json.dumps(report_document(report), indent=2, ensure_ascii=True, allow_nan=False) + "\n"
+
+
+def report_document(report: Report) -> dict[str, Any]:
+    """The report as plain JSON values, in contract key order."""
+    summary = summarize(report)
+    return {
+        "schema": SCHEMA_ID,
+        "tool": {"name": TOOL_NAME, "version": report.tool_version},
+        "lockfile": display_path(report.lockfile),
+        "policy": report.policy,
+        "generated_at": rfc3339(report.generated_at),
+        "summary": _summary(summary),
+        "packages": [_package(r) for r in report.results],
+        "findings": [_finding(f) for f in report.findings if f.level is not Level.OFF],
+        "changes": [change_record(c) for c in report.changes],
+    }
+
+
+def _summary(summary: Summary) -> dict[str, Any]:
+    return {
+        "packages": summary.packages,
+        "by_status": {str(k): v for k, v in summary.by_status.items()},
+        "by_source": {str(k): v for k, v in summary.by_source.items()},
+        "coverage": {s: summary.coverage[s].ratio for s in COVERAGE_SCOPES},
+        "coverage_counts": {
+            s: {"verified": summary.coverage[s].verified, "total": summary.coverage[s].total}
+            for s in COVERAGE_SCOPES
+        },
+        "findings": {
+            "total": summary.findings,
+            "by_level": {str(k): v for k, v in summary.findings_by_level.items()},
+            "by_rule": {
+                rule: {str(k): v for k, v in counts.items()}
+                for rule, counts in summary.findings_by_rule.items()
+            },
+            "packages": summary.packages_with_findings,
+        },
+    }
+
+
+def _package(result: PackageResult) -> dict[str, Any]:
+    package = result.package
+    return {
+        "name": package.name,
+        "version": package.version,
+        "integrity": package.integrity,
+        "source": str(package.source),
+        "resolved": package.resolved,
+        "paths": list(package.paths),
+        "aliases": list(package.aliases),
+        "dev": package.dev,
+        "optional": package.optional,
+        "dev_optional": package.dev_optional,
+        "production": package.production,
+        "direct": package.direct,
+        "has_install_script": package.has_install_script,
+        "line": package.line,
+        "status": str(result.status),
+        "reason": result.reason,
+        "message": result.message,
+        "registry": result.registry,
+        "identity": identity_record(result.identity),
+        "attestations": [_attestation(a) for a in result.attestations],
+    }
+
+
+def identity_record(identity: Identity | None) -> dict[str, str | None] | None:
+    if identity is None:
+        return None
+    return {name: getattr(identity, name) for name in _IDENTITY_FIELDS}
+
+
+def _attestation(info: AttestationInfo) -> dict[str, Any]:
+    return {
+        "predicate_type": info.predicate_type,
+        "bundle_media_type": info.bundle_media_type,
+        "tlog_kind": info.tlog_kind,
+        "log_index": info.log_index,
+        "signed_at": rfc3339(info.signed_at),
+        "key_id": info.key_id,
+    }
+
+
+def _finding(finding: Finding) -> dict[str, Any]:
+    return {
+        "rule": finding.rule,
+        "level": str(finding.level),
+        "package": finding.package,
+        "version": finding.version,
+        "message": finding.message,
+        "line": finding.line,
+        "evidence": json_safe(dict(finding.evidence)),
+    }
+
+
+def change_record(change: object) -> dict[str, Any]:
+    """A pull-request change as JSON: its plain fields (kind, name, before, after, line).
+
+    Nested objects (the `Package` on each side) are left out: `packages` describes them.
+    """
+    if dataclasses.is_dataclass(change) and not isinstance(change, type):
+        record: dict[str, Any] = {}
+        for f in dataclasses.fields(change):
+            value = getattr(change, f.name)
+            if value is None or isinstance(value, str | int | float | bool | datetime):
+                record[f.name] = json_safe(value)
+        return record
+    return {"description": str(change)}

@@ -1,0 +1,208 @@
+"""Markdown for `$GITHUB_STEP_SUMMARY` and pull-request comments.
+
+A summary table, then collapsed `<details>` sections.  Every value is escaped as HTML
+entities (no table breaks, no markup, no links) and `@` gets a zero-width space after it so
+npm scopes never mention GitHub users or teams.  The output is bounded: a pull-request
+comment holds 65,536 characters, a step summary 1 MiB; rows stop with a note before that.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+
+from auditor.models import Finding, Level, PackageResult, Report, SourceKind, Status
+from auditor.report._common import (
+    clean,
+    count_levels,
+    describe_change,
+    display_path,
+    identity_cells,
+    plural,
+    spec,
+    truncate,
+)
+from auditor.report.json_report import TOOL_NAME
+from auditor.report.summary import COVERAGE_SCOPES, Summary, summarize
+
+MAX_CHARS = 65_000  # under GitHub's pull-request comment limit of 65,536 characters
+_MAX_CELL = 300
+_RESERVE = 400  # room kept for closing tags and truncation notes
+
+_ENTITIES = {
+    "&": "&amp;",
+    "<": "&lt;",
+    ">": "&gt;",
+    '"': "&quot;",
+    "'": "&#39;",
+    "|": "&#124;",
+    "`": "&#96;",
+    "*": "&#42;",
+    "_": "&#95;",
+    "[": "&#91;",
+    "]": "&#93;",
+    "~": "&#126;",
+    "\\": "&#92;",
+    "#": "&#35;",
+    "!": "&#33;",
+    ":": "&#58;",  # no autolinks, no :emoji: codes
+}
+_STATUS_ICON = {
+    Status.VERIFIED: "✅",
+    Status.PUBLISH_ONLY: "🟡",
+    Status.UNATTESTED: "🟡",
+    Status.INVALID: "❌",
+    Status.ERROR: "⚠️",
+    Status.NOT_APPLICABLE: "➖",
+}
+
+
+def escape(value: object, *, code: bool = False) -> str:
+    """Inert Markdown/HTML text for a table cell or a sentence, on one line."""
+    text = truncate(clean(value), _MAX_CELL)
+    out = "".join(_ENTITIES.get(ch, ch) for ch in text)
+    # Inside <code> GitHub never links mentions; elsewhere break `@name` with a ZWSP.
+    return out.replace("@", "&#64;" if code else "@&#8203;")
+
+
+def code(value: object) -> str:
+    return f"<code>{escape(value, code=True)}</code>"
+
+
+class _Budget:
+    def __init__(self, limit: int) -> None:
+        self.left = limit
+
+    def take(self, text: str) -> bool:
+        if len(text) + 1 > self.left - _RESERVE:
+            return False
+        self.left -= len(text) + 1
+        return True
+
+
+def render_markdown(report: Report, *, max_chars: int = MAX_CHARS) -> str:
+    summary = summarize(report)
+    budget = _Budget(max_chars)
+    out: list[str] = []
+
+    def emit(lines: Sequence[str]) -> None:
+        for line in lines:
+            budget.left -= len(line) + 1
+            out.append(line)
+
+    emit(_head(report, summary))
+    findings = [f for f in report.findings if f.level is not Level.OFF]
+    ordered = sorted(findings, key=lambda f: 0 if f.level is Level.ERROR else 1)
+    unverified = [
+        r
+        for r in report.results
+        if r.status is not Status.VERIFIED
+        and (r.package.source is SourceKind.REGISTRY or r.status is Status.ERROR)
+    ]
+    verified = [r for r in report.results if r.status is Status.VERIFIED]
+
+    sections: list[tuple[str, int, list[str], Iterator[str]]] = [
+        (
+            f"Findings ({len(findings)})",
+            len(findings),
+            ["level", "rule", "package", "message"],
+            (_finding_row(f) for f in ordered),
+        ),
+        (
+            f"Registry packages without verified provenance ({len(unverified)})",
+            len(unverified),
+            ["package", "status", "reason"],
+            (_status_row(r) for r in unverified),
+        ),
+        (
+            f"Changes against the base lockfile ({len(report.changes)})",
+            len(report.changes),
+            ["change"],
+            (f"| {escape(describe_change(c))} |" for c in report.changes),
+        ),
+        (
+            f"Verified packages and their signers ({len(verified)})",
+            len(verified),
+            ["package", "repository", "ref", "workflow", "runner"],
+            (_signer_row(r) for r in verified),
+        ),
+    ]
+    for title, total, headers, rows in sections:
+        if total:
+            out.extend(_details(title, total, headers, rows, budget))
+    return "\n".join(out).rstrip("\n") + "\n"
+
+
+def _head(report: Report, summary: Summary) -> list[str]:
+    if summary.errors:
+        icon, verdict = "❌", count_levels(summary.errors, summary.warnings)
+    elif summary.warnings:
+        icon, verdict = "⚠️", count_levels(summary.errors, summary.warnings)
+    else:
+        icon, verdict = "✅", "no findings"
+    policy = code(report.policy) if report.policy else "built-in default"
+    lines = [
+        f"### {icon} npm provenance audit: {verdict}",
+        "",
+        f"{code(display_path(report.lockfile))} · {plural(summary.packages, 'package')} · "
+        f"policy {policy} · {TOOL_NAME} {escape(report.tool_version)}",
+        "",
+    ]
+    undecided = summary.by_status[Status.ERROR]
+    if undecided:
+        lines += [
+            f"> **{undecided} package(s) could not be checked: the audit is incomplete.**",
+            "",
+        ]
+    lines += ["| status | packages |", "|:--|--:|"]
+    lines += [f"| {_STATUS_ICON[s]} {s} | {n} |" for s, n in summary.by_status.items()]
+    lines += ["", "| verified provenance | verified | registry packages | share |"]
+    lines += ["|:--|--:|--:|--:|"]
+    for scope in COVERAGE_SCOPES:
+        c = summary.coverage[scope]
+        lines.append(f"| {scope} | {c.verified} | {c.total} | {c.percent} |")
+    lines.append("")
+    return lines
+
+
+def _details(
+    title: str, total: int, headers: list[str], rows: Iterator[str], budget: _Budget
+) -> list[str]:
+    lines = [
+        f"<details><summary>{title}</summary>",
+        "",
+        "| " + " | ".join(headers) + " |",
+        "|" + "|".join(":--" for _ in headers) + "|",
+    ]
+    if not all(budget.take(line) for line in lines):
+        return []  # no room left for even an empty table: the summary above still stands
+    shown = 0
+    for text in rows:
+        if not budget.take(text):
+            break
+        lines.append(text)
+        shown += 1
+    tail = ["", "</details>", ""]
+    if shown < total:
+        note = f"{total - shown} more not shown (size limit); the JSON report has all of them."
+        tail = ["", f"*… {note}*", *tail]
+    budget.left -= sum(len(t) + 1 for t in tail)
+    return [*lines, *tail]
+
+
+def _finding_row(item: Finding) -> str:
+    return (
+        f"| {item.level} | {code(item.rule)} | {code(spec(item.package, item.version))} "
+        f"| {escape(item.message)} |"
+    )
+
+
+def _status_row(item: PackageResult) -> str:
+    why = " ".join(str(x) for x in (item.reason, item.message) if x) or "-"
+    return (
+        f"| {code(item.package.spec)} | {_STATUS_ICON[item.status]} {item.status} | {escape(why)} |"
+    )
+
+
+def _signer_row(item: PackageResult) -> str:
+    cells = [code(item.package.spec), *(escape(c) for c in identity_cells(item.identity))]
+    return "| " + " | ".join(cells) + " |"

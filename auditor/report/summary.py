@@ -1,0 +1,99 @@
+"""Counts every format shows: packages by status and source, coverage, findings by rule."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from auditor.models import Level, Package, Report, SourceKind, Status
+
+# Coverage scopes in display order; each selects a subset of the registry packages.
+COVERAGE_SCOPES: tuple[str, ...] = ("all", "production", "development", "direct", "transitive")
+
+_SCOPE_FILTERS: dict[str, Callable[[Package], bool]] = {
+    "all": lambda p: True,
+    "production": lambda p: p.production,
+    "development": lambda p: not p.production,
+    "direct": lambda p: p.direct,
+    "transitive": lambda p: not p.direct,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Coverage:
+    """Registry packages of one scope, and how many of them have verified provenance."""
+
+    verified: int
+    total: int
+
+    @property
+    def ratio(self) -> float | None:
+        """Share verified, rounded to 4 places; None when the scope has no registry package."""
+        if self.total == 0:
+            return None
+        return round(self.verified / self.total, 4)
+
+    @property
+    def percent(self) -> str:
+        ratio = self.ratio
+        return "n/a" if ratio is None else f"{ratio * 100:.1f}%"
+
+
+@dataclass(frozen=True, slots=True)
+class Summary:
+    """Counts derived from a `Report`; every mapping lists every key, zeros included."""
+
+    packages: int
+    by_status: dict[Status, int]
+    by_source: dict[SourceKind, int]
+    coverage: dict[str, Coverage]  # keyed by COVERAGE_SCOPES, in that order
+    findings: int
+    findings_by_level: dict[Level, int]  # ERROR and WARNING
+    findings_by_rule: dict[str, dict[Level, int]]  # rules sorted by id
+    packages_with_findings: int
+
+    @property
+    def errors(self) -> int:
+        return self.findings_by_level.get(Level.ERROR, 0)
+
+    @property
+    def warnings(self) -> int:
+        return self.findings_by_level.get(Level.WARNING, 0)
+
+
+def summarize(report: Report) -> Summary:
+    """Count a report.  Coverage counts only REGISTRY packages: nothing else can be attested."""
+    by_status = dict.fromkeys(Status, 0)
+    by_source = dict.fromkeys(SourceKind, 0)
+    for result in report.results:
+        by_status[result.status] += 1
+        by_source[result.package.source] += 1
+
+    registry = [r for r in report.results if r.package.source is SourceKind.REGISTRY]
+    coverage: dict[str, Coverage] = {}
+    for scope in COVERAGE_SCOPES:
+        selected = [r for r in registry if _SCOPE_FILTERS[scope](r.package)]
+        verified = sum(1 for r in selected if r.status is Status.VERIFIED)
+        coverage[scope] = Coverage(verified=verified, total=len(selected))
+
+    by_level = {Level.ERROR: 0, Level.WARNING: 0}
+    by_rule: dict[str, dict[Level, int]] = {}
+    flagged: set[tuple[str, str | None]] = set()
+    counted = [f for f in report.findings if f.level is not Level.OFF]
+    for finding in counted:
+        by_level[finding.level] += 1
+        per_rule = by_rule.setdefault(finding.rule, {Level.ERROR: 0, Level.WARNING: 0})
+        per_rule[finding.level] += 1
+        if finding.package is not None:
+            flagged.add((finding.package, finding.version))
+
+    return Summary(
+        packages=len(report.results),
+        by_status=by_status,
+        by_source=by_source,
+        coverage=coverage,
+        findings=len(counted),
+        findings_by_level=by_level,
+        findings_by_rule=dict(sorted(by_rule.items())),
+        packages_with_findings=len(flagged),
+    )

@@ -1,0 +1,235 @@
+"""The terminal report: a summary, then tables that fit in 100 columns.
+
+Long lists stop after `MAX_ROWS` rows with a pointer to the JSON report, which is complete.
+Colour (ANSI) is added only when the caller asks for it; cells are cut and wrapped before
+colouring so widths stay right.
+"""
+
+from __future__ import annotations
+
+import textwrap
+from collections.abc import Sequence
+
+from tabulate import tabulate
+
+from auditor.models import Finding, Level, PackageResult, Report, SourceKind, Status
+from auditor.report._common import (
+    clean,
+    count_levels,
+    describe_change,
+    display_path,
+    identity_cells,
+    spec,
+    truncate,
+)
+from auditor.report.json_report import TOOL_NAME
+from auditor.report.summary import COVERAGE_SCOPES, Summary, summarize
+
+WIDTH = 100
+MAX_ROWS = 50
+_MAX_MESSAGE_LINES = 3
+_TABLE_FORMAT = "simple"
+_SEP = 2  # tabulate's "simple" format puts two spaces between columns
+
+_STATUS_COLOR = {
+    Status.VERIFIED: "32",
+    Status.PUBLISH_ONLY: "33",
+    Status.UNATTESTED: "33",
+    Status.INVALID: "1;31",
+    Status.ERROR: "31",
+    Status.NOT_APPLICABLE: "2",
+}
+_LEVEL_COLOR = {Level.ERROR: "1;31", Level.WARNING: "33", Level.OFF: "2"}
+_MORE_HINT = "see --format json"
+
+
+class _Painter:
+    def __init__(self, enabled: bool) -> None:
+        self.enabled = enabled
+
+    def __call__(self, text: str, code: str) -> str:
+        return f"\x1b[{code}m{text}\x1b[0m" if self.enabled and text else text
+
+    def bold(self, text: str) -> str:
+        return self(text, "1")
+
+
+def render_text(report: Report, *, color: bool = False, verbose: bool = False) -> str:
+    paint = _Painter(color)
+    summary = summarize(report)
+    out: list[str] = []
+
+    policy = clean(report.policy) if report.policy else "built-in default"
+    header = f"{TOOL_NAME} {clean(report.tool_version)} · {clean(display_path(report.lockfile))}"
+    out.append(paint.bold(truncate(header, WIDTH)))
+    out.append(truncate(f"policy: {policy}", WIDTH))
+    out.append("")
+    out.extend(_overview(summary, paint))
+    out.append("")
+    out.extend(_coverage(summary))
+
+    unverified = [
+        r
+        for r in report.results
+        if r.status is not Status.VERIFIED
+        and (r.package.source is SourceKind.REGISTRY or r.status is Status.ERROR)
+    ]
+    if unverified:
+        out.append("")
+        out.append(paint.bold(f"Registry packages without verified provenance ({len(unverified)})"))
+        out.extend(_status_table(unverified, paint))
+
+    if verbose:
+        verified = [r for r in report.results if r.status is Status.VERIFIED]
+        if verified:
+            out.append("")
+            out.append(paint.bold(f"Verified packages and their signers ({len(verified)})"))
+            out.extend(_signer_table(verified))
+
+    findings = [f for f in report.findings if f.level is not Level.OFF]
+    if findings:
+        out.append("")
+        out.append(paint.bold(f"Findings ({count_levels(summary.errors, summary.warnings)})"))
+        out.extend(_findings_table(findings, paint))
+
+    if report.changes:
+        out.append("")
+        out.append(paint.bold(f"Changes against the base lockfile ({len(report.changes)})"))
+        out.extend(_changes(report.changes))
+
+    out.append("")
+    out.extend(_verdict(summary, paint))
+    return "\n".join(line.rstrip() for line in out) + "\n"
+
+
+def _overview(summary: Summary, paint: _Painter) -> list[str]:
+    sources = ", ".join(f"{k} {v}" for k, v in summary.by_source.items() if v)
+    statuses = ", ".join(
+        paint(f"{k} {v}", _STATUS_COLOR[k]) if v else f"{k} {v}"
+        for k, v in summary.by_status.items()
+    )
+    lines = [f"Packages: {summary.packages}" + (f" ({sources})" if sources else "")]
+    # The status line is short enough for 100 columns even with six 6-digit counts.
+    lines.append(f"Status:   {statuses}")
+    return lines
+
+
+def _coverage(summary: Summary) -> list[str]:
+    rows = [
+        [scope, str(c.verified), str(c.total), c.percent]
+        for scope, c in ((s, summary.coverage[s]) for s in COVERAGE_SCOPES)
+    ]
+    table = tabulate(
+        rows,
+        headers=["coverage", "verified", "registry", "share"],
+        tablefmt=_TABLE_FORMAT,
+        colalign=("left", "right", "right", "right"),
+        disable_numparse=True,
+    )
+    return ["Verified provenance among registry packages:", *table.splitlines()]
+
+
+def _status_table(results: Sequence[PackageResult], paint: _Painter) -> list[str]:
+    shown = results[:MAX_ROWS]
+    pkg_width = min(40, max(len(clean(r.package.spec)) for r in shown))
+    why_width = WIDTH - pkg_width - len("not-applicable") - 2 * _SEP
+    rows = []
+    for r in shown:
+        why = " ".join(clean(x) for x in (r.reason, r.message) if x) or "-"
+        rows.append(
+            [
+                truncate(clean(r.package.spec), pkg_width),
+                paint(str(r.status), _STATUS_COLOR[r.status]),
+                _wrap(why, why_width),
+            ]
+        )
+    table = tabulate(
+        rows, headers=["package", "status", "reason"], tablefmt=_TABLE_FORMAT, disable_numparse=True
+    )
+    return [*table.splitlines(), *_more(len(results) - len(shown))]
+
+
+def _signer_table(results: Sequence[PackageResult]) -> list[str]:
+    headers = ["package", "repository", "ref", "workflow", "runner"]
+    shown = results[:MAX_ROWS]
+    cells = [[clean(c) for c in (r.package.spec, *identity_cells(r.identity))] for r in shown]
+    widths = _fit_widths(headers, cells, WIDTH - _SEP * (len(headers) - 1))
+    rows = [[truncate(c, w) for c, w in zip(row, widths, strict=True)] for row in cells]
+    table = tabulate(rows, headers=headers, tablefmt=_TABLE_FORMAT, disable_numparse=True)
+    return [*table.splitlines(), *_more(len(results) - len(shown))]
+
+
+def _fit_widths(headers: Sequence[str], rows: Sequence[Sequence[str]], total: int) -> list[int]:
+    """Natural column widths, the widest cut down one by one until they fit in `total`."""
+    widths = [max([len(h), *(len(r[i]) for r in rows)]) for i, h in enumerate(headers)]
+    floor = [max(len(h), 6) for h in headers]
+    while sum(widths) > total:
+        i = max(range(len(widths)), key=lambda k: widths[k] - floor[k])
+        if widths[i] <= floor[i]:
+            break
+        widths[i] -= 1
+    return widths
+
+
+def _findings_table(findings: Sequence[Finding], paint: _Painter) -> list[str]:
+    # Errors first, so truncation never hides an error behind warnings.
+    ordered = sorted(findings, key=lambda f: 0 if f.level is Level.ERROR else 1)
+    shown = ordered[:MAX_ROWS]
+    rule_width = min(24, max(len(clean(f.rule)) for f in shown))
+    pkg_width = min(30, max(len(_finding_package(f)) for f in shown))
+    msg_width = max(20, WIDTH - len("warning") - rule_width - pkg_width - 3 * _SEP)
+    rows = [
+        [
+            paint(str(f.level), _LEVEL_COLOR[f.level]),
+            truncate(clean(f.rule), rule_width),
+            truncate(_finding_package(f), pkg_width),
+            _wrap(clean(f.message), msg_width),
+        ]
+        for f in shown
+    ]
+    table = tabulate(
+        rows,
+        headers=["level", "rule", "package", "message"],
+        tablefmt=_TABLE_FORMAT,
+        disable_numparse=True,
+    )
+    return [*table.splitlines(), *_more(len(findings) - len(shown))]
+
+
+def _finding_package(finding: Finding) -> str:
+    return clean(spec(finding.package, finding.version))
+
+
+def _changes(changes: Sequence[object]) -> list[str]:
+    shown = changes[:MAX_ROWS]
+    lines = [truncate("  " + clean(describe_change(c)), WIDTH) for c in shown]
+    return [*lines, *_more(len(changes) - len(shown))]
+
+
+def _verdict(summary: Summary, paint: _Painter) -> list[str]:
+    lines = []
+    undecided = summary.by_status[Status.ERROR]
+    if undecided:
+        lines.append(
+            paint(f"{undecided} package(s) could not be checked: the audit is incomplete.", "31")
+        )
+    if summary.findings == 0:
+        lines.append(paint("No findings.", "32"))
+    else:
+        counts = count_levels(summary.errors, summary.warnings)
+        text = f"{counts} in {summary.packages_with_findings} package(s)."
+        lines.append(paint(text, _LEVEL_COLOR[Level.ERROR if summary.errors else Level.WARNING]))
+    return lines
+
+
+def _wrap(text: str, width: int) -> str:
+    lines = textwrap.wrap(text, width=width, break_long_words=True, break_on_hyphens=False)
+    if len(lines) > _MAX_MESSAGE_LINES:
+        lines = lines[:_MAX_MESSAGE_LINES]
+        last = lines[-1]
+        lines[-1] = last + " …" if len(last) + 2 <= width else last[: width - 1] + "…"
+    return "\n".join(lines) or "-"
+
+
+def _more(hidden: int) -> list[str]:
+    return [f"… {hidden} more; {_MORE_HINT}"] if hidden > 0 else []
