@@ -1,0 +1,28 @@
+"""Golden files under fixtures/golden/report/: compare, or rewrite with UPDATE_GOLDENS=1."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from auditor import __version__
+
+GOLDEN_DIR = Path(__file__).resolve().parents[2] / "fixtures" / "golden" / "report"
+
+
+def normalize(text: str, *, root: Path | None = None) -> str:
+    """Replace what varies between machines and releases: the tool version, absolute paths."""
+    if root is not None:
+        text = text.replace(root.as_uri(), "file:///ROOT").replace(str(root), "/ROOT")
+    return text.replace(__version__, "<VERSION>")
+
+
+def assert_golden(relative: str, text: str) -> None:
+    path = GOLDEN_DIR / relative
+    if os.environ.get("UPDATE_GOLDENS") == "1":
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8", newline="\n")
+        return
+    assert path.exists(), f"missing golden {relative}; run with UPDATE_GOLDENS=1"
+    expected = path.read_text(encoding="utf-8")
+    assert text == expected, f"{relative} differs from its golden; run with UPDATE_GOLDENS=1"
