@@ -121,7 +121,7 @@ class _Emitter:
             Finding(
                 rule=rule,
                 level=level,
-                message=f"{c.name} {_versions(c)}: {message}",
+                message=f"{c.name}{_versions(c)}: {message}",
                 package=c.name,
                 version=c.after,
                 line=c.line,
@@ -131,9 +131,10 @@ class _Emitter:
 
 
 def _versions(change: Change) -> str:
+    # `name@after` first, like every other finding's message.
     if change.kind is ChangeKind.ADDED:
-        return f"{change.after} (added)"
-    return f"{change.before} -> {change.after}"
+        return f"@{change.after} (added)"
+    return f"@{change.after} (was {change.before})"
 
 
 def evaluate_changes(

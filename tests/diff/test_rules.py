@@ -43,12 +43,12 @@ def test_provenance_lost_and_weakened() -> None:
         (
             "change-provenance-lost",
             Level.ERROR,
-            "a 1.0.0 -> 2.0.0: provenance lost: verified provenance -> no attestation",
+            "a@2.0.0 (was 1.0.0): provenance lost: verified provenance -> no attestation",
         )
     ]
     weakened = run(a1, a2, head=result(a2, Status.PUBLISH_ONLY))
     assert [m for _, _, m in weakened] == [
-        "a 1.0.0 -> 2.0.0: provenance weakened: verified provenance -> publish attestation only"
+        "a@2.0.0 (was 1.0.0): provenance weakened: verified provenance -> publish attestation only"
     ]
     # publish-only -> none is a loss too; none -> none and gains are not.
     assert rules(a1, a2, result(a1, Status.PUBLISH_ONLY), result(a2, Status.UNATTESTED)) == [
@@ -111,7 +111,7 @@ def test_install_script() -> None:
     (f,) = evaluate_changes(diff_lockfiles(lock(), new), {}, {}, Levels())
     assert (f.rule, f.message, f.line) == (
         "change-install-script",
-        "n 1.0.0 (added): new package with an install script",
+        "n@1.0.0 (added): new package with an install script",
         3,
     )
 
@@ -121,7 +121,7 @@ def test_new_exotic_source() -> None:
     a2 = pkg("a", "1.0.0", source=SourceKind.GIT, resolved=f"{GIT}#abc")
     out = run(a1, a2, head=result(a2, Status.NOT_APPLICABLE))
     assert [r for r, _, _ in out] == ["change-source", "change-provenance-lost"]
-    assert out[0][2] == f"a 1.0.0 -> 1.0.0: source changed from registry to git {GIT}"
+    assert out[0][2] == f"a@1.0.0 (was 1.0.0): source changed from registry to git {GIT}"
     # A git dependency moving to another commit of the same repository is its version.
     g1 = pkg("g", "1.0.0", source=SourceKind.GIT, resolved=f"{GIT}#aaa")
     g2 = pkg("g", "1.1.0", source=SourceKind.GIT, resolved=f"{GIT}#bbb")
@@ -135,7 +135,7 @@ def test_new_exotic_source() -> None:
     head = lock(remote, link, pkg("plain", "1.0.0"))
     findings = evaluate_changes(diff_lockfiles(lock(), head), {}, {}, Levels())
     assert [(f.rule, f.package) for f in findings] == [("change-source", "r")]
-    assert findings[0].message == "r 1.0.0 (added): new remote source https://example.test/r.tgz"
+    assert findings[0].message == "r@1.0.0 (added): new remote source https://example.test/r.tgz"
 
 
 def test_levels_come_from_the_policy() -> None:
@@ -154,7 +154,7 @@ def test_undecided_base_is_incomplete_undecided_head_is_left_to_the_head_audit()
         (
             "incomplete",
             Level.ERROR,
-            "a 1.0.0 -> 2.0.0: could not compare with base version 1.0.0 (FETCH_TIMEOUT)",
+            "a@2.0.0 (was 1.0.0): could not compare with base version 1.0.0 (FETCH_TIMEOUT)",
         )
     ]
     # Missing from both mappings: fail closed as well.
