@@ -1,0 +1,49 @@
+"""Offline verification of npm attestations (Sigstore bundles), bound to a lockfile entry.
+
+Public API (see docs/architecture.md):
+
+* `load_trust(trusted_root=None, npm_keys=None) -> TrustMaterial`: the pinned Sigstore
+  trusted root and npm registry keys from `auditor/data/`, or explicit files.  Raises
+  `TrustError`.  `TrustMaterial` is picklable: it pickles as the two source documents and
+  is re-parsed once per process on unpickling (memoised by content digest), so a process
+  pool can receive it with every task.
+* `verify_attestations(name, version, integrity, response, trust) -> VerificationResult`:
+  never raises for bad data; statuses VERIFIED, PUBLISH_ONLY, INVALID.  A set with
+  provenance and no publish attestation is VERIFIED (the publish attestation is checked
+  "when present"); a publish-only set is PUBLISH_ONLY (stripping detection is policy's job).
+* `verify_bundle(obj, role, trust, label)`: one JSON-decoded bundle in its role
+  ("provenance" or "publish"); raises `Reject` (with `.code` and `.message`).
+* `REASON_CODES`: the stable reason codes of INVALID results:
+
+  RESPONSE_MALFORMED, NO_ATTESTATIONS, DUPLICATE_ATTESTATION, UNSUPPORTED_FORMAT,
+  BUNDLE_MALFORMED, PREDICATE_TYPE, STATEMENT_MALFORMED, PAYLOAD_TYPE, SUBJECT_NAME,
+  SUBJECT_DIGEST, PUBLISH_PREDICATE, MISSING_INTEGRITY, WEAK_INTEGRITY, DSSE_SIGNATURE,
+  TLOG_BODY_MISMATCH, SET_INVALID, INCLUSION_PROOF, CHECKPOINT, LOG_UNKNOWN,
+  NO_VERIFIED_TIME, TIMESTAMP_INVALID, CERT_CHAIN, SCT, CERT_IDENTITY, KEY_UNKNOWN,
+  KEY_NOT_VALID_AT_TIME, ROLE_MISMATCH, CERT_PREDICATE_MISMATCH, BUILD_TYPE_UNKNOWN.
+
+  `REASONS` maps each code to a one-line description.
+
+Checks, in order, per bundle: media type and structure; role binding (provenance needs a
+Fulcio certificate, publish the npm `npm:attestations` key); DSSE signature; payload type;
+log lookup and log-body binding; SET (Rekor v1); inclusion proof and checkpoint; RFC 3161
+timestamps; validity of the log key, Fulcio chain + SCT, or npm key at every verified time.
+Per set: outer vs statement predicate type, exactly one subject equal to the purl, sha512
+equal to the lockfile's, publish predicate name/version, certificate-vs-SLSA predicate.
+"""
+
+from __future__ import annotations
+
+from auditor.verify._errors import REASON_CODES, REASONS, Reject
+from auditor.verify.core import verify_attestations, verify_bundle
+from auditor.verify.trust import TrustMaterial, load_trust
+
+__all__ = [
+    "REASONS",
+    "REASON_CODES",
+    "Reject",
+    "TrustMaterial",
+    "load_trust",
+    "verify_attestations",
+    "verify_bundle",
+]

@@ -1,0 +1,330 @@
+"""Orchestration: one bundle (`verify_bundle`) and one package's attestation set."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from auditor.models import AttestationInfo, Identity, Status, VerificationResult, parse_sri
+from auditor.verify import certs, statement, tlog
+from auditor.verify._errors import Reject
+from auditor.verify._util import PublicKey, from_unix, verify_sig
+from auditor.verify.bundle import Bundle, parse_bundle
+from auditor.verify.trust import TrustMaterial
+
+MAX_RESPONSE_BYTES = 8 * 1024 * 1024
+MAX_ATTESTATIONS = 16
+NPM_KEY_USAGE = "npm:attestations"
+
+PROVENANCE = "provenance"
+PUBLISH = "publish"
+
+
+@dataclass(frozen=True, slots=True)
+class BundleOutcome:
+    """A cryptographically verified bundle (role binding, signature, log, key, time)."""
+
+    info: AttestationInfo
+    bundle: Bundle
+    times: tuple[datetime, ...]
+    statement: statement.Statement
+    identity: Identity | None  # from the certificate (provenance only), before 3.11 checks
+    config_digest: str | None  # Fulcio .19, for GITHUB_WORKFLOW_SHA
+
+
+def pae(payload_type: str, payload: bytes) -> bytes:
+    kind = payload_type.encode()
+    return b"DSSEv1 %d %s %d %s" % (len(kind), kind, len(payload), payload)
+
+
+def verify_bundle(obj: Any, role: str, trust: TrustMaterial, label: str) -> BundleOutcome:
+    """Verify one bundle in its role ("provenance" needs Fulcio, "publish" the npm key).
+
+    Raises `Reject(code, message)`; any other exception is a bug in the caller's eyes.
+    """
+    b = parse_bundle(obj, label)
+    cert = None
+    npm_key = None
+    key: PublicKey
+    if role == PROVENANCE:
+        if b.leaf_der is None:
+            raise Reject(
+                "ROLE_MISMATCH",
+                f"{label}: provenance must be signed by a Fulcio certificate, "
+                f"got the key hint {str(b.key_hint)[:80]!r}",
+            )
+        cert = certs.load_leaf(b.leaf_der, label)
+        key = cert.key
+        signer_der = b.leaf_der
+    else:
+        if b.key_hint is None:
+            raise Reject(
+                "ROLE_MISMATCH",
+                f"{label}: publish attestation must be signed by the registry's "
+                f"{NPM_KEY_USAGE} key, got a certificate",
+            )
+        npm_key = trust.npm_key(b.key_hint, NPM_KEY_USAGE)
+        if npm_key is None:
+            raise Reject(
+                "KEY_UNKNOWN", f"{label}: no {NPM_KEY_USAGE} key with keyId {b.key_hint[:80]!r}"
+            )
+        if b.sig_keyid and b.sig_keyid != b.key_hint:
+            raise Reject(
+                "KEY_UNKNOWN",
+                f"{label}: DSSE keyid {b.sig_keyid[:80]!r} differs from the key hint "
+                f"{b.key_hint[:80]!r}",
+            )
+        key, signer_der = npm_key.key, npm_key.spki
+
+    signed = pae(b.payload_type, b.payload)
+    if not verify_sig(key, b.signature, signed):
+        raise Reject(
+            "DSSE_SIGNATURE",
+            f"{label}: DSSE signature does not verify with "
+            f"{'the certificate key' if cert else f'npm key {b.key_hint}'}",
+        )
+    if b.payload_type != statement.PAYLOAD_TYPE:
+        raise Reject(
+            "PAYLOAD_TYPE",
+            f"{label}: payloadType {b.payload_type[:80]!r}, expected {statement.PAYLOAD_TYPE!r}",
+        )
+
+    entry = b.tlog
+    log = trust.tlog(entry.log_id)
+    if log is None:
+        raise Reject(
+            "LOG_UNKNOWN",
+            f"{label}: transparency log {entry.log_id.hex()[:16]}… is not in the trusted root",
+        )
+    tlog.check_body(b, signer_der, cert is not None, key, signed, label)
+
+    times: list[datetime] = []
+    if log.rekor_v1 and entry.set_signature is not None:
+        tlog.verify_set(entry, log, label)
+        assert entry.integrated_time is not None
+        times.append(from_unix(entry.integrated_time))
+    elif b.version == 1:
+        raise Reject("SET_INVALID", f"{label}: bundle v0.1 needs a signed entry timestamp")
+    if entry.proof is not None and entry.proof.checkpoint is not None:
+        tlog.verify_inclusion(entry, entry.proof, label)
+        tlog.verify_checkpoint(entry.proof, log, label)
+    for i, token in enumerate(b.timestamps):
+        times.append(_verify_timestamp(token, b.signature, trust, f"{label}: timestamp {i}"))
+    if not times:
+        raise Reject(
+            "NO_VERIFIED_TIME",
+            f"{label}: no verified signing time (no SET from a v1 log, no RFC 3161 timestamp)",
+        )
+    for when in times:
+        if not log.window.contains(when):
+            raise Reject(
+                "LOG_UNKNOWN",
+                f"{label}: log {log.base_url} key valid {log.window}, not at {when.isoformat()}",
+            )
+
+    identity = None
+    config_digest = None
+    if cert is not None:
+        ca = certs.verify_chain(cert, times, trust, label)
+        certs.verify_sct(cert, ca, trust, label)
+        identity = certs.read_identity(cert, label)
+        config_digest = certs.extension_text(cert, 19)
+    else:
+        assert npm_key is not None
+        for when in times:
+            if not npm_key.window.contains(when):
+                raise Reject(
+                    "KEY_NOT_VALID_AT_TIME",
+                    f"{label}: npm key {npm_key.key_id} valid {npm_key.window}, "
+                    f"signed at {when.isoformat()}",
+                )
+    st = statement.parse_statement(b.payload, label)
+    info = AttestationInfo(
+        predicate_type=st.predicate_type,
+        bundle_media_type=b.media_type,
+        tlog_kind=entry.kind,
+        log_index=entry.log_index,
+        signed_at=min(times),
+        key_id=npm_key.key_id if npm_key else None,
+    )
+    return BundleOutcome(info, b, tuple(times), st, identity, config_digest)
+
+
+def _verify_timestamp(token: bytes, signature: bytes, trust: TrustMaterial, label: str) -> datetime:
+    """An RFC 3161 token over the signature bytes, from a trusted TSA valid at genTime."""
+    from rfc3161_client import VerificationError, VerifierBuilder, decode_timestamp_response
+
+    try:
+        response = decode_timestamp_response(token)
+        gen_time = response.tst_info.gen_time
+    except Exception:  # the Rust decoder raises assorted types on garbage
+        raise Reject("TIMESTAMP_INVALID", f"{label}: not a timestamp response") from None
+    if gen_time.tzinfo is None:
+        gen_time = gen_time.replace(tzinfo=UTC)
+    for tsa in trust.tsas:
+        if len(tsa.chain) < 2 or not tsa.window.contains(gen_time):
+            continue
+        builder = (
+            VerifierBuilder().tsa_certificate(tsa.chain[0]).add_root_certificate(tsa.chain[-1])
+        )
+        for middle in tsa.chain[1:-1]:
+            builder = builder.add_intermediate_certificate(middle)
+        try:
+            builder.build().verify_message(response, signature)
+        except (VerificationError, ValueError):
+            continue
+        return gen_time.astimezone(UTC)
+    raise Reject(
+        "TIMESTAMP_INVALID",
+        f"{label}: no trusted timestamp authority verifies it at {gen_time.isoformat()}",
+    )
+
+
+# --- the attestation set --------------------------------------------------------------------
+
+
+def _classify(response: bytes) -> list[tuple[str, str, Any]]:
+    """[(role, outer predicateType, bundle)] from the raw response."""
+    if len(response) > MAX_RESPONSE_BYTES:
+        raise Reject(
+            "RESPONSE_MALFORMED", f"response is {len(response)} bytes (max {MAX_RESPONSE_BYTES})"
+        )
+    try:
+        doc = json.loads(response)
+    except (ValueError, RecursionError):
+        raise Reject("RESPONSE_MALFORMED", "attestations response is not valid JSON") from None
+    if not isinstance(doc, dict) or not isinstance(doc.get("attestations"), list):
+        raise Reject("RESPONSE_MALFORMED", "attestations response has no 'attestations' array")
+    items = doc["attestations"]
+    if not items:
+        raise Reject("NO_ATTESTATIONS", "attestations response lists no attestation")
+    if len(items) > MAX_ATTESTATIONS:
+        raise Reject(
+            "RESPONSE_MALFORMED",
+            f"response lists {len(items)} attestations (max {MAX_ATTESTATIONS})",
+        )
+    out: list[tuple[str, str, Any]] = []
+    seen: set[str] = set()
+    for i, item in enumerate(items):
+        if not isinstance(item, dict):
+            raise Reject("RESPONSE_MALFORMED", f"attestations[{i}] is not an object")
+        ptype = item.get("predicateType")
+        if not isinstance(ptype, str):
+            raise Reject("RESPONSE_MALFORMED", f"attestations[{i}] has no predicateType string")
+        if ptype == statement.PUBLISH_TYPE:
+            role = PUBLISH
+        elif ptype in statement.PROVENANCE_TYPES:
+            role = PROVENANCE
+        else:
+            raise Reject(
+                "PREDICATE_TYPE", f"attestations[{i}]: unknown predicateType {ptype[:100]!r}"
+            )
+        if role in seen:
+            raise Reject("DUPLICATE_ATTESTATION", f"more than one {role} attestation")
+        seen.add(role)
+        out.append((role, ptype, item.get("bundle")))
+    # Provenance first: its identity is the interesting part of a failure message.
+    out.sort(key=lambda t: t[0] != PROVENANCE)
+    return out
+
+
+def _expected_sha512(integrity: str | None) -> str:
+    if integrity is None or not integrity.strip():
+        raise Reject(
+            "MISSING_INTEGRITY", "the lockfile entry has no integrity to bind the attestations to"
+        )
+    try:
+        hashes = parse_sri(integrity)
+    except ValueError as exc:
+        raise Reject("MISSING_INTEGRITY", f"the lockfile integrity is unusable: {exc}") from None
+    for h in hashes:
+        if h.algorithm == "sha512":
+            return h.hex
+    algs = ",".join(sorted({h.algorithm for h in hashes}))
+    raise Reject(
+        "WEAK_INTEGRITY", f"the lockfile integrity has only {algs}; attestations bind sha512"
+    )
+
+
+def _verify_set(
+    name: str,
+    version: str,
+    integrity: str | None,
+    response: bytes,
+    trust: TrustMaterial,
+    infos: list[AttestationInfo],
+) -> VerificationResult:
+    entries = _classify(response)
+    expected_purl = statement.purl(name, version)
+    identity: Identity | None = None
+    registry: str | None = None
+    outcomes: list[tuple[str, BundleOutcome]] = []
+    for role, outer_type, bundle in entries:
+        label = f"{role} bundle"
+        outcome = verify_bundle(bundle, role, trust, label)
+        infos.append(outcome.info)
+        st = outcome.statement
+        if st.predicate_type != outer_type:
+            raise Reject(
+                "PREDICATE_TYPE",
+                f"{label}: statement predicateType {st.predicate_type[:100]!r} != "
+                f"response predicateType {outer_type[:100]!r}",
+            )
+        if st.subject_name != expected_purl:
+            raise Reject(
+                "SUBJECT_NAME",
+                f"{label}: subject {st.subject_name[:160]!r}, expected {expected_purl!r}",
+            )
+        outcomes.append((role, outcome))
+    sha512 = _expected_sha512(integrity)
+    for role, outcome in outcomes:
+        label = f"{role} bundle"
+        st = outcome.statement
+        if st.sha512 != sha512:
+            raise Reject(
+                "SUBJECT_DIGEST",
+                f"{label}: subject sha512 {st.sha512[:16]}… != lockfile sha512 {sha512[:16]}…",
+            )
+        if role == PUBLISH:
+            registry = statement.check_publish_predicate(st, name, version, label)
+        else:
+            assert outcome.identity is not None
+            identity = statement.check_provenance(
+                st, outcome.identity, outcome.config_digest, label
+            )
+    # Provenance-only sets (no publish attestation recorded) verify: the publish
+    # attestation is required "when present" (issue 3); the policy sees the missing key id.
+    status = Status.VERIFIED if identity is not None else Status.PUBLISH_ONLY
+    return VerificationResult(
+        status=status, identity=identity, attestations=tuple(infos), publish_registry=registry
+    )
+
+
+def verify_attestations(
+    name: str, version: str, integrity: str | None, response: bytes, trust: TrustMaterial
+) -> VerificationResult:
+    """Verify one package's attestations response and bind it to the lockfile entry.
+
+    Never raises for bad data: every failure is `Status.INVALID` with a reason code.
+    """
+    infos: list[AttestationInfo] = []
+    try:
+        return _verify_set(name, version, integrity, response, trust, infos)
+    except Reject as rej:
+        return VerificationResult(Status.INVALID, rej.code, rej.message, attestations=tuple(infos))
+    except (RecursionError, MemoryError):
+        return VerificationResult(
+            Status.INVALID,
+            "RESPONSE_MALFORMED",
+            "response is too deeply nested or too large",
+            attestations=tuple(infos),
+        )
+    except Exception as exc:  # hostile input must never escape as a traceback
+        return VerificationResult(
+            Status.INVALID,
+            "BUNDLE_MALFORMED",
+            f"unexpected {type(exc).__name__} while verifying: {str(exc)[:200]}",
+            attestations=tuple(infos),
+        )
