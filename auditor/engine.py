@@ -1,0 +1,717 @@
+"""Orchestration: lockfile -> fetch (aiohttp, cache, offline) -> verify (both cores) -> policy.
+
+`run_audit` is what `audit LOCKFILE` runs; `fetch_into` is `audit fetch --into DIR`.
+
+Per package: one request to the attestations endpoint (404: unattested).  Packuments are
+fetched only when the policy needs them, or, for a publish-only package, to check that the
+registry did not advertise a provenance attestation the response lacks (stripped
+provenance is `invalid`, reason PROVENANCE_STRIPPED).  Anything that could not be fetched
+or decoded is `error` with a FETCH_* reason: the engine never turns a failure into
+"unattested" or "verified".
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import json
+import multiprocessing
+import os
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from auditor import __version__
+from auditor.errors import ConfigError
+from auditor.models import (
+    Finding,
+    Lockfile,
+    Package,
+    PackageResult,
+    Packument,
+    Report,
+    SourceKind,
+    Status,
+    VerificationResult,
+)
+from auditor.progress import NullProgress, ProgressSink, make_progress
+from auditor.registry.cache import ResponseCache, default_cache_dir
+from auditor.registry.client import DEFAULT_CONCURRENCY, FetchError, NetworkSettings, RegistryClient
+from auditor.registry.config import NpmConfig, resolve_npm_config
+from auditor.registry.offline import (
+    OfflineDirectory,
+    UnsafeName,
+    attestations_path,
+    packument_path,
+    write_atomic,
+)
+from auditor.registry.packument import PackumentError, parse_packument
+from auditor.registry.sources import Fetched, OfflineSource, RegistrySource, Source
+
+if TYPE_CHECKING:
+    from auditor.policy import Policy
+    from auditor.verify import TrustMaterial
+
+VerifyFn = Callable[[str, str, "str | None", bytes, Any], VerificationResult]
+
+# Below this many registry packages a process pool costs more (start-up) than it saves.
+POOL_THRESHOLD = 150
+# Packument decoding can take hundreds of MB for huge documents: decode a few at a time.
+PACKUMENT_DECODES = 2
+
+
+@dataclass(frozen=True)
+class AuditOptions:
+    """Everything `audit` takes besides the lockfile and the policy (see `auditor.cli`)."""
+
+    registry: str | None = None
+    offline: Path | None = None
+    trusted_root: Path | None = None
+    npm_keys: Path | None = None
+    concurrency: int | None = None
+    cache_dir: Path | None = None
+    use_cache: bool = True
+    base: Path | None = None
+    base_ref: str | None = None
+    audit_all: bool = False
+    quiet: bool = False
+    verbose: int = 0
+    policy_path: Path | None = None
+    # Not on the command line: injection points for tests and benchmarks.
+    network: NetworkSettings | None = None
+    now: datetime | None = None
+    env: Mapping[str, str] | None = None
+    npm: str | bool | None = True  # True: npm from PATH; None/False: never run npm
+    progress: ProgressSink | None = None
+    verify_workers: int | None = None  # None: automatic; 0: verify in a thread
+    verifier: VerifyFn | None = None  # default: auditor.verify.verify_attestations
+    trust: Any = None  # default: load_trust(trusted_root, npm_keys)
+
+
+@dataclass(frozen=True)
+class FetchOptions:
+    """`audit fetch LOCKFILE --into DIR`."""
+
+    into: Path
+    registry: str | None = None
+    concurrency: int | None = None
+    cache_dir: Path | None = None
+    use_cache: bool = True
+    packuments: bool = False
+    quiet: bool = False
+    verbose: int = 0
+    network: NetworkSettings | None = None
+    env: Mapping[str, str] | None = None
+    npm: str | bool | None = True
+    progress: ProgressSink | None = None
+
+
+@dataclass(frozen=True)
+class FetchSummary:
+    into: Path
+    attestations: int = 0  # responses written
+    not_found: int = 0  # packages without attestations (no file, by design)
+    packuments: int = 0
+    skipped: int = 0  # not from a registry
+    errors: tuple[str, ...] = ()
+
+    def describe(self) -> str:
+        text = (
+            f"audit fetch: {self.attestations} attestation responses and {self.packuments} "
+            f"packuments written to {self.into} ({self.not_found} packages without "
+            f"attestations, {self.skipped} not from a registry)"
+        )
+        if self.errors:
+            shown = "; ".join(self.errors[:5])
+            more = f" (+{len(self.errors) - 5} more)" if len(self.errors) > 5 else ""
+            text += f"; {len(self.errors)} failed: {shown}{more}"
+        return text
+
+
+# --------------------------------------------------------------------------- verification
+
+_WORKER: tuple[Any, VerifyFn] | None = None
+
+
+def _init_worker(trust: Any, fn: VerifyFn) -> None:
+    global _WORKER
+    _WORKER = (trust, fn)
+
+
+def _worker_verify(
+    name: str, version: str, integrity: str | None, body: bytes
+) -> VerificationResult | tuple[str, str]:
+    assert _WORKER is not None
+    trust, fn = _WORKER
+    return verify_one(fn, trust, name, version, integrity, body)
+
+
+def verify_one(
+    fn: VerifyFn, trust: Any, name: str, version: str, integrity: str | None, body: bytes
+) -> VerificationResult | tuple[str, str]:
+    """Verify one response; (reason, message) when it is not JSON (fetch-level failure)."""
+    try:
+        doc = json.loads(body)
+    except (ValueError, RecursionError):
+        return ("FETCH_MALFORMED", "the attestations response is not valid JSON")
+    if not isinstance(doc, dict):
+        return ("FETCH_MALFORMED", "the attestations response is not a JSON object")
+    del doc
+    try:
+        return fn(name, version, integrity, body, trust)
+    except Exception as exc:  # the verifier promises not to raise; fail closed if it does
+        return ("VERIFY_CRASHED", f"verifier failed: {type(exc).__name__}")
+
+
+class Verifier:
+    """Runs verification off the event loop: a thread for small runs, processes for large."""
+
+    def __init__(self, trust: Any, fn: VerifyFn, workers: int) -> None:
+        self.trust = trust
+        self.fn = fn
+        self.workers = workers
+        self._pool: concurrent.futures.ProcessPoolExecutor | None = None
+        self._thread: concurrent.futures.ThreadPoolExecutor | None = None
+
+    def start(self) -> None:
+        """Start the workers now (before the event loop and its threads exist: fork-safe)."""
+        if self.workers > 0:
+            methods = multiprocessing.get_all_start_methods()
+            ctx = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
+            self._pool = concurrent.futures.ProcessPoolExecutor(
+                max_workers=self.workers,
+                mp_context=ctx,
+                initializer=_init_worker,
+                initargs=(self.trust, self.fn),
+            )
+            for _ in range(self.workers):
+                self._pool.submit(int)  # launches every worker now
+        else:
+            self._thread = concurrent.futures.ThreadPoolExecutor(1, "auditor-verify")
+
+    async def verify(
+        self, name: str, version: str, integrity: str | None, body: bytes
+    ) -> VerificationResult | tuple[str, str]:
+        loop = asyncio.get_running_loop()
+        if self._pool is not None:
+            try:
+                return await loop.run_in_executor(
+                    self._pool, _worker_verify, name, version, integrity, body
+                )
+            except BrokenProcessPool:
+                return ("VERIFY_CRASHED", "a verification worker died")
+        assert self._thread is not None
+        return await loop.run_in_executor(
+            self._thread, verify_one, self.fn, self.trust, name, version, integrity, body
+        )
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+        if self._thread is not None:
+            self._thread.shutdown(wait=True)
+
+
+def auto_workers(n_registry: int, requested: int | None) -> int:
+    if requested is not None:
+        return max(0, requested)
+    cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    if n_registry < POOL_THRESHOLD or (cpus or 1) < 2:
+        return 0
+    return min(cpus or 1, 8)
+
+
+# --------------------------------------------------------------------------- fetching
+
+
+class Fetcher:
+    """One request per distinct name@version (and per packument), shared by all users."""
+
+    def __init__(self, source: Source, config: NpmConfig | None) -> None:
+        self.source = source
+        self.config = config
+        self._att: dict[tuple[str | None, str, str], asyncio.Task[Fetched]] = {}
+        self._pack: dict[tuple[str | None, str, bool], asyncio.Task[Packument | None]] = {}
+        self._raw_pack: dict[tuple[str | None, str, bool], asyncio.Task[Fetched]] = {}
+        self._decode = asyncio.Semaphore(PACKUMENT_DECODES)
+
+    def registry_for(self, package: Package) -> str | None:
+        return self.config.registry_for(package) if self.config else None
+
+    def attestations(self, name: str, version: str, registry: str | None) -> Awaitable[Fetched]:
+        key = (registry, name, version)
+        task = self._att.get(key)
+        if task is None:
+            task = asyncio.ensure_future(self.source.attestations(name, version, registry))
+            self._att[key] = task
+        return asyncio.shield(task)
+
+    def raw_packument(self, name: str, registry: str | None, full: bool) -> Awaitable[Fetched]:
+        key = (registry, name, full)
+        task = self._raw_pack.get(key)
+        if task is None:
+            task = asyncio.ensure_future(self.source.packument(name, registry, full=full))
+            self._raw_pack[key] = task
+        return asyncio.shield(task)
+
+    def packument(self, name: str, registry: str | None, full: bool) -> Awaitable[Packument | None]:
+        """The parsed packument, None when the registry has none (404)."""
+        key = (registry, name, full)
+        task = self._pack.get(key)
+        if task is None:
+            task = asyncio.ensure_future(self._load_packument(name, registry, full))
+            self._pack[key] = task
+        return asyncio.shield(task)
+
+    async def _load_packument(
+        self, name: str, registry: str | None, full: bool
+    ) -> Packument | None:
+        fetched = await self.raw_packument(name, registry, full)
+        if not fetched.found:
+            return None
+        async with self._decode:
+            try:
+                return await asyncio.to_thread(parse_packument, name, fetched.body)
+            except PackumentError as exc:
+                raise FetchError("FETCH_MALFORMED", f"packument: {exc}") from None
+
+    def drain(self) -> list[asyncio.Task[Any]]:
+        return [*self._att.values(), *self._pack.values(), *self._raw_pack.values()]
+
+
+def _error(package: Package, reason: str, message: str, registry: str | None) -> PackageResult:
+    return PackageResult(package, Status.ERROR, reason, message, registry=registry)
+
+
+class Auditor:
+    """Fetch and verify packages into `PackageResult`s."""
+
+    def __init__(
+        self,
+        fetcher: Fetcher,
+        verifier: Verifier,
+        *,
+        needs_packuments: bool,
+        progress: ProgressSink,
+    ) -> None:
+        self.fetcher = fetcher
+        self.verifier = verifier
+        self.needs_packuments = needs_packuments
+        self.progress = progress
+
+    async def audit(self, packages: Sequence[Package]) -> list[PackageResult]:
+        async with asyncio.TaskGroup() as tg:
+            tasks = [tg.create_task(self.audit_one(p)) for p in packages]
+        return [t.result() for t in tasks]
+
+    async def audit_one(self, package: Package) -> PackageResult:
+        result = await self._audit_one(package)
+        self.progress.verified()
+        return result
+
+    async def _audit_one(self, package: Package) -> PackageResult:
+        if package.source is not SourceKind.REGISTRY:
+            self.progress.fetched()
+            return PackageResult(
+                package,
+                Status.NOT_APPLICABLE,
+                "NOT_REGISTRY",
+                f"{package.source.value} dependency: registry attestations cannot exist",
+            )
+        fetcher = self.fetcher
+        registry = fetcher.registry_for(package)
+        name, version = package.name, package.version
+        pk_wait = fetcher.packument(name, registry, True) if self.needs_packuments else None
+        try:
+            fetched = await fetcher.attestations(name, version, registry)
+        except FetchError as exc:
+            self.progress.fetched()
+            if pk_wait is not None:
+                _forget(pk_wait)
+            return _error(package, exc.reason, f"attestations: {exc.message}", registry)
+        self.progress.fetched()
+
+        verification: VerificationResult | None = None
+        if fetched.found:
+            outcome = await self.verifier.verify(name, version, package.integrity, fetched.body)
+            if isinstance(outcome, tuple):
+                if pk_wait is not None:
+                    _forget(pk_wait)
+                return _error(package, outcome[0], outcome[1], registry)
+            verification = outcome
+            status, reason, message = outcome.status, outcome.reason, outcome.message
+        else:
+            status, reason, message = Status.UNATTESTED, None, None
+
+        packument: Packument | None = None
+        if pk_wait is not None:
+            try:
+                packument = await pk_wait
+            except FetchError as exc:
+                return _error(package, exc.reason, f"packument: {exc.message}", registry)
+
+        # Stripping cross-check: what did the registry's metadata advertise?
+        if status is Status.PUBLISH_ONLY or (status is Status.UNATTESTED and packument):
+            check = packument
+            if check is None:
+                try:
+                    check = await fetcher.packument(name, registry, False)
+                except FetchError as exc:
+                    return _error(
+                        package,
+                        exc.reason,
+                        f"packument (provenance cross-check): {exc.message}",
+                        registry,
+                    )
+            info = check.versions.get(version) if check is not None else None
+            if info is None and status is Status.PUBLISH_ONLY:
+                return _error(
+                    package,
+                    "PACKUMENT_VERSION_MISSING",
+                    "the registry's packument does not list this version; "
+                    "cannot check for stripped provenance",
+                    registry,
+                )
+            if info is not None and info.provenance_advertised:
+                return PackageResult(
+                    package,
+                    Status.INVALID,
+                    "PROVENANCE_STRIPPED",
+                    "the registry advertises a provenance attestation that its "
+                    "attestations response lacks",
+                    verification,
+                    packument,
+                    registry,
+                )
+            if info is not None and status is Status.UNATTESTED and info.attestations_advertised:
+                return PackageResult(
+                    package,
+                    Status.INVALID,
+                    "PROVENANCE_STRIPPED",
+                    "the registry advertises attestations but the attestations endpoint has none",
+                    None,
+                    packument,
+                    registry,
+                )
+        return PackageResult(package, status, reason, message, verification, packument, registry)
+
+
+def _forget(awaitable: Awaitable[Any]) -> None:
+    """Drop interest in a shared future without leaving 'exception never retrieved'."""
+    if isinstance(awaitable, asyncio.Future):
+        awaitable.add_done_callback(_consume)
+
+
+def _consume(fut: asyncio.Future[Any]) -> None:
+    if not fut.cancelled():
+        fut.exception()
+
+
+# --------------------------------------------------------------------------- entry points
+
+
+def _sort_key(r: PackageResult) -> tuple[str, str, str]:
+    return (r.package.name, r.package.version, r.package.integrity or "")
+
+
+def _finding_key(f: Finding) -> tuple[str, str, str, str]:
+    return (f.package or "", f.version or "", f.rule, f.message)
+
+
+def _configured_registries(config: NpmConfig | None) -> tuple[str, ...]:
+    if config is None:
+        return ()
+    return tuple(dict.fromkeys([config.registry, *sorted(config.scopes.values())]))
+
+
+def _resolve_config(
+    lockfile_path: Path, registry: str | None, env: Mapping[str, str] | None, npm: str | bool | None
+) -> NpmConfig:
+    return resolve_npm_config(
+        lockfile_path.resolve().parent, registry, env=env, npm=npm if npm else None
+    )
+
+
+def _make_cache(use_cache: bool, cache_dir: Path | None, env: Mapping[str, str] | None):  # type: ignore[no-untyped-def]
+    if not use_cache:
+        return None
+    return ResponseCache(cache_dir or default_cache_dir(env))
+
+
+def run_audit(lockfile_path: Path, policy: Policy, options: AuditOptions) -> Report:
+    """Audit a lockfile (sync; runs its own event loop).  Raises only `AuditorError`s."""
+    from auditor.lockfile import parse_lockfile
+
+    return audit_lockfile(parse_lockfile(lockfile_path), lockfile_path, policy, options)
+
+
+def audit_lockfile(
+    lockfile: Lockfile, lockfile_path: Path, policy: Policy, options: AuditOptions
+) -> Report:
+    """`run_audit` after parsing (tests hand in a `Lockfile` directly)."""
+    from auditor.policy import PolicyContext, evaluate
+
+    plan = None
+    if options.base is not None or options.base_ref is not None:
+        from auditor.diff import plan_diff, read_base_lockfile
+
+        base = read_base_lockfile(options.base, options.base_ref, lockfile_path)
+        if base is not None:
+            plan = plan_diff(lockfile, base, audit_all=options.audit_all)
+    head_packages: Sequence[Package] = plan.audit if plan else lockfile.packages
+    base_packages: Sequence[Package] = plan.base_audit if plan else ()
+
+    trust, verify_fn = _load_verification(options)
+    progress = options.progress or make_progress(quiet=options.quiet, verbose=options.verbose)
+
+    config: NpmConfig | None
+    if options.offline is not None:
+        directory = OfflineDirectory(options.offline)
+        # Offline, the configuration only labels results (same report as the live run).
+        try:
+            config = _resolve_config(lockfile_path, options.registry, options.env, None)
+        except ConfigError:
+            config = None
+    else:
+        directory = None
+        config = _resolve_config(lockfile_path, options.registry, options.env, options.npm)
+        progress.note(f"registry {config.registry} (from {config.origin})")
+
+    n_registry = sum(1 for p in (*head_packages, *base_packages) if p.source is SourceKind.REGISTRY)
+    verifier = Verifier(trust, verify_fn, auto_workers(n_registry, options.verify_workers))
+    verifier.start()
+    try:
+        head_results, base_results = asyncio.run(
+            _audit_async(
+                head_packages,
+                base_packages,
+                config,
+                directory,
+                verifier,
+                policy.needs_packuments,
+                options,
+                progress,
+            )
+        )
+    finally:
+        verifier.close()
+        progress.finish()
+
+    head_results.sort(key=_sort_key)
+    base_results.sort(key=_sort_key)
+    now = options.now or datetime.now(UTC)
+    context = PolicyContext(
+        now=now,
+        registries=_configured_registries(config),
+        base_results=base_results if plan else None,
+    )
+    findings = list(evaluate(policy, head_results, context))
+    if plan is not None:
+        from auditor.diff import evaluate_changes
+
+        findings += evaluate_changes(
+            plan.changes,
+            {r.package.spec: r for r in head_results},
+            {r.package.spec: r for r in base_results},
+            policy,
+        )
+        findings.sort(key=_finding_key)
+    return Report(
+        tool_version=__version__,
+        lockfile=str(lockfile_path),
+        results=tuple(head_results),
+        findings=tuple(findings),
+        policy=str(options.policy_path) if options.policy_path else None,
+        changes=tuple(plan.changes) if plan else (),
+        generated_at=now,
+    )
+
+
+def _load_verification(options: AuditOptions) -> tuple[TrustMaterial | Any, VerifyFn]:
+    if options.trust is not None and options.verifier is not None:
+        return options.trust, options.verifier
+    from auditor.verify import load_trust, verify_attestations
+
+    trust = options.trust or load_trust(options.trusted_root, options.npm_keys)
+    return trust, options.verifier or verify_attestations
+
+
+async def _audit_async(
+    head: Sequence[Package],
+    base: Sequence[Package],
+    config: NpmConfig | None,
+    directory: OfflineDirectory | None,
+    verifier: Verifier,
+    needs_packuments: bool,
+    options: AuditOptions,
+    progress: ProgressSink,
+) -> tuple[list[PackageResult], list[PackageResult]]:
+    settings = _settings(options.network, options.concurrency)
+    progress.start(len(head) + len(base))
+    if directory is not None:
+        source: Source = OfflineSource(directory, settings)
+        fetcher = Fetcher(source, config)
+        auditor = Auditor(fetcher, verifier, needs_packuments=needs_packuments, progress=progress)
+        return await _both(auditor, head, base)
+    cache = _make_cache(options.use_cache, options.cache_dir, options.env)
+    async with RegistryClient(config, settings) as client:
+        fetcher = Fetcher(RegistrySource(client, cache), config)
+        auditor = Auditor(fetcher, verifier, needs_packuments=needs_packuments, progress=progress)
+        results = await _both(auditor, head, base)
+        _settle(fetcher)
+        progress.note(
+            f"{client.stats.requests} requests, {client.stats.retries} retries, "
+            f"{client.stats.bytes} bytes"
+            + (f"; cache {cache.hits} hits, {cache.misses} misses" if cache else "")
+        )
+    return results
+
+
+async def _both(
+    auditor: Auditor, head: Sequence[Package], base: Sequence[Package]
+) -> tuple[list[PackageResult], list[PackageResult]]:
+    async with asyncio.TaskGroup() as tg:
+        h = tg.create_task(auditor.audit(head))
+        b = tg.create_task(auditor.audit(base))
+    return h.result(), b.result()
+
+
+def _settle(fetcher: Fetcher) -> None:
+    for task in fetcher.drain():
+        if task.done():
+            _consume(task)
+        else:
+            task.cancel()
+
+
+def _settings(network: NetworkSettings | None, concurrency: int | None) -> NetworkSettings:
+    settings = network or NetworkSettings()
+    if concurrency is not None and concurrency != settings.concurrency:
+        from dataclasses import replace
+
+        settings = replace(settings, concurrency=concurrency)
+    return settings
+
+
+# --------------------------------------------------------------------------- audit fetch
+
+
+async def fetch_into(lockfile: Lockfile, options: FetchOptions) -> FetchSummary:
+    """Write the offline layout for `lockfile` into `options.into` from the live registry.
+
+    Attestation responses that exist (404: no file), and packuments when asked for, or
+    for packages whose response has no provenance (the offline audit's stripping check).
+    """
+    config = await asyncio.to_thread(
+        _resolve_config, Path(lockfile.path), options.registry, options.env, options.npm
+    )
+    settings = _settings(options.network, options.concurrency)
+    progress = options.progress or make_progress(quiet=options.quiet, verbose=options.verbose)
+    cache = _make_cache(options.use_cache, options.cache_dir, options.env)
+    into = options.into
+    try:
+        (into / "attestations").mkdir(parents=True, exist_ok=True)
+        (into / "packuments").mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ConfigError(f"--into {into}: {exc.strerror or exc}") from None
+
+    registry_pkgs = [p for p in lockfile.packages if p.source is SourceKind.REGISTRY]
+    skipped = len(lockfile.packages) - len(registry_pkgs)
+    distinct = {(p.name, p.version): p for p in registry_pkgs}
+    counts = {"att": 0, "missing": 0, "pack": 0}
+    errors: list[str] = []
+    written_packs: set[str] = set()
+    progress.start(len(distinct))
+
+    async with RegistryClient(config, settings) as client:
+        fetcher = Fetcher(RegistrySource(client, cache), config)
+
+        async def packument(pkg: Package) -> None:
+            if pkg.name in written_packs:
+                return
+            written_packs.add(pkg.name)
+            try:
+                got = await fetcher.raw_packument(pkg.name, fetcher.registry_for(pkg), True)
+            except FetchError as exc:
+                errors.append(f"{pkg.name} (packument): {exc.reason}")
+                return
+            if got.found:
+                await asyncio.to_thread(write_atomic, packument_path(into, pkg.name), got.body)
+                counts["pack"] += 1
+
+        async def one(pkg: Package) -> None:
+            try:
+                target = attestations_path(into, pkg.name, pkg.version)
+            except UnsafeName as exc:
+                errors.append(f"{pkg.spec[:100]}: INVALID_NAME {exc}")
+                progress.fetched()
+                return
+            registry = fetcher.registry_for(pkg)
+            try:
+                got = await fetcher.attestations(pkg.name, pkg.version, registry)
+            except FetchError as exc:
+                errors.append(f"{pkg.spec}: {exc.reason}")
+                progress.fetched()
+                return
+            progress.fetched()
+            if got.found:
+                await asyncio.to_thread(write_atomic, target, got.body)
+                counts["att"] += 1
+            else:
+                counts["missing"] += 1
+            if options.packuments or (got.found and not _mentions_provenance(got.body)):
+                await packument(pkg)
+            progress.verified()
+
+        try:
+            async with asyncio.TaskGroup() as tg:
+                for pkg in distinct.values():
+                    tg.create_task(one(pkg))
+        finally:
+            _settle(fetcher)
+            progress.finish()
+    return FetchSummary(
+        into=into,
+        attestations=counts["att"],
+        not_found=counts["missing"],
+        packuments=counts["pack"],
+        skipped=skipped,
+        errors=tuple(sorted(errors)),
+    )
+
+
+def _mentions_provenance(body: bytes) -> bool:
+    """Cheap pre-verification look: does any entry claim a SLSA provenance predicate?"""
+    try:
+        doc = json.loads(body)
+    except (ValueError, RecursionError):
+        return False
+    entries = doc.get("attestations") if isinstance(doc, dict) else None
+    if not isinstance(entries, list):
+        return False
+    return any(
+        isinstance(e, dict) and "slsa.dev/provenance" in str(e.get("predicateType", ""))
+        for e in entries
+    )
+
+
+def registry_packages(packages: Iterable[Package]) -> list[Package]:
+    return [p for p in packages if p.source is SourceKind.REGISTRY]
+
+
+__all__ = [
+    "DEFAULT_CONCURRENCY",
+    "AuditOptions",
+    "Auditor",
+    "FetchOptions",
+    "FetchSummary",
+    "Fetcher",
+    "NullProgress",
+    "Verifier",
+    "fetch_into",
+    "run_audit",
+    "verify_one",
+]

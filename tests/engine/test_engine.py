@@ -1,0 +1,299 @@
+"""The engine end to end: loopback registry -> fetch -> verify -> PackageResults."""
+
+from __future__ import annotations
+
+import io
+import socket
+from dataclasses import replace
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from auditor.engine import AuditOptions, FetchOptions, audit_lockfile, fetch_into
+from auditor.models import Package, Report, SourceKind, Status
+from auditor.policy import default_policy
+from auditor.progress import NullProgress, StderrProgress, make_progress
+from auditor.registry.client import NetworkSettings
+from tests.engine.scenario import Scenario, build, statuses, verify
+from tests.support.registry import Fault, LoopbackRegistry, running_registry
+
+NOW = datetime(2026, 1, 1, tzinfo=UTC)
+FAST = NetworkSettings(
+    concurrency=8,
+    read_timeout=0.5,
+    request_timeout=2.0,
+    attempts=3,
+    backoff_base=0.001,
+    backoff_max=0.01,
+    max_attestation_bytes=256 * 1024,
+    max_packument_bytes=1024 * 1024,
+)
+
+
+@pytest.fixture
+def scenario(tmp_path: Path) -> Scenario:
+    return build(tmp_path)
+
+
+def _options(reg: LoopbackRegistry | None, sc: Scenario, tmp: Path, **kw: Any) -> AuditOptions:
+    base: dict[str, Any] = {
+        "registry": reg.url if reg else None,
+        "network": FAST,
+        "now": NOW,
+        "npm": None,
+        "trust": sc.trust,
+        "verifier": verify,
+        "cache_dir": tmp / "cache",
+        "verify_workers": 0,
+        "progress": NullProgress(),
+    }
+    base.update(kw)
+    return AuditOptions(**base)
+
+
+def _audit(sc: Scenario, opts: AuditOptions) -> Report:
+    return audit_lockfile(sc.lockfile, Path(sc.lockfile.path), default_policy(), opts)
+
+
+def test_statuses_end_to_end(scenario: Scenario, tmp_path: Path) -> None:
+    with running_registry(scenario.data) as reg:
+        report = _audit(scenario, _options(reg, scenario, tmp_path, use_cache=False))
+        assert statuses(report.results) == scenario.expected
+        stripped = next(r for r in report.results if r.package.name == "stripped")
+        assert stripped.reason == "PROVENANCE_STRIPPED"
+        # One request per package; the packument only for the publish-only ones.
+        assert reg.count("attestations") == 5
+        assert reg.count("packument") == 2
+        assert reg.count(name="gitdep") == 0  # non-registry: no request at all
+        assert all(
+            "application/vnd.npm.install-v1+json" in (r.accept or "")
+            for r in reg.requests
+            if r.endpoint == "packument"
+        )
+    assert [r.package.spec for r in report.results] == sorted(
+        (r.package.spec for r in report.results), key=lambda s: s.rsplit("@", 1)[0]
+    )
+    verified = next(r for r in report.results if r.package.name == "alpha")
+    assert verified.registry == reg.url + "/"
+    assert verified.identity is not None and verified.identity.source_repository
+
+
+@pytest.mark.parametrize(
+    ("fault", "reason"),
+    [
+        (Fault.server_error(500, times=None), "FETCH_HTTP_500"),
+        (Fault.timeout(5.0), "FETCH_TIMEOUT"),
+        (Fault.reset(), "FETCH_CONNECTION"),
+        (Fault.truncated(), "FETCH_TRUNCATED"),
+        (Fault.malformed_json(), "FETCH_MALFORMED"),
+        (Fault.html(), "FETCH_MALFORMED"),
+        (Fault.oversized(2 * 1024 * 1024), "FETCH_TOO_LARGE"),
+    ],
+)
+def test_fetch_failures_are_errors_never_unattested(
+    scenario: Scenario, tmp_path: Path, fault: Fault, reason: str
+) -> None:
+    with running_registry(scenario.data) as reg:
+        reg.inject(fault, name="alpha", endpoint="attestations")
+        reg.inject(fault, name="gamma", endpoint="attestations")
+        report = _audit(scenario, _options(reg, scenario, tmp_path, use_cache=False))
+    by_name = {r.package.name: r for r in report.results}
+    for name in ("alpha", "gamma"):
+        assert by_name[name].status is Status.ERROR
+        assert by_name[name].reason in (reason, "FETCH_TRUNCATED", "FETCH_CONNECTION")
+        if reason not in ("FETCH_TRUNCATED", "FETCH_CONNECTION"):
+            assert by_name[name].reason == reason
+    assert by_name["beta"].status is Status.PUBLISH_ONLY  # the rest is unaffected
+
+
+def test_transient_faults_recover(scenario: Scenario, tmp_path: Path) -> None:
+    with running_registry(scenario.data) as reg:
+        reg.inject(Fault.rate_limited(times=1, retry_after="0"), name="alpha")
+        reg.inject(Fault.server_error(503, times=2), name="beta", endpoint="attestations")
+        report = _audit(scenario, _options(reg, scenario, tmp_path, use_cache=False))
+    assert statuses(report.results) == scenario.expected
+
+
+def test_packument_failure_in_cross_check_fails_closed(scenario: Scenario, tmp_path: Path) -> None:
+    with running_registry(scenario.data) as reg:
+        reg.inject(Fault.server_error(500, times=None), name="beta", endpoint="packument")
+        report = _audit(scenario, _options(reg, scenario, tmp_path, use_cache=False))
+    beta = next(r for r in report.results if r.package.name == "beta")
+    assert beta.status is Status.ERROR and beta.reason == "FETCH_HTTP_500"
+
+
+def test_one_request_per_distinct_name_version(scenario: Scenario, tmp_path: Path) -> None:
+    alpha = next(p for p in scenario.lockfile.packages if p.name == "alpha")
+    twin = replace(alpha, integrity="sha512-" + "A" * 86 + "==", hashes=(), paths=("x",))
+    lock = replace(scenario.lockfile, packages=(*scenario.lockfile.packages, twin))
+    sc = replace(scenario, lockfile=lock)
+    with running_registry(scenario.data) as reg:
+        report = _audit(sc, _options(reg, sc, tmp_path, use_cache=False))
+        assert reg.count("attestations", name="alpha") == 1
+    alphas = [r for r in report.results if r.package.name == "alpha"]
+    assert sorted(r.status.value for r in alphas) == ["invalid", "verified"]
+
+
+def test_process_pool_gives_the_same_results_as_sequential(tmp_path: Path) -> None:
+    sc = build(tmp_path, extra_unattested=10)
+    with running_registry(sc.data) as reg:
+        seq = _audit(sc, _options(reg, sc, tmp_path, use_cache=False, verify_workers=0))
+        par = _audit(sc, _options(reg, sc, tmp_path, use_cache=False, verify_workers=2))
+    assert seq.results == par.results
+
+
+def test_cache_hit_makes_no_request_and_corruption_is_refetched(
+    scenario: Scenario, tmp_path: Path
+) -> None:
+    with running_registry(scenario.data) as reg:
+        opts = _options(reg, scenario, tmp_path)
+        first = _audit(scenario, opts)
+        reg.reset_stats()
+        second = _audit(scenario, opts)
+        assert reg.count() == 0
+        assert second.results == first.results
+        # Corrupt every cached file: all ignored and fetched again, same verdicts.
+        for f in (tmp_path / "cache").rglob("*"):
+            if f.is_file():
+                f.write_bytes(f.read_bytes()[:-3] + b"xyz")
+        third = _audit(scenario, opts)
+        assert reg.count("attestations") == 5
+        assert third.results == first.results
+
+
+def test_packument_revalidates_with_etag_after_ttl(scenario: Scenario, tmp_path: Path) -> None:
+    from auditor.registry import cache as cache_mod
+
+    with running_registry(scenario.data) as reg:
+        opts = _options(reg, scenario, tmp_path)
+        _audit(scenario, opts)
+        reg.reset_stats()
+        # Age every entry past the packument TTL (but attestations never expire).
+        real = cache_mod.ResponseCache.__init__
+
+        def aged(self: Any, root: Path, **kw: Any) -> None:
+            real(self, root, **kw)
+            self._clock = lambda: datetime.now(UTC).timestamp() + 3600 * 24
+
+        cache_mod.ResponseCache.__init__ = aged  # type: ignore[method-assign]
+        try:
+            _audit(scenario, opts)
+        finally:
+            cache_mod.ResponseCache.__init__ = real  # type: ignore[method-assign]
+        assert reg.count("attestations", status=200) == 0  # immutable
+        packs = [r for r in reg.requests if r.endpoint == "packument"]
+        assert packs and all(r.if_none_match and r.status == 304 for r in packs)
+
+
+def test_fetch_then_offline_gives_the_same_report_with_network_forbidden(
+    scenario: Scenario, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import asyncio
+
+    into = tmp_path / "offline"
+    with running_registry(scenario.data) as reg:
+        live = _audit(scenario, _options(reg, scenario, tmp_path, use_cache=False))
+        summary = asyncio.run(
+            fetch_into(
+                scenario.lockfile,
+                FetchOptions(
+                    into=into,
+                    registry=reg.url,
+                    network=FAST,
+                    use_cache=False,
+                    npm=None,
+                    progress=NullProgress(),
+                ),
+            )
+        )
+    assert not summary.errors
+    assert summary.attestations == 4 and summary.not_found == 1 and summary.skipped == 1
+    assert "4 attestation responses" in summary.describe()
+    assert (into / "attestations" / "@acme%2fwidget@2.1.0.json").is_file()
+
+    def no_network(*a: object, **k: object) -> None:
+        raise AssertionError("network used in offline mode")
+
+    monkeypatch.setattr(socket.socket, "connect", no_network)
+    monkeypatch.setattr(socket.socket, "connect_ex", no_network)
+    monkeypatch.setattr(socket, "create_connection", no_network)
+    offline = _audit(scenario, _options(None, scenario, tmp_path, offline=into, registry=reg.url))
+    assert offline.results == live.results
+    assert offline == live
+
+
+def test_offline_missing_packument_for_cross_check_is_an_error(
+    scenario: Scenario, tmp_path: Path
+) -> None:
+    import asyncio
+
+    into = tmp_path / "offline"
+    with running_registry(scenario.data) as reg:
+        asyncio.run(
+            fetch_into(
+                scenario.lockfile,
+                FetchOptions(
+                    into=into,
+                    registry=reg.url,
+                    network=FAST,
+                    use_cache=False,
+                    npm=None,
+                    progress=NullProgress(),
+                ),
+            )
+        )
+    (into / "packuments" / "beta.json").unlink()
+    report = _audit(scenario, _options(None, scenario, tmp_path, offline=into))
+    beta = next(r for r in report.results if r.package.name == "beta")
+    assert beta.status is Status.ERROR and beta.reason == "OFFLINE_MISSING"
+
+
+def test_fetch_into_reports_errors(scenario: Scenario, tmp_path: Path) -> None:
+    import asyncio
+
+    with running_registry(scenario.data) as reg:
+        reg.inject(Fault.server_error(500, times=None), name="alpha")
+        summary = asyncio.run(
+            fetch_into(
+                scenario.lockfile,
+                FetchOptions(
+                    into=tmp_path / "o",
+                    registry=reg.url,
+                    network=FAST,
+                    use_cache=False,
+                    npm=None,
+                    progress=NullProgress(),
+                ),
+            )
+        )
+    assert summary.errors == ("alpha@1.0.0: FETCH_HTTP_500",)
+    assert "1 failed" in summary.describe()
+
+
+def test_unsafe_names_never_become_paths(scenario: Scenario, tmp_path: Path) -> None:
+    evil = Package(name="../../etc/passwd", version="1.0.0", source=SourceKind.REGISTRY)
+    lock = replace(scenario.lockfile, packages=(evil,))
+    sc = replace(scenario, lockfile=lock)
+    (tmp_path / "off").mkdir()
+    report = _audit(sc, _options(None, sc, tmp_path, offline=tmp_path / "off"))
+    assert report.results[0].status is Status.ERROR
+    assert report.results[0].reason == "INVALID_NAME"
+
+
+def test_progress_only_on_a_terminal() -> None:
+    class Tty(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    assert isinstance(make_progress(quiet=False, verbose=0, stream=io.StringIO()), NullProgress)
+    assert isinstance(make_progress(quiet=True, verbose=0, stream=Tty()), NullProgress)
+    tty = Tty()
+    bar = make_progress(quiet=False, verbose=0, stream=tty)
+    assert isinstance(bar, StderrProgress)
+    bar.start(2)
+    bar.fetched()
+    bar.verified()
+    bar.finish()
+    assert "fetched" in tty.getvalue() and tty.getvalue().endswith("\r\x1b[K")
