@@ -8,6 +8,7 @@ in a security policy must never silently weaken it.
 from __future__ import annotations
 
 import difflib
+import re
 import sys
 from collections.abc import Callable, Iterable
 from datetime import date, datetime
@@ -134,31 +135,43 @@ def load_policy(path: Path) -> Policy:
         with path.open("rb") as fh:
             data = fh.read(MAX_POLICY_BYTES + 1)
     except OSError as exc:
-        raise PolicyError(f"{path}: cannot read policy: {exc.strerror or exc}") from None
+        raise _error(f"{path}: cannot read policy: {exc.strerror or exc}") from None
     if len(data) > MAX_POLICY_BYTES:
-        raise PolicyError(f"{path}: policy file larger than {MAX_POLICY_BYTES} bytes")
+        raise _error(f"{path}: policy file larger than {MAX_POLICY_BYTES} bytes")
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError:
-        raise PolicyError(f"{path}: policy is not UTF-8 text") from None
+        raise _error(f"{path}: policy is not UTF-8 text") from None
     return parse_policy(text, str(path))
 
 
 def parse_policy(text: str, source: str) -> Policy:
     """Validate policy text; `source` names it in error messages.  Raises PolicyError."""
     if len(text) > MAX_POLICY_BYTES:
-        raise PolicyError(f"{source}: policy larger than {MAX_POLICY_BYTES} characters")
+        raise _error(f"{source}: policy larger than {MAX_POLICY_BYTES} characters")
     try:
         doc = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise PolicyError(f"{source}: invalid TOML: {exc}") from None
+        raise _error(f"{source}: invalid TOML: {exc}") from None
     except RecursionError:
-        raise PolicyError(f"{source}: invalid TOML: nested too deeply") from None
+        raise _error(f"{source}: invalid TOML: nested too deeply") from None
     return _Loader(source).load(doc)
 
 
+_BARE_KEY = re.compile(r"[A-Za-z0-9_-]{1,60}")
+
+
+def _error(message: str) -> PolicyError:
+    """One line, no control characters, bounded length (file names and keys are input)."""
+    clean = "".join(c if c.isprintable() else f"\\x{ord(c):02x}" for c in message)
+    return PolicyError(clean if len(clean) <= 500 else clean[:497] + "...")
+
+
 def _suggest(word: str, choices: Iterable[str]) -> str:
-    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
+    options = list(choices)
+    # An abbreviation ("repos") is a better hint than the closest spelling ("refs").
+    close = [c for c in options if len(word) >= 3 and c.startswith(word)]
+    close = close or difflib.get_close_matches(word, options, n=1, cutoff=0.6)
     return f"; did you mean {close[0]!r}?" if close else ""
 
 
@@ -184,7 +197,7 @@ class _Loader:
 
     def fail(self, path: str, problem: str) -> PolicyError:
         where = f"{self.source}: {path}" if path else self.source
-        return PolicyError(f"{where}: {problem}")
+        return _error(f"{where}: {problem}")
 
     # --- generic shapes ---------------------------------------------------------------
 
@@ -194,7 +207,8 @@ class _Loader:
         keys = list(allowed)
         for key in value:
             if key not in keys:
-                where = f"{path}.{key}" if path else key
+                shown = key if _BARE_KEY.fullmatch(key) else repr(key[:60])
+                where = f"{path}.{shown}" if path else shown
                 raise self.fail(where, f"unknown key{_suggest(key, keys)}")
         return value
 

@@ -154,9 +154,10 @@ class Policy:
         """One line: where from, how many rules at each level, identity rules, exceptions."""
         errors = sum(1 for r in RULES if self.level(r) is Level.ERROR)
         warnings = sum(1 for r in RULES if self.level(r) is Level.WARNING)
-        origin = self.source or "built-in default policy"
+        # The CLI prints the file name next to it; only the built-in policy says where from.
+        origin = "" if self.source else "built-in default policy: "
         return (
-            f"{origin}: version {self.version}, {errors} rules at error, "
+            f"{origin}version {self.version}, {errors} rules at error, "
             f"{warnings} at warning, {len(RULES) - errors - warnings} off, "
             f"{len(self.identity)} identity rules, {len(self.exceptions)} exceptions"
         )
