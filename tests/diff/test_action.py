@@ -84,14 +84,15 @@ def test_no_input_is_spliced_into_a_script(action: dict[str, Any]) -> None:
             assert expr.strip() == "github.action_path", (s["name"], expr)
 
 
-def _write_fake_audit(bindir: Path, exit_code: int) -> Path:
+def _write_fake_audit(bindir: Path, exit_code: int, reports: bool = True) -> Path:
     bindir.mkdir(parents=True)
     fake = bindir / "audit"
     # Records its argv and writes the reports it was asked for, like the real CLI.
     fake.write_text(
         "#!/usr/bin/env bash\n"
         'printf "%s\\n" "$@" > "$RUNNER_TEMP/argv"\n'
-        "while [ $# -gt 0 ]; do\n"
+        + ("" if reports else f"exit {exit_code}\n")
+        + "while [ $# -gt 0 ]; do\n"
         '  case "$1" in\n'
         '    --sarif) echo "{}" > "$2"; shift ;;\n'
         '    --markdown) echo "## audit summary" > "$2"; shift ;;\n'
@@ -229,3 +230,22 @@ def test_pre_commit_hooks() -> None:
     changes = hooks["auditor-changes"]
     assert changes["entry"] == "python -m auditor.diff.hook"
     assert changes["pass_filenames"] is True and changes["files"] == main["files"]
+
+
+@pytest.mark.skipif(BASH is None, reason="bash not installed")
+def test_usage_error_writes_no_reports(action: dict[str, Any], tmp_path: Path) -> None:
+    temp = tmp_path / "t"
+    _write_fake_audit(temp / "auditor-venv" / "bin", 2, reports=False)
+    output, summary = tmp_path / "o", tmp_path / "s"
+    env = {
+        "RUNNER_TEMP": str(temp),
+        "GITHUB_OUTPUT": str(output),
+        "GITHUB_STEP_SUMMARY": str(summary),
+        "AUDITOR_LOCKFILE": "package-lock.json",
+        "AUDITOR_FORMAT": "text",
+        "AUDITOR_FAIL_ON": "error",
+    }
+    assert _run_step(step(action, "Audit")["run"], env, tmp_path).returncode == 0
+    out = _outputs(output)
+    assert out["exit-code"] == "2" and "sarif-exists" not in out
+    assert "markdown-file" not in out and not summary.exists()
