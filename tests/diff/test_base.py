@@ -124,19 +124,13 @@ def test_bad_refs_are_one_line_usage_errors(repo: Path, ref: str, message: str) 
     assert info.value.exit_code == 2
 
 
-def test_not_a_git_repository(tmp_path: Path) -> None:
+def test_not_a_git_repository(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     lock = tmp_path / "package-lock.json"
     lock.write_text(lockfile_doc())
-    env_ceiling = os.environ.get("GIT_CEILING_DIRECTORIES")
-    os.environ["GIT_CEILING_DIRECTORIES"] = str(tmp_path.parent)
-    try:
-        with pytest.raises(UsageError, match=r"^--base-ref: not a git repository"):
-            read_base_lockfile(None, "HEAD", lock)
-    finally:
-        if env_ceiling is None:
-            del os.environ["GIT_CEILING_DIRECTORIES"]
-        else:
-            os.environ["GIT_CEILING_DIRECTORIES"] = env_ceiling
+    # Keep git from finding a repository above the temporary directory.
+    monkeypatch.setenv("GIT_CEILING_DIRECTORIES", str(tmp_path.parent))
+    with pytest.raises(UsageError, match=r"^--base-ref: not a git repository"):
+        read_base_lockfile(None, "HEAD", lock)
 
 
 def test_path_that_is_a_directory_at_ref(repo: Path) -> None:
