@@ -1,0 +1,112 @@
+"""`audit` and `audit fetch` through the CLI against the loopback registry."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from auditor.cli import main
+from tests.engine.scenario import Scenario, build
+from tests.support.registry import running_registry
+
+
+def write_lockfile(sc: Scenario, path: Path) -> Path:
+    packages: dict[str, dict[str, object]] = {"": {"name": "project", "version": "1.0.0"}}
+    for p in sc.lockfile.packages:
+        entry: dict[str, object] = {"version": p.version, "resolved": p.resolved}
+        if p.integrity:
+            entry["integrity"] = p.integrity
+        packages[f"node_modules/{p.name}"] = entry
+    doc = {"name": "project", "version": "1.0.0", "lockfileVersion": 3, "packages": packages}
+    path.write_text(json.dumps(doc, indent=2))
+    return path
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> tuple[Scenario, Path]:
+    sc = build(tmp_path / "sc")
+    proj = tmp_path / "proj"
+    proj.mkdir()
+    return sc, write_lockfile(sc, proj / "package-lock.json")
+
+
+def _run(capsys: pytest.CaptureFixture[str], argv: list[str]) -> tuple[int, str, str]:
+    code = main(argv)
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_live_then_fetch_then_offline_same_json_report(
+    project: tuple[Scenario, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    sc, lock = project
+    trust = ["--trusted-root", str(sc.root), "--npm-keys", str(sc.keys)]
+    with running_registry(sc.data) as reg:
+        code, live, err = _run(
+            capsys, [str(lock), "--registry", reg.url, "--format", "json", "--no-cache", *trust]
+        )
+        assert err == ""  # not a terminal: nothing on stderr
+        statuses = {
+            f"{p['name']}@{p['version']}": p["status"] for p in json.loads(live)["packages"]
+        }
+        assert statuses == sc.expected
+        fcode, _, ferr = _run(
+            capsys,
+            ["fetch", str(lock), "--into", str(tmp_path / "off"), "--registry", reg.url],
+        )
+        assert fcode == 0 and "attestation responses" in ferr
+    code2, offline, _ = _run(
+        capsys,
+        [
+            str(lock),
+            "--offline",
+            str(tmp_path / "off"),
+            "--registry",
+            reg.url,
+            "--format",
+            "json",
+            *trust,
+        ],
+    )
+    assert code2 == code
+
+    def strip(text: str) -> object:
+        doc = json.loads(text)
+        doc.pop("generated_at", None)
+        return doc
+
+    assert strip(offline) == strip(live)
+
+
+def test_no_registry_configured_is_exit_2(
+    project: tuple[Scenario, Path],
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    _, lock = project
+    monkeypatch.setenv("PATH", "/nonexistent")  # no npm to ask
+    code, out, err = _run(capsys, [str(lock)])
+    assert code == 2 and out == ""
+    assert "no npm registry configured" in err and len(err.strip().splitlines()) == 1
+
+
+def test_fetch_error_exit_3(
+    project: tuple[Scenario, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _, lock = project
+    # Nothing listens there: every request fails (fast: connection refused).
+    code, _, err = _run(
+        capsys,
+        [
+            "fetch",
+            str(lock),
+            "--into",
+            str(tmp_path / "o"),
+            "--registry",
+            "http://127.0.0.1:9",
+            "--no-cache",
+        ],
+    )
+    assert code == 3 and "FETCH_CONNECTION" in err
