@@ -8,12 +8,13 @@ Decisions (docs/policy.md explains them to users):
   identity block only through `require_provenance` (reported as provenance-required).
 - Provenance requirements and coverage count registry packages only; git, tarball and file
   dependencies are source-non-registry's business.
+- The change-* rules are evaluated by `auditor.diff` (levels from `Policy.level`); `waive`
+  applies this policy's exceptions to them.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from urllib.parse import urlsplit
@@ -51,11 +52,7 @@ def evaluate(
     for result in results:
         raw.extend(ev.package(result))
     raw.extend(ev.coverage(results))
-    if context.base_results is not None:
-        raw.extend(ev.changes(results, context.base_results))
-
-    active = [e for e in policy.exceptions if not e.expired(ev.now)]
-    kept = [f for f in raw if not _waived(f, active)]
+    kept = waive(policy, raw, ev.now)
     for exc in policy.exceptions:
         if exc.expired(ev.now):
             kept.extend(ev.expired(exc))
@@ -68,6 +65,15 @@ def evaluate(
         unique.values(),
         key=lambda f: (f.package or "", f.version or "", f.rule, f.message, f.line or 0),
     )
+
+
+def waive(policy: Policy, findings: Iterable[Finding], now: datetime) -> list[Finding]:
+    """The findings the policy's unexpired exceptions do not waive.
+
+    `evaluate` applies it; the pull-request mode applies it to its change-* findings.
+    """
+    active = [e for e in policy.exceptions if not e.expired(_aware(now))]
+    return [f for f in findings if not _waived(f, active)]
 
 
 def _waived(finding: Finding, exceptions: Iterable[PolicyException]) -> bool:
@@ -529,84 +535,6 @@ class _Evaluator:
                     "verified": verified,
                     "total": len(group),
                 },
-            )
-
-    def changes(
-        self, results: Sequence[PackageResult], base_results: Sequence[PackageResult]
-    ) -> Iterator[Finding]:
-        by_name: dict[str, list[PackageResult]] = defaultdict(list)
-        for b in base_results:
-            if b.status is not Status.ERROR:
-                by_name[b.package.name].append(b)
-        for r in results:
-            p = r.package
-            base = by_name.get(p.name)
-            if not base or r.status is Status.ERROR:
-                continue  # new packages are judged by the other rules
-            if any(b.package.version == p.version and b.package.source is p.source for b in base):
-                continue
-            versions = sorted({b.package.version for b in base})
-            verified = [b for b in base if b.status is Status.VERIFIED]
-            if verified and r.status is not Status.VERIFIED:
-                yield from self.finding(
-                    "change-provenance-lost",
-                    r,
-                    f"{p.spec} has no verified provenance ({r.status.value}); the base "
-                    f"version(s) {', '.join(versions)} had it",
-                    {"expected": "verified", "actual": r.status.value, "base_versions": versions},
-                )
-            if verified and r.status is Status.VERIFIED:
-                yield from self.changed(
-                    r,
-                    "change-repository",
-                    "source repository",
-                    verified,
-                    versions,
-                    lambda i: (i.source_repository or "").lower() or None,
-                )
-                yield from self.changed(
-                    r,
-                    "change-workflow",
-                    "workflow",
-                    verified,
-                    versions,
-                    lambda i: i.workflow_path,
-                )
-            if p.has_install_script and not any(b.package.has_install_script for b in base):
-                yield from self.finding(
-                    "change-install-script",
-                    r,
-                    f"{p.spec} gained an install script (base version(s) {', '.join(versions)} "
-                    "had none)",
-                    {"expected": False, "actual": True, "base_versions": versions},
-                )
-            sources = sorted({b.package.source.value for b in base})
-            if p.source.value not in sources:
-                yield from self.finding(
-                    "change-source",
-                    r,
-                    f"{p.spec} now comes from a {p.source.value} source (base: "
-                    f"{', '.join(sources)})",
-                    {"expected": sources, "actual": p.source.value, "resolved": p.resolved},
-                )
-
-    def changed(
-        self,
-        r: PackageResult,
-        rule: str,
-        what: str,
-        base: list[PackageResult],
-        versions: list[str],
-        field: Callable[[Identity], str | None],
-    ) -> Iterator[Finding]:
-        before = sorted({v for b in base if (v := field(b.identity or Identity()))})
-        now = field(r.identity or Identity())
-        if before and now not in before:
-            yield from self.finding(
-                rule,
-                r,
-                f"{r.package.spec}: {what} changed from {', '.join(before)} to {now}",
-                {"expected": before, "actual": now, "base_versions": versions},
             )
 
     def expired(self, exc: PolicyException) -> Iterator[Finding]:

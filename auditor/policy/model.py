@@ -169,7 +169,7 @@ class PolicyContext:
 
     `now` must be timezone-aware (UTC).  `registries` are the configured registry base
     URLs (for source-registry-mismatch).  `base_results` are the results of the base
-    lockfile in pull-request mode; the change-* rules compare against them.
+    lockfile in pull-request mode (the change-* rules themselves live in `auditor.diff`).
     """
 
     now: datetime

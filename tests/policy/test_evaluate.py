@@ -7,8 +7,8 @@ from datetime import timedelta
 
 import pytest
 
-from auditor.models import Level, SourceKind, Status
-from auditor.policy import PolicyContext, default_policy, evaluate
+from auditor.models import Finding, Level, SourceKind, Status
+from auditor.policy import PolicyContext, default_policy, evaluate, waive
 
 from ._helpers import (
     NOW,
@@ -17,6 +17,7 @@ from ._helpers import (
     history,
     identity,
     package,
+    policy,
     result,
     rules,
     run,
@@ -530,56 +531,19 @@ def test_exceptions_never_waive_global_findings() -> None:
 # --- diff mode ---------------------------------------------------------------------------
 
 
-def test_change_rules_against_base_results() -> None:
-    text = "[rules]\n" + "\n".join(
-        f'{r} = "error"'
-        for r in (
-            "change-provenance-lost",
-            "change-repository",
-            "change-workflow",
-            "change-install-script",
-            "change-source",
-        )
+def test_change_rules_are_left_to_the_diff_module_but_exceptions_apply() -> None:
+    text = '[rules]\nchange-source = "error"\n'
+    head = result(Status.NOT_APPLICABLE, source=SourceKind.GIT, resolved="git+https://x")
+    base = result(Status.UNATTESTED)
+    assert run(text, head, base_results=(base,)) == []
+    change = Finding("change-source", Level.ERROR, "dep@1.0.0: source changed", "dep", "1.0.0")
+    other = replace(change, package="other")
+    waiver = (
+        '[[exception]]\npackage = "dep@1"\nrules = ["change-source"]\nreason = "moved"\n'
+        "expires = 2026-05-01\n"
     )
-    base = (
-        verified(name="a"),
-        verified(name="b"),
-        verified(name="c"),
-        result(Status.UNATTESTED, name="d"),
-        result(Status.UNATTESTED, name="e"),
-        verified(name="same"),
-    )
-    head = (
-        result(Status.UNATTESTED, name="a", version="1.1.0"),
-        verified(name="b", version="1.1.0", ident=identity("https://github.com/evil/b")),
-        verified(
-            name="c",
-            version="1.1.0",
-            ident=identity(
-                workflow="https://github.com/acme/widget/.github/workflows/x.yml@refs/tags/v1.1.0"
-            ),
-        ),
-        result(Status.UNATTESTED, name="d", version="1.1.0", has_install_script=True),
-        result(
-            Status.NOT_APPLICABLE,
-            name="e",
-            version="1.1.0",
-            source=SourceKind.GIT,
-            resolved="git+https://x",
-        ),
-        verified(name="same"),
-        result(Status.UNATTESTED, name="new"),
-    )
-    fs = run(text, *head, base_results=base)
-    assert [(f.rule, f.package) for f in fs] == [
-        ("change-provenance-lost", "a"),
-        ("change-repository", "b"),
-        ("change-workflow", "c"),
-        ("change-install-script", "d"),
-        ("change-source", "e"),
-    ]
-    assert fs[1].evidence["expected"] == ["https://github.com/acme/widget"]
-    assert run(text, *head) == []  # no base: no change rules
+    assert waive(policy(waiver), [change, other], NOW) == [other]
+    assert waive(policy(waiver), [change, other], NOW + timedelta(days=1)) == [change, other]
 
 
 # --- output contract ------------------------------------------------------------------------
