@@ -250,11 +250,6 @@ def test_cli_unknown_base_ref_is_a_usage_error(
     assert "\n" not in err
 
 
-@pytest.mark.xfail(
-    reason="policy.evaluate also emits change-* findings from PolicyContext.base_results "
-    "while the engine calls auditor.diff.evaluate_changes: one owner must be chosen",
-    strict=False,
-)
 def test_each_change_finding_appears_once(
     data: RegistryData, trust: tuple[Path, Path], tmp_path: Path
 ) -> None:
