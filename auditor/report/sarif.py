@@ -214,6 +214,7 @@ def _level_name(value: object) -> str:
 def _result(
     finding: Finding, rule_index: int, location: Mapping[str, str], uri: str
 ) -> dict[str, Any]:
+    digest = fingerprint(finding, uri)
     physical: dict[str, Any] = {
         "artifactLocation": dict(location),
         "region": {"startLine": max(1, finding.line or 1)},
@@ -224,7 +225,9 @@ def _result(
         "level": _SARIF_LEVEL[finding.level],
         "message": {"text": truncate(finding.message or finding.rule, MAX_MESSAGE)},
         "locations": [{"physicalLocation": physical}],
-        "partialFingerprints": {FINGERPRINT_KEY: fingerprint(finding, uri)},
+        # primaryLocationLineHash too: otherwise the upload action derives one from the
+        # text around the line, which changes whenever neighbouring entries do.
+        "partialFingerprints": {FINGERPRINT_KEY: digest, "primaryLocationLineHash": digest},
     }
     if finding.package is not None:
         result["locations"][0]["logicalLocations"] = [

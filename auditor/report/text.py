@@ -103,14 +103,30 @@ def render_text(report: Report, *, color: bool = False, verbose: bool = False) -
 
 
 def _overview(summary: Summary, paint: _Painter) -> list[str]:
-    sources = ", ".join(f"{k} {v}" for k, v in summary.by_source.items() if v)
-    statuses = ", ".join(
-        paint(f"{k} {v}", _STATUS_COLOR[k]) if v else f"{k} {v}"
+    sources = [(f"{k} {v}", f"{k} {v}") for k, v in summary.by_source.items() if v]
+    statuses = [
+        (f"{k} {v}", paint(f"{k} {v}", _STATUS_COLOR[k]) if v else f"{k} {v}")
         for k, v in summary.by_status.items()
-    )
-    lines = [f"Packages: {summary.packages}" + (f" ({sources})" if sources else "")]
-    # The status line is short enough for 100 columns even with six 6-digit counts.
-    lines.append(f"Status:   {statuses}")
+    ]
+    packages = f"Packages: {summary.packages}"
+    lines = _join_wrapped(packages + " (", sources, ")") if sources else [packages]
+    return [*lines, *_join_wrapped("Status:   ", statuses, "")]
+
+
+def _join_wrapped(prefix: str, parts: Sequence[tuple[str, str]], suffix: str) -> list[str]:
+    """Join (plain, painted) parts with commas, wrapping at WIDTH by their plain length."""
+    indent = " " * len(prefix)
+    lines: list[str] = []
+    line, used = prefix, len(prefix)
+    for i, (plain, painted) in enumerate(parts):
+        tail = suffix if i == len(parts) - 1 else ","
+        if used + len(plain) + len(tail) > WIDTH and used > len(prefix):
+            lines.append(line)
+            line, used = indent, len(indent)
+        elif used > len(prefix):
+            line, used = line + " ", used + 1
+        line, used = line + painted + tail, used + len(plain) + len(tail)
+    lines.append(line)
     return lines
 
 

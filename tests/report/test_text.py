@@ -92,3 +92,20 @@ def test_arbitrary_strings_stay_inert_and_narrow(
             assert all(len(line) <= WIDTH for line in out.splitlines() if line.isascii())
     text = render_text(r, verbose=True)
     assert not re.search("[\x00-\x09\x0b-\x1f\x7f-\x9f]", text)
+
+
+def test_big_counts_wrap_the_summary_lines() -> None:
+    from auditor.models import SourceKind
+
+    pkgs = []
+    for i, source in enumerate([*SourceKind] * 2):
+        pkgs.append(dataclasses.replace(package(f"p{i}", "1", i + 1), source=source))
+    r = report([PackageResult(p, Status.UNATTESTED) for p in pkgs], [])
+    from auditor.report.text import _join_wrapped
+
+    parts = [(f"status-{i} 1234567", f"status-{i} 1234567") for i in range(12)]
+    lines = _join_wrapped("Status:   ", parts, "")
+    assert len(lines) > 1 and all(len(line) <= WIDTH for line in lines)
+    assert all(line.startswith("          ") for line in lines[1:])
+    assert " ".join(line.strip() for line in lines).count("1234567") == 12
+    assert render_text(r).splitlines()[3].startswith("Packages: 12 (registry 2, git 2,")
