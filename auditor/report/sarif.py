@@ -13,6 +13,7 @@ import os
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, Protocol
+from urllib.parse import quote
 
 from auditor.models import Finding, Level, Report, Status
 from auditor.report._common import json_safe, spec, truncate
@@ -74,8 +75,11 @@ def repository_root(lockfile: str, cwd: Path | None = None) -> Path:
     cwd = Path(os.path.abspath(cwd or Path.cwd()))
     start = Path(os.path.abspath(cwd / lockfile)).parent
     for directory in (start, *start.parents):
-        if (directory / ".git").exists():
-            return directory
+        try:
+            if (directory / ".git").exists():
+                return directory
+        except OSError:  # an unreadable directory on the way up: not a checkout we can see
+            continue
     return cwd
 
 
@@ -87,7 +91,7 @@ def artifact_location(lockfile: str, root: Path, cwd: Path | None = None) -> dic
         relative = path.relative_to(os.path.abspath(root))
     except ValueError:
         return {"uri": path.as_uri()}
-    return {"uri": relative.as_posix(), "uriBaseId": "%SRCROOT%"}
+    return {"uri": quote(relative.as_posix(), safe="/"), "uriBaseId": "%SRCROOT%"}
 
 
 def render_sarif(

@@ -225,3 +225,8 @@ def test_incomplete_audit_is_a_tool_notification() -> None:
     run = sarif(render_sarif(errors(), root=Path.cwd(), rules=TEST_RULES))["runs"][0]
     notes = run["invocations"][0]["toolExecutionNotifications"]
     assert "2 package(s) could not be checked" in notes[0]["message"]["text"]
+
+
+def test_relative_uri_is_percent_encoded(tmp_path: Path) -> None:
+    loc = artifact_location("my app/package-lock.json", tmp_path, tmp_path)
+    assert loc == {"uri": "my%20app/package-lock.json", "uriBaseId": "%SRCROOT%"}
