@@ -6,8 +6,8 @@ Decisions (documented here because later stages rely on them):
   every install path of that package is merged into `paths`.  `resolved` is part of the
   identity so that one tarball fetched from two places is audited twice, not once.
 * `version` is the entry's `version` text (alias unwrapped).  It is required for registry
-  packages; a git, file, link, bundled or local-directory entry may lack it, and then it is
-  `""`.  A v1 git/file entry keeps npm's spec there (`git+ssh://...#sha`, `file:x`).
+  and remote tarballs; a git, file, link, bundled or local-directory entry may lack it, and
+  then it is `""`.  A v1 git/file entry keeps npm's spec there (`git+ssh://...#sha`, `file:x`).
 * Links (`link: true`) and the local directory entries they point to (workspace members,
   `file:` directory deps; keys without `node_modules/`) form one `LINK` package named and
   versioned after the directory entry; its flags come from the directory entry.
@@ -285,7 +285,8 @@ class _V3:
             else:
                 source = self._source(key, entry, real, version, resolved)
         if version is None:
-            if source is SourceKind.REGISTRY:
+            # Only local, git and bundled code may lack a version: a tarball must name one.
+            if source in (SourceKind.REGISTRY, SourceKind.REMOTE):
                 raise LockfileError(f"{path}: {where}: no version")
             version = ""
         return _Instance(
