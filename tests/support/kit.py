@@ -966,7 +966,7 @@ class SigstoreKit:
         entries: list[dict[str, Any]] = []
         if opts.provenance and tamper is not Tamper.STRIP_PROVENANCE:
             stmt = provenance_statement(name, version, digest_hex, identity)
-            stmt = self._tamper_statement(stmt, prov_tamper, name, version, "provenance")
+            stmt = self._tamper_statement(stmt, prov_tamper, name, version, identity)
             if opts.statement_hook:
                 stmt = opts.statement_hook("provenance", stmt)
             bundle = self._provenance_bundle(stmt, identity, signed_at, opts, prov_tamper)
@@ -979,7 +979,7 @@ class SigstoreKit:
         if opts.publish:
             for _ in range(2 if tamper is Tamper.DUPLICATE_PUBLISH else 1):
                 stmt = publish_statement(name, version, digest_hex, opts.registry)
-                stmt = self._tamper_statement(stmt, pub_tamper, name, version, "publish")
+                stmt = self._tamper_statement(stmt, pub_tamper, name, version, None)
                 if opts.statement_hook:
                     stmt = opts.statement_hook("publish", stmt)
                 # The registry signs a couple of seconds after the CI job.
@@ -995,10 +995,15 @@ class SigstoreKit:
         return json.dumps({"attestations": entries}).encode()
 
     def _tamper_statement(
-        self, stmt: dict[str, Any], tamper: Tamper | None, name: str, version: str, role: str
+        self,
+        stmt: dict[str, Any],
+        tamper: Tamper | None,
+        name: str,
+        version: str,
+        ident: SignerIdentity | None,
     ) -> dict[str, Any]:
-        """Statement-level tampering that is then validly signed (applied to the
-        provenance statement, or to the publish one when there is no provenance)."""
+        """Statement-level tampering that is then validly signed.  `ident` is set for the
+        provenance statement (None for the publish one)."""
         if tamper is None:
             return stmt
         stmt = json.loads(json.dumps(stmt))
@@ -1012,9 +1017,12 @@ class SigstoreKit:
             )
         elif tamper is Tamper.STATEMENT_TYPE:
             stmt["_type"] = "https://in-toto.io/StatementA/v0.1"
-        elif tamper is Tamper.PREDICATE_MISMATCH and role == "provenance":
-            text = json.dumps(stmt["predicate"]).replace("acme/widget", "evil/widget")
-            stmt["predicate"] = json.loads(text.replace("/widget", "/widget-fork"))
+        elif tamper is Tamper.PREDICATE_MISMATCH and ident is not None:
+            # The build job lies about its repository; the certificate tells the truth.
+            text = json.dumps(stmt["predicate"])
+            stmt["predicate"] = json.loads(
+                text.replace(ident.repository, ident.repository + "-fork")
+            )
         return stmt
 
     def _provenance_bundle(
@@ -1246,9 +1254,9 @@ class SigstoreKit:
                 stmt_bytes += b"\n"
             env["payload"] = b64(stmt_bytes)
         elif tamper is Tamper.SIGNATURE:
-            flipped = bytearray(base64.b64decode(env["signatures"][0]["sig"]))
-            flipped[-1] ^= 0x01
-            env["signatures"][0]["sig"] = b64(bytes(flipped))
+            bad_sig = bytearray(base64.b64decode(env["signatures"][0]["sig"]))
+            bad_sig[-1] ^= 0x01
+            env["signatures"][0]["sig"] = b64(bytes(bad_sig))
         elif tamper is Tamper.PAYLOAD_TYPE:
             env["payloadType"] = PAYLOAD_TYPE + "A"
         elif tamper is Tamper.SET:

@@ -141,13 +141,16 @@ class RegistryData:
         deprecated: str | None = None,
         latest: bool = True,
         signature: bool = True,
+        advertise: bool = False,
         extra: dict[str, Any] | None = None,
     ) -> dict[str, Any]:
         """Add (or replace) one version with a realistic `dist`; returns its version document.
 
         `integrity` defaults to the sha512 SRI of `tarball`.  `provenance` (default: whether
         `attestations` is given and names a provenance predicate) sets
-        `dist.attestations.provenance`, the flag a stripping attack removes.
+        `dist.attestations.provenance`, the flag a stripping attack removes.  `advertise`
+        adds `dist.attestations` without storing a body (history versions nobody fetches;
+        the endpoint then answers 404).
         """
         if integrity is None:
             if tarball is None:
@@ -163,14 +166,14 @@ class RegistryData:
         }
         if signature and self.signer is not None:
             dist["signatures"] = [self.signer(f"{name}@{version}:{integrity}")]
-        if attestations is not None:
-            key = f"{name}@{version}"
-            self.attestations[key] = attestations
+        if attestations is not None or advertise:
+            if attestations is not None:
+                self.attestations[f"{name}@{version}"] = attestations
             dist["attestations"] = {
                 "url": f"{PLACEHOLDER}/-/npm/v1/attestations/{encode_name(name)}@{version}"
             }
             if provenance is None:
-                provenance = b"slsa.dev/provenance" in attestations
+                provenance = attestations is not None and b"slsa.dev/provenance" in attestations
             if provenance:
                 dist["attestations"]["provenance"] = {"predicateType": provenance_predicate}
         if tarball is not None:
@@ -189,7 +192,7 @@ class RegistryData:
         if optional_dependencies:
             doc["optionalDependencies"] = dict(optional_dependencies)
         if install_script:
-            doc["scripts"] = {"install": "node-gyp rebuild"}
+            doc["scripts"] = {"install": "exit 0"}  # harmless if a rig ever runs it
             doc["hasInstallScript"] = True
         if deprecated:
             doc["deprecated"] = deprecated
