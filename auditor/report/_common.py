@@ -136,3 +136,16 @@ def count_levels(errors: int, warnings: int) -> str:
 
 def plural(count: int, word: str) -> str:
     return f"{count} {word}" if count == 1 else f"{count} {word}s"
+
+
+def finding_detail(message: str, name: str | None, version: str | None) -> str:
+    """The message without its leading `name@version` when a table already shows it."""
+    if name is None:
+        return message
+    prefix = spec(name, version)
+    if not message.startswith(prefix) or len(message) == len(prefix):
+        return message
+    rest = message[len(prefix) :]
+    if rest[0] not in " :":
+        return message  # `foo@1.0.0-beta`: the spec was only the start of a longer word
+    return rest.lstrip(": ") or message

@@ -16,6 +16,7 @@ from auditor.report._common import (
     count_levels,
     describe_change,
     display_path,
+    finding_detail,
     identity_cells,
     plural,
     spec,
@@ -192,7 +193,7 @@ def _details(
 def _finding_row(item: Finding) -> str:
     return (
         f"| {item.level} | {code(item.rule)} | {code(spec(item.package, item.version))} "
-        f"| {escape(item.message)} |"
+        f"| {escape(finding_detail(item.message, item.package, item.version))} |"
     )
 
 

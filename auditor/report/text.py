@@ -18,6 +18,7 @@ from auditor.report._common import (
     count_levels,
     describe_change,
     display_path,
+    finding_detail,
     identity_cells,
     spec,
     truncate,
@@ -27,7 +28,7 @@ from auditor.report.summary import COVERAGE_SCOPES, Summary, summarize
 
 WIDTH = 100
 MAX_ROWS = 50
-_MAX_MESSAGE_LINES = 3
+_MAX_MESSAGE_LINES = 4
 _TABLE_FORMAT = "simple"
 _SEP = 2  # tabulate's "simple" format puts two spaces between columns
 
@@ -198,8 +199,8 @@ def _findings_table(findings: Sequence[Finding], paint: _Painter) -> list[str]:
         [
             paint(str(f.level), _LEVEL_COLOR[f.level]),
             truncate(clean(f.rule), rule_width),
-            truncate(_finding_package(f), pkg_width),
-            _wrap(clean(f.message), msg_width),
+            _wrap(_finding_package(f), pkg_width, lines=2),
+            _wrap(clean(finding_detail(f.message, f.package, f.version)), msg_width),
         ]
         for f in shown
     ]
@@ -238,13 +239,13 @@ def _verdict(summary: Summary, paint: _Painter) -> list[str]:
     return lines
 
 
-def _wrap(text: str, width: int) -> str:
-    lines = textwrap.wrap(text, width=width, break_long_words=True, break_on_hyphens=False)
-    if len(lines) > _MAX_MESSAGE_LINES:
-        lines = lines[:_MAX_MESSAGE_LINES]
-        last = lines[-1]
-        lines[-1] = last + " …" if len(last) + 2 <= width else last[: width - 1] + "…"
-    return "\n".join(lines) or "-"
+def _wrap(text: str, width: int, *, lines: int = _MAX_MESSAGE_LINES) -> str:
+    out = textwrap.wrap(text, width=width, break_long_words=True, break_on_hyphens=False)
+    if len(out) > lines:
+        out = out[:lines]
+        last = out[-1]
+        out[-1] = last + " …" if len(last) + 2 <= width else last[: width - 1] + "…"
+    return "\n".join(out) or "-"
 
 
 def _more(hidden: int) -> list[str]:

@@ -109,3 +109,20 @@ def test_big_counts_wrap_the_summary_lines() -> None:
     assert all(line.startswith("          ") for line in lines[1:])
     assert " ".join(line.strip() for line in lines).count("1234567") == 12
     assert render_text(r).splitlines()[3].startswith("Packages: 12 (registry 2, git 2,")
+
+
+@pytest.mark.parametrize(
+    ("message", "expected"),
+    [
+        ("x@1.0.0 has no provenance", "has no provenance"),
+        ("x@1.0.0: bad signature", "bad signature"),
+        ("x@1.0.0-beta has no provenance", "x@1.0.0-beta has no provenance"),
+        ("x@1.0.0", "x@1.0.0"),
+        ("other text", "other text"),
+    ],
+)
+def test_finding_detail_drops_the_shown_spec(message: str, expected: str) -> None:
+    from auditor.report._common import finding_detail
+
+    assert finding_detail(message, "x", "1.0.0") == expected
+    assert finding_detail(message, None, None) == message
