@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from enum import Enum
 from pathlib import Path, PurePath
 
-from auditor.models import Identity
+from auditor.models import Identity, PackageResult, Report, SourceKind, Status
 
 # C0/C1 controls (terminal escapes), bidi overrides and invisible characters (Trojan Source
 # style spoofing), line/paragraph separators, and lone surrogates (not encodable as UTF-8).
@@ -149,3 +149,18 @@ def finding_detail(message: str, name: str | None, version: str | None) -> str:
     if rest[0] not in " :":
         return message  # `foo@1.0.0-beta`: the spec was only the start of a longer word
     return rest.lstrip(": ") or message
+
+
+# Worst first, so a cut list never hides tampering or an undecided package.
+_UNVERIFIED_ORDER = {Status.INVALID: 0, Status.ERROR: 1, Status.UNATTESTED: 2}
+
+
+def unverified_results(report: Report) -> list[PackageResult]:
+    """Registry packages without verified provenance (and undecided ones), worst first."""
+    selected = [
+        r
+        for r in report.results
+        if r.status is not Status.VERIFIED
+        and (r.package.source is SourceKind.REGISTRY or r.status is Status.ERROR)
+    ]
+    return sorted(selected, key=lambda r: _UNVERIFIED_ORDER.get(r.status, 3))

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 
-from auditor.models import Finding, Level, PackageResult, Report, SourceKind, Status
+from auditor.models import Finding, Level, PackageResult, Report, Status
 from auditor.report._common import (
     clean,
     count_levels,
@@ -21,6 +21,7 @@ from auditor.report._common import (
     plural,
     spec,
     truncate,
+    unverified_results,
 )
 from auditor.report.json_report import TOOL_NAME
 from auditor.report.summary import COVERAGE_SCOPES, Summary, summarize
@@ -93,12 +94,7 @@ def render_markdown(report: Report, *, max_chars: int = MAX_CHARS) -> str:
     emit(_head(report, summary))
     findings = [f for f in report.findings if f.level is not Level.OFF]
     ordered = sorted(findings, key=lambda f: 0 if f.level is Level.ERROR else 1)
-    unverified = [
-        r
-        for r in report.results
-        if r.status is not Status.VERIFIED
-        and (r.package.source is SourceKind.REGISTRY or r.status is Status.ERROR)
-    ]
+    unverified = unverified_results(report)
     verified = [r for r in report.results if r.status is Status.VERIFIED]
 
     sections: list[tuple[str, int, list[str], Iterator[str]]] = [

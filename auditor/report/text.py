@@ -12,7 +12,7 @@ from collections.abc import Sequence
 
 from tabulate import tabulate
 
-from auditor.models import Finding, Level, PackageResult, Report, SourceKind, Status
+from auditor.models import Finding, Level, PackageResult, Report, Status
 from auditor.report._common import (
     clean,
     count_levels,
@@ -22,6 +22,7 @@ from auditor.report._common import (
     identity_cells,
     spec,
     truncate,
+    unverified_results,
 )
 from auditor.report.json_report import TOOL_NAME
 from auditor.report.summary import COVERAGE_SCOPES, Summary, summarize
@@ -69,12 +70,7 @@ def render_text(report: Report, *, color: bool = False, verbose: bool = False) -
     out.append("")
     out.extend(_coverage(summary))
 
-    unverified = [
-        r
-        for r in report.results
-        if r.status is not Status.VERIFIED
-        and (r.package.source is SourceKind.REGISTRY or r.status is Status.ERROR)
-    ]
+    unverified = unverified_results(report)
     if unverified:
         out.append("")
         out.append(paint.bold(f"Registry packages without verified provenance ({len(unverified)})"))

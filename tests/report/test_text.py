@@ -126,3 +126,13 @@ def test_finding_detail_drops_the_shown_spec(message: str, expected: str) -> Non
 
     assert finding_detail(message, "x", "1.0.0") == expected
     assert finding_detail(message, None, None) == message
+
+
+def test_worst_statuses_come_first_in_the_cut_list() -> None:
+    base = many()
+    bad = PackageResult(package("zzz-tampered", "1.0.0", 9999), Status.INVALID, "DSSE_SIGNATURE")
+    r = dataclasses.replace(base, results=(*base.results, bad))
+    text = render(r, "text")
+    assert "zzz-tampered@1.0.0" in text
+    md = render(r, "markdown")
+    assert md.index("zzz-tampered") < md.index("pkg-000@1.0.0</code> | 🟡")
