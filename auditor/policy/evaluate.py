@@ -311,6 +311,10 @@ class _Evaluator:
     def identity(self, r: PackageResult, ident: Identity, block: IdentityRule) -> Iterator[Finding]:
         spec = r.package.spec
 
+        def shown(actual: str | None) -> str:
+            # Old certificates lack some extensions (e.g. runner environment before 2023).
+            return repr(actual) if actual is not None else "(absent from the certificate)"
+
         def check(
             rule: str, what: str, ok: bool, expected: list[str], actual: str | None
         ) -> Iterator[Finding]:
@@ -319,7 +323,7 @@ class _Evaluator:
             yield from self.finding(
                 rule,
                 r,
-                f"{spec}: {what} {actual!r} is not allowed by {block.label}; "
+                f"{spec}: {what} {shown(actual)} is not allowed by {block.label}; "
                 f"expected one of {expected}",
                 {"expected": expected, "actual": actual, "policy": block.label},
             )
