@@ -135,4 +135,4 @@ def test_worst_statuses_come_first_in_the_cut_list() -> None:
     text = render(r, "text")
     assert "zzz-tampered@1.0.0" in text
     md = render(r, "markdown")
-    assert md.index("zzz-tampered") < md.index("pkg-000@1.0.0</code> | 🟡")
+    assert md.index("zzz-tampered") < md.index("<code>pkg-000&#64;1.0.0</code> | 🟡")
