@@ -458,13 +458,16 @@ class _Evaluator:
         for version, vi in r.packument.versions.items():
             if version == p.version or vi.published is None:
                 continue
+            rank = vi.evidence.rank
+            if rank <= current.rank:
+                continue  # cheap filters first: semver parsing is the costly part
             when = _aware(vi.published)
             if when >= published or (stable and is_prerelease(version)):
                 continue
-            candidate = (vi.evidence.rank, when, version)
+            candidate = (rank, when, version)
             if best is None or candidate > best:
                 best = candidate
-        if best is None or best[0] <= current.rank:
+        if best is None:
             return
         earlier = r.packument.versions[best[2]].evidence
         yield from self.finding(

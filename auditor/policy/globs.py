@@ -7,6 +7,7 @@ so hostile patterns or certificate values cannot make evaluation hang.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 import nodesemver
 
@@ -180,6 +181,7 @@ def version_in_range(version: str, rng: str) -> bool:
         return False
 
 
+@lru_cache(maxsize=65536)
 def is_prerelease(version: str) -> bool:
     """True for `1.0.0-beta.1`; unparsable versions count as prereleases (ignored)."""
     if len(version) > MAX_RANGE:
