@@ -168,6 +168,8 @@ class Selector:
             return True
         if version is None:
             return False
+        if self.range.strip() in ("*", "x", "X"):
+            return True  # "every version" includes prereleases, unlike npm's bare `*`
         return version_in_range(version, self.range)
 
 
