@@ -1,7 +1,8 @@
 """Write a package set in the data layout of the npm-audit-signatures rig.
 
     python -m tests.support.export OUT_DIR --packages N [--seed S] [--mix provenance=0.6,...]
-                                   [--formats v0.2,v0.3] [--real [invalidsigprov|invalidsigpub]]
+                                   [--formats v0.2,v0.3] [--tampers npm|all]
+                                   [--fast] [--real [invalidsigprov|invalidsigpub]]
 
 OUT_DIR gets (see the rig's README, "Data dir layout"):
 
@@ -17,7 +18,10 @@ OUT_DIR gets (see the rig's README, "Data dir layout"):
                                       our tool (--trusted-root / --npm-keys)
 
 `expected` is what *this* tool's verifier must report.  `npm audit signatures` checks less
-(no certificate/predicate consistency), so a `predicate-mismatch` package passes there.
+(no certificate/predicate consistency: a `predicate-mismatch` package passes there) and
+aborts on a subject mismatch, so by default invalid packages only get tampers npm counts
+as invalid (`--tampers all` for every kind).  Checked with the rig (npm 11.19.1): a
+100-package set of v0.1/v0.2/v0.3 bundles, verified=100 with TRUSTED_ROOT=trusted_root.json.
 """
 
 from __future__ import annotations
@@ -29,7 +33,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from tests.support.generator import Mix, generate_project
+from tests.support.generator import INVALID_TAMPERS, NPM_COUNTED_TAMPERS, Mix, generate_project
 from tests.support.kit import SigstoreKit
 from tests.support.real import REAL_TRUST, real_project
 from tests.support.registry import RegistryData, encode_name
@@ -97,6 +101,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--formats", default="v0.2", help="bundle formats, comma separated")
     ap.add_argument("--fast", action="store_true", help="reuse one Fulcio leaf per identity")
     ap.add_argument(
+        "--tampers",
+        choices=("npm", "all"),
+        default="npm",
+        help="invalid packages: only tampers npm counts as invalid (default), or all",
+    )
+    ap.add_argument(
         "--real",
         nargs="?",
         const="",
@@ -155,6 +165,7 @@ def main(argv: list[str] | None = None) -> int:
                 mix=mix,
                 kit=kit,
                 formats=formats,
+                invalid_tampers=NPM_COUNTED_TAMPERS if args.tampers == "npm" else INVALID_TAMPERS,
             )
             export_registry(
                 project.registry,
