@@ -265,10 +265,11 @@ def test_wrong_trust_rejects_kit_bundles(kit: SigstoreKit, trust: TrustMaterial)
     assert _verify(body, trust).reason in {"LOG_UNKNOWN", "KEY_UNKNOWN"}
 
 
-def test_signing_time_is_reported(kit: SigstoreKit, kit_trust: TrustMaterial) -> None:
+def test_signing_time_is_reported(tmp_path: Path) -> None:
+    kit = SigstoreKit(seed="verify-time")  # no leaf cache: the leaf is issued at `when`
     when = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)
     body = kit.attestations(NAME, VERSION, SHA512, signed_at=when)
-    r = _verify(body, kit_trust)
+    r = _verify(body, load_trust(*kit.write_trust(tmp_path)))
     times = [a.signed_at for a in r.attestations]
     assert all(when <= t <= when + timedelta(minutes=10) for t in times)
     assert r.signed_at == min(times)
