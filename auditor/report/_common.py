@@ -115,18 +115,18 @@ def identity_cells(identity: Identity | None) -> list[str]:
     return [repo, ref, workflow, identity.runner_environment or "-"]
 
 
-def describe_change(change: object) -> str:
-    """One line for a pull-request change: its `kind` and `name` when it has them."""
+def change_cells(change: object) -> list[str]:
+    """Kind, package, before and after of a pull-request change (`auditor.diff.Change`).
+
+    Objects without `kind` and `name` are shown by their text, so nothing is dropped.
+    """
     kind = getattr(change, "kind", None)
     name = getattr(change, "name", None)
     if kind is None or name is None:
-        return str(change)
-    before = getattr(change, "before", None) or getattr(change, "old_version", None)
-    after = getattr(change, "after", None) or getattr(change, "new_version", None)
-    text = f"{getattr(kind, 'value', kind)} {name}"
-    if before or after:
-        text += f" {before or '-'} -> {after or '-'}"
-    return text
+        return ["-", str(change), "-", "-"]
+    before = getattr(change, "before", None)
+    after = getattr(change, "after", None)
+    return [str(getattr(kind, "value", kind)), str(name), str(before or "-"), str(after or "-")]
 
 
 def count_levels(errors: int, warnings: int) -> str:

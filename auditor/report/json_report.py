@@ -9,10 +9,17 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from datetime import datetime
 from typing import Any
 
-from auditor.models import AttestationInfo, Finding, Identity, Level, PackageResult, Report
+from auditor.models import (
+    AttestationInfo,
+    Finding,
+    Identity,
+    Level,
+    Package,
+    PackageResult,
+    Report,
+)
 from auditor.report._common import display_path, json_safe, rfc3339
 from auditor.report.summary import COVERAGE_SCOPES, Summary, summarize
 
@@ -139,15 +146,16 @@ def _finding(finding: Finding) -> dict[str, Any]:
 
 
 def change_record(change: object) -> dict[str, Any]:
-    """A pull-request change as JSON: its plain fields (kind, name, before, after, line).
+    """A pull-request change as JSON: its fields (kind, name, before, after, line, ...).
 
-    Nested objects (the `Package` on each side) are left out: `packages` describes them.
+    A nested package is written as its `name@version`: `packages` describes it in full.
     """
     if dataclasses.is_dataclass(change) and not isinstance(change, type):
         record: dict[str, Any] = {}
         for f in dataclasses.fields(change):
             value = getattr(change, f.name)
-            if value is None or isinstance(value, str | int | float | bool | datetime):
-                record[f.name] = json_safe(value)
+            if isinstance(value, Package):
+                value = value.spec
+            record[f.name] = json_safe(value)
         return record
     return {"description": str(change)}

@@ -12,9 +12,9 @@ from collections.abc import Iterator, Sequence
 
 from auditor.models import Finding, Level, PackageResult, Report, Status
 from auditor.report._common import (
+    change_cells,
     clean,
     count_levels,
-    describe_change,
     display_path,
     finding_detail,
     identity_cells,
@@ -113,8 +113,8 @@ def render_markdown(report: Report, *, max_chars: int = MAX_CHARS) -> str:
         (
             f"Changes against the base lockfile ({len(report.changes)})",
             len(report.changes),
-            ["change"],
-            (f"| {escape(describe_change(c))} |" for c in report.changes),
+            ["change", "package", "before", "after"],
+            (_change_row(c) for c in report.changes),
         ),
         (
             f"Verified packages and their signers ({len(verified)})",
@@ -203,3 +203,8 @@ def _status_row(item: PackageResult) -> str:
 def _signer_row(item: PackageResult) -> str:
     cells = [code(item.package.spec), *(escape(c) for c in identity_cells(item.identity))]
     return "| " + " | ".join(cells) + " |"
+
+
+def _change_row(change: object) -> str:
+    kind, name, before, after = change_cells(change)
+    return f"| {escape(kind)} | {code(name)} | {escape(before)} | {escape(after)} |"

@@ -14,9 +14,9 @@ from tabulate import tabulate
 
 from auditor.models import Finding, Level, PackageResult, Report, Status
 from auditor.report._common import (
+    change_cells,
     clean,
     count_levels,
-    describe_change,
     display_path,
     finding_detail,
     identity_cells,
@@ -214,9 +214,13 @@ def _finding_package(finding: Finding) -> str:
 
 
 def _changes(changes: Sequence[object]) -> list[str]:
+    headers = ["change", "package", "before", "after"]
     shown = changes[:MAX_ROWS]
-    lines = [truncate("  " + clean(describe_change(c)), WIDTH) for c in shown]
-    return [*lines, *_more(len(changes) - len(shown))]
+    cells = [[clean(c) for c in change_cells(change)] for change in shown]
+    widths = _fit_widths(headers, cells, WIDTH - _SEP * (len(headers) - 1))
+    rows = [[truncate(c, w) for c, w in zip(row, widths, strict=True)] for row in cells]
+    table = tabulate(rows, headers=headers, tablefmt=_TABLE_FORMAT, disable_numparse=True)
+    return [*table.splitlines(), *_more(len(changes) - len(shown))]
 
 
 def _verdict(summary: Summary, paint: _Painter) -> list[str]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 from auditor import __version__
@@ -14,7 +15,11 @@ def normalize(text: str, *, root: Path | None = None) -> str:
     """Replace what varies between machines and releases: the tool version, absolute paths."""
     if root is not None:
         text = text.replace(root.as_uri(), "file:///ROOT").replace(str(root), "/ROOT")
-    return text.replace(__version__, "<VERSION>")
+    # Only where the tool prints its own version: a package may have the same version.
+    v = re.escape(__version__)
+    text = re.sub(rf'("name": "auditor",\s*"version": "){v}"', r'\1<VERSION>"', text)
+    text = re.sub(rf'"semanticVersion": "{v}"', '"semanticVersion": "<VERSION>"', text)
+    return re.sub(rf"auditor {v}(?![\w.-])", "auditor <VERSION>", text)
 
 
 def assert_golden(relative: str, text: str) -> None:

@@ -259,7 +259,15 @@ def changes() -> Report:
     base = mixed()
     diff = (
         Change(ChangeKind.ADDED, "is-odd", None, "3.0.1", 30),
-        Change(ChangeKind.UPDATED, "sigstore", "2.0.0", "2.3.1", 10),
+        Change(
+            ChangeKind.UPDATED,
+            "sigstore",
+            "2.0.0",
+            "2.3.1",
+            10,
+            package("sigstore", "2.0.0", 10),
+            package("sigstore", "2.3.1", 10),
+        ),
         Change(ChangeKind.REMOVED, "old-thing", "0.1.0", None, None),
     )
     finding = Finding(

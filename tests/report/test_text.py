@@ -62,8 +62,8 @@ def test_verbose_shows_signers() -> None:
 
 def test_changes_are_listed() -> None:
     text = render(SCENARIOS["changes"](), "text")
-    assert "updated sigstore 2.0.0 -> 2.3.1" in text
-    assert "removed old-thing 0.1.0 -> -" in text
+    assert re.search(r"updated +sigstore +2\.0\.0 +2\.3\.1", text)
+    assert re.search(r"removed +old-thing +0\.1\.0 +-", text)
 
 
 _ANY_TEXT = st.text(st.characters(codec="utf-8"), max_size=300) | st.text(max_size=40)
