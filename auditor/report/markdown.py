@@ -130,12 +130,16 @@ def render_markdown(report: Report, *, max_chars: int = MAX_CHARS) -> str:
 
 
 def _head(report: Report, summary: Summary) -> list[str]:
+    undecided = summary.by_status[Status.ERROR]
+    verdict = count_levels(summary.errors, summary.warnings) if summary.findings else "no findings"
+    if undecided:
+        verdict += ", incomplete"  # never a green tick while packages are undecided
     if summary.errors:
-        icon, verdict = "❌", count_levels(summary.errors, summary.warnings)
-    elif summary.warnings:
-        icon, verdict = "⚠️", count_levels(summary.errors, summary.warnings)
+        icon = "❌"
+    elif summary.warnings or undecided:
+        icon = "⚠️"
     else:
-        icon, verdict = "✅", "no findings"
+        icon = "✅"
     policy = code(report.policy) if report.policy else "built-in default"
     lines = [
         f"### {icon} npm provenance audit: {verdict}",
@@ -144,7 +148,6 @@ def _head(report: Report, summary: Summary) -> list[str]:
         f"policy {policy} · {TOOL_NAME} {escape(report.tool_version)}",
         "",
     ]
-    undecided = summary.by_status[Status.ERROR]
     if undecided:
         lines += [
             f"> **{undecided} package(s) could not be checked: the audit is incomplete.**",

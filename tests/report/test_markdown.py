@@ -68,3 +68,10 @@ def test_truncation_shows_errors_first() -> None:
     text = render_markdown(many(), max_chars=4_000)
     rows = [r for r in _table_rows(text) if r.startswith(("| error", "| warning"))]
     assert rows and all(r.startswith("| error") for r in rows)
+
+
+def test_undecided_packages_never_get_a_green_tick() -> None:
+    pkg = package("x", "1.0.0", 1)
+    r = report([PackageResult(pkg, Status.ERROR, "FETCH_TIMEOUT")], [])
+    head = render(r, "markdown").splitlines()[0]
+    assert head == "### ⚠️ npm provenance audit: no findings, incomplete"
