@@ -231,7 +231,7 @@ def _verdict(summary: Summary, paint: _Painter) -> list[str]:
             paint(f"{undecided} package(s) could not be checked: the audit is incomplete.", "31")
         )
     if summary.findings == 0:
-        lines.append(paint("No findings.", "32"))
+        lines.append(paint("No findings.", "33" if undecided else "32"))
     else:
         counts = count_levels(summary.errors, summary.warnings)
         text = f"{counts} in {summary.packages_with_findings} package(s)."
