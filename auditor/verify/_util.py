@@ -89,7 +89,7 @@ def get_int64(parent: dict[str, Any], key: str, what: str, *, required: bool = T
         raise Reject("BUNDLE_MALFORMED", f"{what}: {key!r} is not an integer")
     if isinstance(value, int):
         number = value
-    elif isinstance(value, str) and re.fullmatch(r"-?[0-9]{1,19}", value):
+    elif isinstance(value, str) and 0 < len(value) <= 19 and value.isascii() and value.isdigit():
         number = int(value)
     else:
         raise Reject("BUNDLE_MALFORMED", f"{what}: {key!r} is not an integer")

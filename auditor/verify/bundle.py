@@ -7,6 +7,7 @@ read; unknown fields are ignored (forward compatibility) but never trusted.
 
 from __future__ import annotations
 
+import binascii
 from dataclasses import dataclass
 from typing import Any
 
@@ -154,6 +155,13 @@ def _key_material(vm: dict[str, Any], version: int, label: str) -> tuple[bytes |
     return b64decode(certs[0].get("rawBytes"), f"{label}: certificate chain leaf"), None
 
 
+def _decode_all(values: list[Any], what: str) -> tuple[bytes, ...]:
+    try:  # fast path: canonical base64 strings (the hot loop of every bundle)
+        return tuple(binascii.a2b_base64(v, strict_mode=True) for v in values)
+    except (binascii.Error, ValueError, TypeError):
+        return tuple(b64decode(v, f"{what}[{i}]") for i, v in enumerate(values))
+
+
 def _tlog_entry(entry: Any, version: int, label: str) -> TlogEntry:
     what = f"{label}: tlog entry"
     if not isinstance(entry, dict):
@@ -173,12 +181,8 @@ def _tlog_entry(entry: Any, version: int, label: str) -> TlogEntry:
     proof = None
     p = get_obj(entry, "inclusionProof", what, required=False)
     if p is not None:
-        hashes = tuple(
-            b64decode(h, f"{what} inclusionProof.hashes[{i}]")
-            for i, h in enumerate(
-                get_list(p, "hashes", f"{what} inclusionProof", _MAX_PROOF_HASHES)
-            )
-        )
+        raw_hashes = get_list(p, "hashes", f"{what} inclusionProof", _MAX_PROOF_HASHES)
+        hashes = _decode_all(raw_hashes, f"{what} inclusionProof.hashes")
         cp = get_obj(p, "checkpoint", what, required=False)
         checkpoint = get_str(cp, "envelope", f"{what} checkpoint") if cp is not None else None
         if checkpoint is not None and len(checkpoint) > 64 * 1024:

@@ -32,10 +32,6 @@ def verify_set(entry: TlogEntry, log: TransparencyLog, label: str) -> None:
         )
 
 
-def _node(left: bytes, right: bytes) -> bytes:
-    return hashlib.sha256(b"\x01" + left + right).digest()
-
-
 def verify_inclusion(entry: TlogEntry, proof: InclusionProof, label: str) -> None:
     """RFC 6962/9162 inclusion of the entry's leaf at `proof.log_index` in `proof.tree_size`."""
     index, size = proof.log_index, proof.tree_size
@@ -50,11 +46,15 @@ def verify_inclusion(entry: TlogEntry, proof: InclusionProof, label: str) -> Non
         )
     if any(len(h) != 32 for h in proof.hashes) or len(proof.root_hash) != 32:
         raise Reject("INCLUSION_PROOF", f"{label}: proof hashes must be 32 bytes")
-    node = hashlib.sha256(b"\x00" + entry.body).digest()
+    sha256 = hashlib.sha256
+    node = sha256(b"\x00" + entry.body).digest()
     for i, sibling in enumerate(proof.hashes[:inner]):
-        node = _node(sibling, node) if (index >> i) & 1 else _node(node, sibling)
+        if (index >> i) & 1:
+            node = sha256(b"\x01" + sibling + node).digest()
+        else:
+            node = sha256(b"\x01" + node + sibling).digest()
     for sibling in proof.hashes[inner:]:
-        node = _node(sibling, node)
+        node = sha256(b"\x01" + sibling + node).digest()
     if node != proof.root_hash:
         raise Reject(
             "INCLUSION_PROOF",
