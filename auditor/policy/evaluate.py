@@ -57,14 +57,19 @@ def evaluate(
         if exc.expired(ev.now):
             kept.extend(ev.expired(exc))
 
-    unique: dict[tuple[object, ...], Finding] = {}
+    # Sort on the whole content so the order never depends on the input order.
+    unique: dict[tuple[str, str, str, str, int, str], Finding] = {}
     for f in kept:
-        key = (f.rule, f.package, f.version, f.message, repr(sorted(f.evidence.items())))
+        key = (
+            f.package or "",
+            f.version or "",
+            f.rule,
+            f.message,
+            f.line or 0,
+            repr(sorted(f.evidence.items())),
+        )
         unique.setdefault(key, f)
-    return sorted(
-        unique.values(),
-        key=lambda f: (f.package or "", f.version or "", f.rule, f.message, f.line or 0),
-    )
+    return [unique[k] for k in sorted(unique)]
 
 
 def waive(policy: Policy, findings: Iterable[Finding], now: datetime) -> list[Finding]:
@@ -88,6 +93,12 @@ def _waived(finding: Finding, exceptions: Iterable[PolicyException]) -> bool:
 def _aware(moment: datetime) -> datetime:
     """Naive datetimes are taken as UTC so comparisons never raise."""
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
+def _signed_at(r: PackageResult) -> datetime | None:
+    """Earliest verified signing time (like VerificationResult.signed_at, naive-safe)."""
+    times = [_aware(a.signed_at) for a in r.attestations if a.signed_at is not None]
+    return min(times) if times else None
 
 
 def _iso(moment: datetime | None) -> str | None:
@@ -445,7 +456,7 @@ class _Evaluator:
             return
         info = r.version_info
         published = info.published if info and info.published else None
-        published = published or (r.verification.signed_at if r.verification else None)
+        published = published or _signed_at(r)
         if published is None:
             yield from self.undecided(r, "trust-downgrade", "publish time of this version")
             return
@@ -489,7 +500,7 @@ class _Evaluator:
         if not self.policy.enabled("release-age") or _any_match(cfg.exclude, p.name, p.version):
             return
         source = "transparency log"
-        when = r.verification.signed_at if r.verification else None
+        when = _signed_at(r)
         if when is None:
             info = r.version_info
             when, source = (info.published if info else None), "registry publish time"
