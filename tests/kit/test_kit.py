@@ -32,7 +32,7 @@ FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
 SHA = hashlib.sha512(b"a tarball").digest()
 SRI = "sha512-" + base64.b64encode(SHA).decode()
 WHEN = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
-FORMATS = ("v0.1", "v0.2", "v0.3", "v0.3-alt")
+FORMATS = ("v0.1", "v0.2", "v0.3", "v0.3-alt", "rekor2-dsse", "rekor2-hashedrekord")
 IDENTITIES = {
     "slsa-v1": GITHUB,
     "gha-v2": replace(GITHUB, builder="gha-v2"),
@@ -254,14 +254,16 @@ def test_gitlab_identity_in_certificate(kit: SigstoreKit) -> None:
 
 
 def test_sigstore_python_accepts_v03_provenance(kit: SigstoreKit, tmp_path: Path) -> None:
-    """An independent verifier (chain, SCT, SET, inclusion proof, checkpoint, DSSE)."""
+    """An independent verifier (chain, SCT, SET or TSA, inclusion proof, checkpoint, DSSE)."""
     from sigstore.models import Bundle, TrustedRoot
     from sigstore.verify import Verifier, policy
 
     root, _ = kit.write_trust(tmp_path)
     verifier = Verifier(trusted_root=TrustedRoot.from_file(str(root)))
-    for ident in IDENTITIES.values():
-        prov = bundles(kit.attestations("x", "1.0.0", SHA, ident, fmt="v0.3"))[0]
+    for ident, fmt in [(i, "v0.3") for i in IDENTITIES.values()] + [
+        (GITHUB, "rekor2-hashedrekord")  # Rekor v2: Ed25519 checkpoint, RFC 3161 timestamp
+    ]:
+        prov = bundles(kit.attestations("x", "1.0.0", SHA, ident, fmt=fmt))[0]
         bundle = Bundle.from_json(json.dumps(prov["bundle"]))
         pol = policy.Identity(identity=ident.build_signer, issuer=ident.issuer_url)
         if ident.legacy_only:

@@ -65,14 +65,19 @@ def test_real_trust_rejects_kit_bundles(kit: SigstoreKit) -> None:
 
 
 NO_PROOF_IN_V01 = {Tamper.PROOF_HASH, Tamper.PROOF_ROOT, Tamper.CHECKPOINT_SIGNATURE}
+REKOR_V1_ONLY = {Tamper.SET, Tamper.SET_MISSING, Tamper.INTEGRATED_TIME}  # Rekor v2: no SET
 SET_LEVEL = {Tamper.STRIP_PROVENANCE}
 
 
-@pytest.mark.parametrize("fmt", ("v0.1", "v0.2", "v0.3"))
+@pytest.mark.parametrize("fmt", ("v0.1", "v0.2", "v0.3", "rekor2-dsse", "rekor2-hashedrekord"))
 @pytest.mark.parametrize("tamper", [t for t in Tamper if t not in SET_LEVEL])
 def test_each_tampering_fails(kit: SigstoreKit, trust: Any, tamper: Tamper, fmt: str) -> None:
     if fmt == "v0.1" and tamper in NO_PROOF_IN_V01:
         pytest.skip("v0.1 bundles carry no inclusion proof")
+    if fmt.startswith("rekor2") and tamper in REKOR_V1_ONLY:
+        pytest.skip("Rekor v2 entries carry no SET or integratedTime")
+    if not fmt.startswith("rekor2") and tamper is Tamper.TIMESTAMP:
+        pytest.skip("npm's Rekor v1 bundles carry no RFC 3161 timestamp")
     targets = [True] if tamper in PROVENANCE_TAMPERS else [True, False]
     for provenance in targets:
         body = kit.attestations(

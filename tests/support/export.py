@@ -34,7 +34,7 @@ from pathlib import Path
 from typing import Any
 
 from tests.support.generator import INVALID_TAMPERS, NPM_COUNTED_TAMPERS, Mix, generate_project
-from tests.support.kit import SigstoreKit
+from tests.support.kit import FORMATS, SigstoreKit
 from tests.support.real import REAL_TRUST, real_project
 from tests.support.registry import RegistryData, encode_name
 
@@ -157,7 +157,7 @@ def main(argv: list[str] | None = None) -> int:
             mix = Mix.parse(args.mix)
             formats = tuple(f.strip() for f in args.formats.split(",") if f.strip())
             for fmt in formats:
-                if fmt not in ("v0.1", "v0.2", "v0.3", "v0.3-alt"):
+                if fmt not in FORMATS:
                     raise ValueError(f"unknown format {fmt!r}")
             project = generate_project(
                 args.packages,

@@ -19,7 +19,10 @@ Every byte follows docs/attestation-verification.md (shared spec, sections 2-4):
 
 Formats: "v0.1" (SET only, 3-cert chain, intoto/0.0.2, "inclusionProof": null),
 "v0.2" (intoto/0.0.2 + proof + checkpoint), "v0.3" / "v0.3-alt" (dsse/0.0.1, both media
-type spellings).  Tampering: see `Tamper`.
+type spellings), and Rekor v2 ("rekor2-dsse": dsse/0.0.2, "rekor2-hashedrekord":
+hashedrekord/0.0.2 as sigstore-python emits DSSE): an Ed25519 tile log with a C2SP key
+id and origin = host, no SET and no integratedTime, time from an RFC 3161 TSA token over
+the signature bytes.  Tampering: see `Tamper`.
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import re
 import struct
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -37,16 +41,20 @@ from typing import Any, Literal
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.asymmetric import ec, ed25519
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
+from tests.support.rfc3161 import TimestampAuthority
+
 __all__ = [
+    "FORMATS",
     "GITHUB",
     "GITLAB",
     "PREDICATE_PROVENANCE_V02",
     "PREDICATE_PROVENANCE_V1",
     "PREDICATE_PUBLISH",
     "BundleFormat",
+    "MintOptions",
     "SignerIdentity",
     "SigstoreKit",
     "Tamper",
@@ -76,7 +84,15 @@ FULCIO_OID = "1.3.6.1.4.1.57264.1."
 SCT_LIST_OID = x509.ObjectIdentifier("1.3.6.1.4.1.11129.2.4.2")
 EPOCH = datetime(2020, 1, 1, tzinfo=UTC)
 
-BundleFormat = Literal["v0.1", "v0.2", "v0.3", "v0.3-alt"]
+BundleFormat = Literal["v0.1", "v0.2", "v0.3", "v0.3-alt", "rekor2-dsse", "rekor2-hashedrekord"]
+FORMATS: tuple[BundleFormat, ...] = (
+    "v0.1",
+    "v0.2",
+    "v0.3",
+    "v0.3-alt",
+    "rekor2-dsse",
+    "rekor2-hashedrekord",
+)
 BuilderKind = Literal["slsa-v1", "gha-v2", "gitlab", "byob"]
 
 
@@ -557,6 +573,40 @@ class RekorLog:
         )
 
 
+class RekorV2Log:
+    """A Rekor v2 (tile) log: Ed25519, C2SP key id, checkpoint origin = host."""
+
+    def __init__(self, key: ed25519.Ed25519PrivateKey, host: str):
+        self.key = key
+        self.host = host
+        self.tree = MerkleTree()
+        raw = key.public_key().public_bytes(
+            serialization.Encoding.Raw, serialization.PublicFormat.Raw
+        )
+        self.key_id = hashlib.sha256(host.encode() + b"\n\x01" + raw).digest()
+
+    def checkpoint(self, size: int, root: bytes) -> str:
+        text = f"{self.host}\n{size}\n{b64(root)}\n"
+        sig = self.key.sign(text.encode())
+        return f"{text}\n\u2014 {self.host} {b64(self.key_id[:4] + sig)}\n"
+
+    def upload(self, body: bytes) -> LogEntry:
+        index = self.tree.append(body)
+        size = len(self.tree.leaves)
+        root = self.tree.root(size)
+        return LogEntry(
+            log_index=index,
+            shard_index=index,
+            tree_size=size,
+            integrated_time=0,
+            body=body,
+            set_signature=b"",
+            root=root,
+            hashes=tuple(self.tree.proof(index, size)),
+            checkpoint=self.checkpoint(size, root),
+        )
+
+
 # --------------------------------------------------------------------------- tampering
 
 
@@ -582,6 +632,7 @@ class Tamper(StrEnum):
     CHECKPOINT_SIGNATURE = "checkpoint-signature"  # checkpoint signed by another key
     BODY_MISMATCH = "body-mismatch"  # tlog entry of another signature attached (all signed)
     UNKNOWN_LOG = "unknown-log"  # entry from a log not in the trusted root
+    TIMESTAMP = "timestamp"  # RFC 3161 token over other bytes (Rekor v2: no trusted time)
     # certificate / keys
     UNTRUSTED_CA = "untrusted-ca"  # leaf issued by a CA outside the trusted root
     NO_SCT = "no-sct"  # leaf without an embedded SCT
@@ -680,6 +731,16 @@ class SigstoreKit:
         )
         self.rogue_rekor = RekorLog(
             _derive_key(f"{self.seed}:rogue-rekor", ec.SECP256R1()), rekor_host, tree_id, 0
+        )
+        self.rekor2 = RekorV2Log(
+            ed25519.Ed25519PrivateKey.from_private_bytes(
+                hashlib.sha256(f"{self.seed}:rekor2".encode()).digest()
+            ),
+            "log2025-1." + rekor_host,
+        )
+        self.tsa = TimestampAuthority(
+            _derive_key(f"{self.seed}:tsa-root", ec.SECP384R1()),
+            _derive_key(f"{self.seed}:tsa", ec.SECP384R1()),
         )
         self.npm_key = _derive_key(f"{self.seed}:npm", ec.SECP256R1())
         self.npm_key_id = ssh_key_id(self.npm_key.public_key())
@@ -857,7 +918,22 @@ class SigstoreKit:
                         "validFor": {"start": start},
                     },
                     "logId": {"keyId": b64(self.rekor.key_id)},
-                }
+                },
+                {
+                    "baseUrl": f"https://{self.rekor2.host}",
+                    "hashAlgorithm": "SHA2_256",
+                    "publicKey": {
+                        "rawBytes": b64(
+                            self.rekor2.key.public_key().public_bytes(
+                                serialization.Encoding.DER,
+                                serialization.PublicFormat.SubjectPublicKeyInfo,
+                            )
+                        ),
+                        "keyDetails": "PKIX_ED25519",
+                        "validFor": {"start": start},
+                    },
+                    "logId": {"keyId": b64(self.rekor2.key_id)},
+                },
             ],
             "certificateAuthorities": [
                 {
@@ -884,7 +960,19 @@ class SigstoreKit:
                     "logId": {"keyId": b64(self.ct_log_id)},
                 }
             ],
-            "timestampAuthorities": [],
+            "timestampAuthorities": [
+                {
+                    "subject": {"organization": "sigstore.test", "commonName": "sigstore-tsa"},
+                    "uri": "https://timestamp.sigstore.test/api/v1/timestamp",
+                    "certChain": {
+                        "certificates": [
+                            {"rawBytes": b64(c.public_bytes(serialization.Encoding.DER))}
+                            for c in (self.tsa.leaf, self.tsa.root)
+                        ]
+                    },
+                    "validFor": {"start": start},
+                }
+            ],
         }
 
     def npm_keys(self) -> dict[str, Any]:
@@ -1096,6 +1184,8 @@ class SigstoreKit:
         integrated_time: int,
         tamper: Tamper | None,
     ) -> dict[str, Any]:
+        if fmt.startswith("rekor2"):
+            return self._bundle_rekor2(stmt, key, cert_chain, hint, fmt, integrated_time, tamper)
         kind = kind or ("dsse" if fmt in ("v0.3", "v0.3-alt") else "intoto")
         payload = json.dumps(stmt, separators=(",", ":")).encode()
         sig = key.sign(pae(PAYLOAD_TYPE, payload), ec.ECDSA(hashes.SHA256()))
@@ -1173,6 +1263,102 @@ class SigstoreKit:
             self._tamper_bundle(bundle, tamper, entry, log)
         return bundle
 
+    def _bundle_rekor2(
+        self,
+        stmt: dict[str, Any],
+        key: ec.EllipticCurvePrivateKey,
+        cert_chain: list[x509.Certificate] | None,
+        hint: str | None,
+        fmt: BundleFormat,
+        signed_time: int,
+        tamper: Tamper | None,
+    ) -> dict[str, Any]:
+        """A Rekor v2 bundle: v0.3, tile-log entry without SET, RFC 3161 timestamp."""
+        payload = json.dumps(stmt, separators=(",", ":")).encode()
+        signed = pae(PAYLOAD_TYPE, payload)
+        sig = key.sign(signed, ec.ECDSA(hashes.SHA256()))
+        verifier: dict[str, Any] = {"keyDetails": "PKIX_ECDSA_P256_SHA_256"}
+        if cert_chain is not None:
+            der = cert_chain[0].public_bytes(serialization.Encoding.DER)
+            verifier["x509Certificate"] = {"rawBytes": b64(der)}
+            material: dict[str, Any] = {"certificate": {"rawBytes": b64(der)}}
+        else:
+            verifier["publicKey"] = {"rawBytes": b64(spki_der(key.public_key()))}
+            material = {"publicKey": {"hint": hint}}
+
+        def body_for(content: bytes, signature: bytes) -> bytes:
+            if fmt == "rekor2-hashedrekord":
+                spec: dict[str, Any] = {
+                    "hashedRekordV002": {
+                        "data": {
+                            "algorithm": "SHA2_256",
+                            "digest": b64(hashlib.sha256(pae(PAYLOAD_TYPE, content)).digest()),
+                        },
+                        "signature": {"content": b64(signature), "verifier": verifier},
+                    }
+                }
+                return canonical_json({"apiVersion": "0.0.2", "kind": "hashedrekord", "spec": spec})
+            spec = {
+                "dsseV002": {
+                    "payloadHash": {
+                        "algorithm": "SHA2_256",
+                        "digest": b64(hashlib.sha256(content).digest()),
+                    },
+                    "signatures": [{"content": b64(signature), "verifier": verifier}],
+                }
+            }
+            return canonical_json({"apiVersion": "0.0.2", "kind": "dsse", "spec": spec})
+
+        log = self.rekor2
+        if tamper is Tamper.UNKNOWN_LOG:
+            log = RekorV2Log(
+                ed25519.Ed25519PrivateKey.from_private_bytes(
+                    hashlib.sha256(f"{self.seed}:rogue-rekor2".encode()).digest()
+                ),
+                self.rekor2.host,
+            )
+        if tamper is Tamper.BODY_MISMATCH:
+            other = key.sign(pae(PAYLOAD_TYPE, payload + b"\n"), ec.ECDSA(hashes.SHA256()))
+            entry = log.upload(body_for(payload + b"\n", other))
+        else:
+            entry = log.upload(body_for(payload, sig))
+        when = datetime.fromtimestamp(signed_time, UTC)
+        token = self.tsa.timestamp(b"other bytes" if tamper is Tamper.TIMESTAMP else sig, when)
+        kind = "hashedrekord" if fmt == "rekor2-hashedrekord" else "dsse"
+        material["tlogEntries"] = [
+            {
+                "logIndex": str(entry.log_index),
+                "logId": {"keyId": b64(log.key_id)},
+                "kindVersion": {"kind": kind, "version": "0.0.2"},
+                "inclusionProof": {
+                    "logIndex": str(entry.shard_index),
+                    "rootHash": b64(entry.root),
+                    "treeSize": str(entry.tree_size),
+                    "hashes": [b64(h) for h in entry.hashes],
+                    "checkpoint": {"envelope": entry.checkpoint},
+                },
+                "canonicalizedBody": b64(entry.body),
+            }
+        ]
+        material["timestampVerificationData"] = {
+            "rfc3161Timestamps": [{"signedTimestamp": b64(token)}]
+        }
+        signature: dict[str, str] = {"sig": b64(sig)}
+        if hint:
+            signature["keyid"] = hint
+        bundle = {
+            "mediaType": MEDIA_V03,
+            "verificationMaterial": material,
+            "dsseEnvelope": {
+                "payload": b64(payload),
+                "payloadType": PAYLOAD_TYPE,
+                "signatures": [signature],
+            },
+        }
+        if tamper is not None and tamper is not Tamper.TIMESTAMP:
+            self._tamper_bundle(bundle, tamper, entry, log)
+        return bundle
+
     @staticmethod
     def _tlog_body(kind: str, payload: bytes, sig: bytes, pem: bytes, keyid: str) -> bytes:
         """The canonicalized Rekor body (what Rekor stores; payload stripped)."""
@@ -1234,38 +1420,36 @@ class SigstoreKit:
         return canonical_json(body)
 
     def _tamper_bundle(
-        self, bundle: dict[str, Any], tamper: Tamper, entry: LogEntry, log: RekorLog
+        self, bundle: dict[str, Any], tamper: Tamper, entry: LogEntry, log: RekorLog | RekorV2Log
     ) -> None:
         env = bundle["dsseEnvelope"]
         tlog = bundle["verificationMaterial"]["tlogEntries"][0]
         proof = tlog.get("inclusionProof")
         if tamper is Tamper.PAYLOAD:
-            stmt = json.loads(base64.b64decode(env["payload"]))
-            text = json.dumps(stmt, separators=(",", ":"))
-            # Change one hex digit of the first commit-like value (or append a newline).
-            stmt_bytes = text.encode()
-            for i in range(len(stmt_bytes) - 40):
-                window = stmt_bytes[i : i + 40]
-                if all(c in b"0123456789abcdef" for c in window):
-                    flipped = b"1" if window[-1:] != b"1" else b"2"
-                    stmt_bytes = stmt_bytes[: i + 39] + flipped + stmt_bytes[i + 40 :]
-                    break
+            # Flip one digit of a commit sha (exactly 40 hex digits, never the subject's
+            # sha512), like slsa-verifier's invalidsig fixtures; no commit: append "\n".
+            payload = base64.b64decode(env["payload"])
+            match = re.search(rb"(?<![0-9a-f])[0-9a-f]{40}(?![0-9a-f])", payload)
+            if match:
+                end = match.end() - 1
+                flipped = b"1" if payload[end : end + 1] != b"1" else b"2"
+                payload = payload[:end] + flipped + payload[end + 1 :]
             else:
-                stmt_bytes += b"\n"
-            env["payload"] = b64(stmt_bytes)
+                payload += b"\n"
+            env["payload"] = b64(payload)
         elif tamper is Tamper.SIGNATURE:
             bad_sig = bytearray(base64.b64decode(env["signatures"][0]["sig"]))
             bad_sig[-1] ^= 0x01
             env["signatures"][0]["sig"] = b64(bytes(bad_sig))
         elif tamper is Tamper.PAYLOAD_TYPE:
             env["payloadType"] = PAYLOAD_TYPE + "A"
-        elif tamper is Tamper.SET:
+        elif tamper is Tamper.SET and "inclusionPromise" in tlog:
             raw = bytearray(base64.b64decode(tlog["inclusionPromise"]["signedEntryTimestamp"]))
             raw[-1] ^= 0x01
             tlog["inclusionPromise"]["signedEntryTimestamp"] = b64(bytes(raw))
         elif tamper is Tamper.SET_MISSING:
             tlog.pop("inclusionPromise", None)
-        elif tamper is Tamper.INTEGRATED_TIME:
+        elif tamper is Tamper.INTEGRATED_TIME and "integratedTime" in tlog:
             tlog["integratedTime"] = str(int(tlog["integratedTime"]) - 3600)
         elif tamper is Tamper.PROOF_HASH and proof:
             if proof["hashes"]:
@@ -1280,8 +1464,15 @@ class SigstoreKit:
             raw[0] ^= 0x80
             proof["rootHash"] = b64(bytes(raw))
         elif tamper is Tamper.CHECKPOINT_SIGNATURE and proof:
-            forger = RekorLog(self.rogue_rekor.key, log.host, log.tree_id, log.offset)
-            forged = forger.checkpoint(entry.tree_size, entry.root)
+            forged = (
+                RekorLog(self.rogue_rekor.key, log.host, log.tree_id, log.offset).checkpoint(
+                    entry.tree_size, entry.root
+                )
+                if isinstance(log, RekorLog)
+                else RekorV2Log(ed25519.Ed25519PrivateKey.generate(), log.host).checkpoint(
+                    entry.tree_size, entry.root
+                )
+            )
             # Keep the genuine key hint so the line is selected, with a foreign signature.
             head, _, line = forged.rpartition("\u2014 ")
             name, sig_b64 = line.strip().split(" ")
