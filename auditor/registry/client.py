@@ -8,13 +8,16 @@ FETCH_BUDGET); the engine turns it into `Status.ERROR`, never into "unattested".
 from __future__ import annotations
 
 import asyncio
+import base64
 import random
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
 from types import TracebackType
-from urllib.parse import urljoin, urlsplit
+from typing import Any
+from urllib.parse import unquote, urljoin, urlsplit, urlunsplit
+from urllib.request import getproxies, proxy_bypass
 
 import aiohttp
 
@@ -111,6 +114,7 @@ class RegistryClient:
         self._session: aiohttp.ClientSession | None = None
         self._sem = asyncio.Semaphore(self.settings.concurrency)
         self._deadline = 0.0
+        self._proxies: dict[tuple[str, str, int | None], tuple[str | None, Any]] = {}
 
     async def __aenter__(self) -> RegistryClient:
         s = self.settings
@@ -123,7 +127,9 @@ class RegistryClient:
                 total=s.request_timeout, sock_connect=s.connect_timeout, sock_read=s.read_timeout
             ),
             headers={"User-Agent": USER_AGENT},
-            trust_env=True,  # HTTP(S)_PROXY / NO_PROXY from the environment, as npm does
+            # Not trust_env: that reads ~/.netrc and the proxy variables on every request
+            # (two thread hops each).  Proxies are resolved once per origin instead.
+            trust_env=False,
             raise_for_status=False,
         )
         self._deadline = time.monotonic() + s.budget
@@ -138,6 +144,13 @@ class RegistryClient:
         if self._session is not None:
             await self._session.close()
             self._session = None
+
+    def _proxy(self, url: str) -> tuple[str | None, dict[str, str] | None]:
+        """HTTP(S)_PROXY / NO_PROXY from the environment, as npm honours them."""
+        origin = _origin(url)
+        if origin not in self._proxies:
+            self._proxies[origin] = env_proxy(url)
+        return self._proxies[origin]
 
     def _remaining(self) -> float:
         return self._deadline - time.monotonic()
@@ -201,9 +214,15 @@ class RegistryClient:
                         sock_connect=s.connect_timeout,
                         sock_read=s.read_timeout,
                     )
+                    proxy, proxy_headers = self._proxy(url)
                     try:
                         async with session.get(
-                            url, headers=headers, allow_redirects=False, timeout=timeout
+                            url,
+                            headers=headers,
+                            allow_redirects=False,
+                            timeout=timeout,
+                            proxy=proxy,
+                            proxy_headers=proxy_headers,
                         ) as resp:
                             if resp.status in _REDIRECTS:
                                 url = _redirect_target(url, resp.headers.get("Location"))
@@ -253,6 +272,26 @@ class _Retry(Exception):
         super().__init__(error.message)
         self.error = error
         self.retry_after = retry_after
+
+
+def env_proxy(url: str) -> tuple[str | None, dict[str, str] | None]:
+    """The proxy for `url` from HTTP(S)_PROXY / NO_PROXY (lower or upper case), or None."""
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    if not host or proxy_bypass(host):
+        return None, None
+    proxy = getproxies().get(parts.scheme)
+    if not proxy:
+        return None, None
+    p = urlsplit(proxy if "://" in proxy else "http://" + proxy)
+    headers = None
+    if p.username is not None:
+        raw = f"{unquote(p.username)}:{unquote(p.password or '')}".encode()
+        headers = {"Proxy-Authorization": "Basic " + base64.b64encode(raw).decode()}
+    netloc = p.hostname or ""
+    if p.port:
+        netloc += f":{p.port}"
+    return urlunsplit((p.scheme, netloc, p.path, "", "")), headers
 
 
 def _origin(url: str) -> tuple[str, str, int | None]:

@@ -1,0 +1,152 @@
+"""Response cache, offline directory and proxy resolution units."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from auditor.errors import UsageError
+from auditor.registry.cache import (
+    ATTESTATIONS,
+    PACKUMENT,
+    ResponseCache,
+    default_cache_dir,
+)
+from auditor.registry.client import env_proxy
+from auditor.registry.offline import (
+    OfflineDirectory,
+    UnsafeName,
+    attestations_path,
+    file_stem,
+    packument_path,
+)
+from auditor.registry.packument import PackumentError, parse_packument
+
+REG = "http://127.0.0.1:4873/"
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 1_000_000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_round_trip_and_freshness(tmp_path: Path) -> None:
+    clock = Clock()
+    cache = ResponseCache(tmp_path, negative_ttl=60, packument_ttl=30, clock=clock)
+    cache.put(REG, ATTESTATIONS, "a@1.0.0", 200, b"body", None)
+    cache.put(REG, ATTESTATIONS, "b@1.0.0", 404, b"", None)
+    cache.put(REG, PACKUMENT, "a", 200, b"{}", '"etag"')
+    clock.now += 45
+    entry, fresh = cache.lookup(REG, ATTESTATIONS, "a@1.0.0")
+    assert entry is not None and entry.body == b"body" and fresh
+    assert cache.lookup(REG, ATTESTATIONS, "b@1.0.0")[1]  # 404 within its TTL
+    entry, fresh = cache.lookup(REG, PACKUMENT, "a")
+    assert entry is not None and entry.etag == '"etag"' and not fresh  # revalidate
+    clock.now += 3600 * 24 * 365
+    assert cache.lookup(REG, ATTESTATIONS, "a@1.0.0")[1]  # immutable
+    assert not cache.lookup(REG, ATTESTATIONS, "b@1.0.0")[1]  # the 404 expired
+    # Keys are per registry.
+    assert cache.get("http://127.0.0.1:9/", ATTESTATIONS, "a@1.0.0") is None
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [
+        lambda b: b[:-1],
+        lambda b: b + b"x",
+        lambda b: b.replace(b"body", b"bodY"),
+        lambda b: b"garbage",
+        lambda b: b"",
+        lambda b: b.replace(b'"status":200', b'"status":500'),
+    ],
+)
+def test_corrupt_entries_are_ignored(tmp_path: Path, damage: object) -> None:
+    cache = ResponseCache(tmp_path)
+    cache.put(REG, ATTESTATIONS, "a@1.0.0", 200, b"body", None)
+    (path,) = [p for p in tmp_path.rglob("*") if p.is_file()]
+    path.write_bytes(damage(path.read_bytes()))  # type: ignore[operator]
+    assert cache.get(REG, ATTESTATIONS, "a@1.0.0") is None
+
+
+def test_unwritable_cache_is_not_fatal(tmp_path: Path) -> None:
+    (tmp_path / "v1").write_text("a file where a directory should be")
+    cache = ResponseCache(tmp_path)
+    cache.put(REG, ATTESTATIONS, "a@1.0.0", 200, b"body", None)
+    assert cache.errors == 1 and cache.get(REG, ATTESTATIONS, "a@1.0.0") is None
+
+
+def test_no_temp_files_left(tmp_path: Path) -> None:
+    cache = ResponseCache(tmp_path)
+    for i in range(5):
+        cache.put(REG, ATTESTATIONS, f"a@{i}", 200, b"x" * i, None)
+    assert not list(tmp_path.rglob(".tmp-*"))
+
+
+def test_default_cache_dir() -> None:
+    assert default_cache_dir({"XDG_CACHE_HOME": "/x/c", "HOME": "/h"}) == Path("/x/c/auditor")
+    assert default_cache_dir({"HOME": "/h"}) == Path("/h/.cache/auditor")
+    assert default_cache_dir({"XDG_CACHE_HOME": "rel", "HOME": "/h"}) == Path("/h/.cache/auditor")
+
+
+def test_offline_layout(tmp_path: Path) -> None:
+    assert attestations_path(tmp_path, "@s/x", "1.0.0") == (
+        tmp_path / "attestations" / "@s%2fx@1.0.0.json"
+    )
+    assert packument_path(tmp_path, "@s/x") == tmp_path / "packuments" / "@s%2fx.json"
+    (tmp_path / "attestations").mkdir()
+    attestations_path(tmp_path, "x", "1.0.0").write_bytes(b"{}")
+    d = OfflineDirectory(tmp_path)
+    assert d.attestations("x", "1.0.0", 100) == b"{}"
+    assert d.attestations("x", "2.0.0", 100) is None
+    with pytest.raises(OSError):
+        d.attestations("x", "1.0.0", 1)
+    with pytest.raises(UsageError):
+        OfflineDirectory(tmp_path / "missing")
+
+
+@pytest.mark.parametrize(
+    "name", ["../x", "a/b", "@s/../x", "@s/..", "..", ".hidden", "x\x00", "a\\b", "", "@/x"]
+)
+def test_unsafe_names(name: str) -> None:
+    with pytest.raises(UnsafeName):
+        file_stem(name)
+
+
+@pytest.mark.parametrize("version", ["../1", "1/2", "", ".1", "1 2"])
+def test_unsafe_versions(tmp_path: Path, version: str) -> None:
+    with pytest.raises(UnsafeName):
+        attestations_path(tmp_path, "x", version)
+
+
+def test_env_proxy(monkeypatch: pytest.MonkeyPatch) -> None:
+    for var in ("http_proxy", "https_proxy", "no_proxy", "HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY"):
+        monkeypatch.delenv(var, raising=False)
+    assert env_proxy("https://reg.example.test/x") == (None, None)
+    monkeypatch.setenv("https_proxy", "http://user:pw@proxy.example.test:3128")
+    monkeypatch.setenv("no_proxy", "localhost,127.0.0.1")
+    proxy, headers = env_proxy("https://reg.example.test/x")
+    assert proxy == "http://proxy.example.test:3128"  # credentials moved out of the URL
+    assert headers == {"Proxy-Authorization": "Basic dXNlcjpwdw=="}
+    assert env_proxy("http://127.0.0.1:4873/x") == (None, None)
+
+
+def test_packument_parsing() -> None:
+    body = (
+        b'{"name":"x","time":{"1.0.0":"2024-01-02T03:04:05.000Z"},"versions":{'
+        b'"1.0.0":{"dist":{"integrity":"sha512-x","attestations":{"url":"u",'
+        b'"provenance":{"predicateType":"p"}}},"_npmUser":{"trustedPublisher":{"id":"github"}},'
+        b'"scripts":{"postinstall":"x"}},"2.0.0":{"dist":{}},"bad":3}}'
+    )
+    p = parse_packument("x", body)
+    v1, v2 = p.versions["1.0.0"], p.versions["2.0.0"]
+    assert v1.provenance_advertised and v1.trusted_publisher and v1.has_install_script
+    assert v1.published is not None and v1.published.year == 2024
+    assert not v2.attestations_advertised and v2.published is None
+    assert "bad" not in p.versions
+    for bad in (b"[]", b"{", b'{"versions": 1}', b"<html>"):
+        with pytest.raises(PackumentError):
+            parse_packument("x", bad)
