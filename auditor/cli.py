@@ -269,7 +269,7 @@ def _cmd_audit(args: argparse.Namespace) -> int:
     )
     extra = {"json": args.json, "sarif": args.sarif, "markdown": args.markdown}
     write_reports(report, {fmt: Path(path) for fmt, path in extra.items() if path})
-    text = render(report, args.format, color=color)
+    text = render(report, args.format, color=color, verbose=args.verbose > 0)
     if args.output:
         write_reports(report, {args.format: Path(args.output)})
     else:
