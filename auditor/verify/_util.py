@@ -10,11 +10,12 @@ from typing import Any
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.asymmetric import ec, ed25519
+from cryptography.hazmat.primitives.asymmetric import ec, ed25519, padding, rsa
 
 from auditor.verify._errors import Reject
 
-PublicKey = ec.EllipticCurvePublicKey | ed25519.Ed25519PublicKey
+# RSA appears only as a CT log key (older Sigstore instances); bundles never use it.
+PublicKey = ec.EllipticCurvePublicKey | ed25519.Ed25519PublicKey | rsa.RSAPublicKey
 
 # Protobuf-JSON bytes: std or URL alphabet, padding optional.  Anything else is rejected
 # (Python's lenient decoder would silently drop stray characters).
@@ -135,6 +136,8 @@ def verify_sig(
     try:
         if isinstance(key, ed25519.Ed25519PublicKey):
             key.verify(signature, data)
+        elif isinstance(key, rsa.RSAPublicKey):
+            key.verify(signature, data, padding.PKCS1v15(), algorithm or hashes.SHA256())
         elif algorithm is not None:
             key.verify(signature, data, ec.ECDSA(algorithm))
         else:

@@ -24,14 +24,27 @@ PUBLISH = "publish"
 
 @dataclass(frozen=True, slots=True)
 class BundleOutcome:
-    """A cryptographically verified bundle (role binding, signature, log, key, time)."""
+    """A cryptographically verified bundle (role binding, signature, log, key, time).
 
-    info: AttestationInfo
+    The payload is authenticated but not yet interpreted: statement checks and binding to
+    the package happen per attestation set.
+    """
+
     bundle: Bundle
-    times: tuple[datetime, ...]
-    statement: statement.Statement
+    times: tuple[datetime, ...]  # every verified signing time (SET, RFC 3161)
     identity: Identity | None  # from the certificate (provenance only), before 3.11 checks
     config_digest: str | None  # Fulcio .19, for GITHUB_WORKFLOW_SHA
+    key_id: str | None  # the npm key (publish only)
+
+    def info(self, predicate_type: str) -> AttestationInfo:
+        return AttestationInfo(
+            predicate_type=predicate_type,
+            bundle_media_type=self.bundle.media_type,
+            tlog_kind=self.bundle.tlog.kind,
+            log_index=self.bundle.tlog.log_index,
+            signed_at=min(self.times),
+            key_id=self.key_id,
+        )
 
 
 def pae(payload_type: str, payload: bytes) -> bytes:
@@ -140,16 +153,8 @@ def verify_bundle(obj: Any, role: str, trust: TrustMaterial, label: str) -> Bund
                     f"{label}: npm key {npm_key.key_id} valid {npm_key.window}, "
                     f"signed at {when.isoformat()}",
                 )
-    st = statement.parse_statement(b.payload, label)
-    info = AttestationInfo(
-        predicate_type=st.predicate_type,
-        bundle_media_type=b.media_type,
-        tlog_kind=entry.kind,
-        log_index=entry.log_index,
-        signed_at=min(times),
-        key_id=npm_key.key_id if npm_key else None,
-    )
-    return BundleOutcome(info, b, tuple(times), st, identity, config_digest)
+    key_id = npm_key.key_id if npm_key else None
+    return BundleOutcome(b, tuple(times), identity, config_digest, key_id)
 
 
 def _verify_timestamp(token: bytes, signature: bytes, trust: TrustMaterial, label: str) -> datetime:
@@ -260,12 +265,12 @@ def _verify_set(
     expected_purl = statement.purl(name, version)
     identity: Identity | None = None
     registry: str | None = None
-    outcomes: list[tuple[str, BundleOutcome]] = []
+    outcomes: list[tuple[str, BundleOutcome, statement.Statement]] = []
     for role, outer_type, bundle in entries:
         label = f"{role} bundle"
         outcome = verify_bundle(bundle, role, trust, label)
-        infos.append(outcome.info)
-        st = outcome.statement
+        st = statement.parse_statement(outcome.bundle.payload, label)
+        infos.append(outcome.info(st.predicate_type))
         if st.predicate_type != outer_type:
             raise Reject(
                 "PREDICATE_TYPE",
@@ -277,11 +282,10 @@ def _verify_set(
                 "SUBJECT_NAME",
                 f"{label}: subject {st.subject_name[:160]!r}, expected {expected_purl!r}",
             )
-        outcomes.append((role, outcome))
+        outcomes.append((role, outcome, st))
     sha512 = _expected_sha512(integrity)
-    for role, outcome in outcomes:
+    for role, outcome, st in outcomes:
         label = f"{role} bundle"
-        st = outcome.statement
         if st.sha512 != sha512:
             raise Reject(
                 "SUBJECT_DIGEST",

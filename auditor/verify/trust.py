@@ -22,7 +22,7 @@ from urllib.parse import urlsplit
 
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import ec, ed25519
+from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
 
 from auditor.errors import TrustError
 from auditor.verify._util import PublicKey, parse_time
@@ -214,7 +214,7 @@ def _public_key(raw: bytes, what: str) -> PublicKey:
         key = serialization.load_der_public_key(raw)
     except ValueError:
         raise ValueError(f"{what}: public key is not DER SPKI") from None
-    if isinstance(key, ec.EllipticCurvePublicKey | ed25519.Ed25519PublicKey):
+    if isinstance(key, ec.EllipticCurvePublicKey | ed25519.Ed25519PublicKey | rsa.RSAPublicKey):
         return key
     raise ValueError(f"{what}: unsupported key type {type(key).__name__}")
 
