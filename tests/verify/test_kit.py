@@ -291,3 +291,40 @@ def test_signing_time_is_reported(tmp_path: Path) -> None:
 def test_kit_trust_files_are_plain_paths(tmp_path: Path, kit: SigstoreKit) -> None:
     root, keys = kit.write_trust(tmp_path)
     assert load_trust(root, keys).npm_key(kit.npm_key_id, "npm:attestations") is not None
+
+
+@dataclasses.dataclass(frozen=True)
+class _Disagreeing(SignerIdentity):
+    """A leaf whose deprecated extension (.1-.6) contradicts its replacement."""
+
+    lie_oid: str = "1"
+    lie: bytes = b"https://evil.example"
+
+    def extensions(self) -> list[tuple[str, bytes]]:
+        return [(o, self.lie if o == self.lie_oid else v) for o, v in super().extensions()]
+
+
+@pytest.mark.parametrize(
+    ("oid", "value"),
+    [
+        ("1", b"https://token.actions.example"),  # issuer .1 vs .8
+        ("5", b"evil/widget"),  # repository .5 vs .12
+        ("6", b"refs/heads/evil"),  # ref .6 vs .14
+        ("3", b"0" * 40),  # commit .3 vs .13
+        ("2", b"workflow_dispatch"),  # trigger .2 vs .20
+    ],
+)
+def test_deprecated_oid_must_agree(oid: str, value: bytes, tmp_path: Path) -> None:
+    kit = SigstoreKit(seed="verify-oids")
+    ident = _Disagreeing(lie_oid=oid, lie=value)
+    body = kit.attestations(NAME, VERSION, SHA512, identity=ident)
+    r = _verify(body, load_trust(*kit.write_trust(tmp_path)))
+    assert (r.status, r.reason) == (Status.INVALID, "CERT_IDENTITY"), r.message
+
+
+def test_non_der_extension_rejected(tmp_path: Path) -> None:
+    kit = SigstoreKit(seed="verify-oids")
+    ident = _Disagreeing(lie_oid="12", lie=b"https://github.com/acme/widget")  # raw, no DER
+    body = kit.attestations(NAME, VERSION, SHA512, identity=ident)
+    r = _verify(body, load_trust(*kit.write_trust(tmp_path)))
+    assert r.reason == "CERT_IDENTITY"
