@@ -17,6 +17,7 @@ from auditor.verify._util import PublicKey, verify_sig
 from auditor.verify.trust import CertificateAuthority, TrustMaterial
 
 _FULCIO = "1.3.6.1.4.1.57264.1."
+_MAX_SCTS = 8
 _GITHUB_ISSUER = "https://token.actions.githubusercontent.com"
 
 # Extensions a Fulcio leaf may mark critical; any other critical extension fails closed.
@@ -158,7 +159,7 @@ def verify_sct(leaf: Leaf, ca: CertificateAuthority, trust: TrustMaterial, label
     except ValueError:
         raise Reject("SCT", f"{label}: cannot rebuild the precertificate") from None
     problems = []
-    for sct in scts:
+    for sct in scts[:_MAX_SCTS]:  # bound the work a hostile certificate can demand
         log = trust.ctlog(sct.log_id)
         if log is None:
             problems.append(f"unknown CT log {sct.log_id.hex()[:16]}")
