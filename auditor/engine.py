@@ -455,8 +455,16 @@ def _sort_key(r: PackageResult) -> tuple[str, str, str]:
     return (r.package.name, r.package.version, r.package.integrity or "")
 
 
-def _finding_key(f: Finding) -> tuple[str, str, str, str]:
-    return (f.package or "", f.version or "", f.rule, f.message)
+def _finding_key(f: Finding) -> tuple[str, str, str, str, int, str]:
+    # The same order as auditor.policy.evaluate uses.
+    return (
+        f.package or "",
+        f.version or "",
+        f.rule,
+        f.message,
+        f.line or 0,
+        repr(sorted(f.evidence.items())),
+    )
 
 
 def _configured_registries(config: NpmConfig | None) -> tuple[str, ...]:
@@ -552,13 +560,15 @@ def audit_lockfile(
     findings = list(evaluate(policy, head_results, context))
     if plan is not None:
         from auditor.diff import evaluate_changes
+        from auditor.policy import waive
 
-        findings += evaluate_changes(
+        changes = evaluate_changes(
             plan.changes,
             {r.package.spec: r for r in head_results},
             {r.package.spec: r for r in base_results},
             policy,
         )
+        findings += waive(policy, changes, now)  # exceptions apply to change-* findings too
         findings.sort(key=_finding_key)
     return Report(
         tool_version=__version__,

@@ -131,6 +131,7 @@ class RegistryClient:
             # (two thread hops each).  Proxies are resolved once per origin instead.
             trust_env=False,
             raise_for_status=False,
+            cookie_jar=aiohttp.DummyCookieJar(),  # registries need no cookies
         )
         self._deadline = time.monotonic() + s.budget
         return self

@@ -98,6 +98,8 @@ class NpmConfig:
         contacted: the policy reports the mismatch instead.
         """
         base = self.registry_for_name(package.name)
+        if not package.resolved or package.resolved.startswith(base):
+            return base  # the common case, without parsing URLs
         other = resolved_registry(package.name, package.resolved)
         if other is None or same_registry(other, base):
             return base

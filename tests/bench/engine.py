@@ -144,13 +144,19 @@ def run_audit(lock: Path, server: Server, trust_dir: Path, *extra: str) -> tuple
         "--npm-keys", str(trust_dir / "npm-registry-keys.json"),
         "--format", "json", "-q", *extra,
     ]  # fmt: skip
+    r0 = resource.getrusage(resource.RUSAGE_CHILDREN)
     t0 = time.perf_counter()
     proc = subprocess.run(cmd, cwd=REPO, capture_output=True, check=False)
     wall = time.perf_counter() - t0
+    r1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+    LAST_CPU[0] = (r1.ru_utime - r0.ru_utime) + (r1.ru_stime - r0.ru_stime)
     if proc.returncode not in (0, 1):
         print(f"  audit exited {proc.returncode}: {proc.stderr.decode()[-300:]}")
         return wall, proc.returncode, {}
     return wall, proc.returncode, json.loads(proc.stdout)
+
+
+LAST_CPU = [0.0]  # user+system seconds of the last audit (and its verification workers)
 
 
 def peak_rss_mb() -> float:
@@ -202,7 +208,8 @@ def bench_size(n: int, *, sweep: bool) -> float:
             wall, rc, report = run_audit(lock, server, trust, "--no-cache")
             st = server.stats()
             print(
-                f"  cold      wall={wall:.2f}s  per_package={wall / n * 1000:.2f}ms  "
+                f"  cold      wall={wall:.2f}s  cpu={LAST_CPU[0]:.2f}s  "
+                f"per_package={wall / n * 1000:.2f}ms  "
                 f"req/s={st['requests'] / wall:.0f}  requests={st['requests']}  "
                 f"server_max_in_flight={st['max_in_flight']}  rc={rc}  {summary(report)}"
             )
@@ -211,7 +218,9 @@ def bench_size(n: int, *, sweep: bool) -> float:
             server.stats()
             wwall, _, _ = run_audit(lock, server, trust, "--cache-dir", str(cache))
             wst = server.stats()
-            print(f"  warm      wall={wwall:.2f}s  requests={wst['requests']}")
+            print(
+                f"  warm      wall={wwall:.2f}s  cpu={LAST_CPU[0]:.2f}s  requests={wst['requests']}"
+            )
             print(f"  peak RSS (largest audit process so far) {peak_rss_mb():.0f} MB")
             names = [(name, version) for name, version, _ in plan(n)]
             urls = [attestations_url(server.url + "/", a, b) for a, b in names]
@@ -226,7 +235,7 @@ def bench_size(n: int, *, sweep: bool) -> float:
                     w, _, _ = run_audit(lock, server, trust, "--no-cache", "--concurrency", str(c))
                     s = server.stats()
                     print(
-                        f"  sweep     concurrency={c:<4} wall={w:.2f}s  "
+                        f"  sweep     concurrency={c:<4} wall={w:.2f}s  cpu={LAST_CPU[0]:.2f}s  "
                         f"server_max_in_flight={s['max_in_flight']}"
                     )
         finally:

@@ -297,3 +297,26 @@ def test_progress_only_on_a_terminal() -> None:
     bar.verified()
     bar.finish()
     assert "fetched" in tty.getvalue() and tty.getvalue().endswith("\r\x1b[K")
+
+
+@pytest.mark.parametrize("workers", [0, 2])
+def test_bad_trust_material_is_a_trust_error_not_a_traceback(
+    scenario: Scenario, tmp_path: Path, workers: int
+) -> None:
+    from auditor.errors import TrustError
+
+    bad = tmp_path / "bad-root.json"
+    bad.write_text("{}")
+    with running_registry(scenario.data) as reg:
+        opts = _options(
+            reg,
+            scenario,
+            tmp_path,
+            trust=None,
+            verifier=None,
+            trusted_root=bad,
+            verify_workers=workers,
+            use_cache=False,
+        )
+        with pytest.raises(TrustError):
+            _audit(scenario, opts)
