@@ -710,7 +710,7 @@ class SigstoreKit:
         self,
         seed: int | str = 0,
         *,
-        cache_leaf: bool = False,
+        cache_leaf: bool = False,  # one long-lived leaf per identity (fast, unrealistic)
         valid_from: datetime = EPOCH,
         npm_key_valid_until: datetime | None = None,
         rekor_host: str = "rekor.sigstore.test",
@@ -746,6 +746,7 @@ class SigstoreKit:
         self.npm_key_id = ssh_key_id(self.npm_key.public_key())
         self.rogue_npm_key = _derive_key(f"{self.seed}:rogue-npm", ec.SECP256R1())
         self._leaves: dict[SignerIdentity, _Leaf] = {}
+        self._tbs_key = _derive_key(f"{self.seed}:tbs-only", ec.SECP256R1())
         self._serial = int.from_bytes(hashlib.sha256(self.seed.encode()).digest()[:8])
 
     # ----------------------------------------------------------------- CA and leaves
@@ -820,11 +821,17 @@ class SigstoreKit:
         ca: _CA | None = None,
         sct: Literal["good", "none", "bad"] = "good",
         key: ec.EllipticCurvePrivateKey | None = None,
+        long_lived: bool = False,
     ) -> tuple[ec.EllipticCurvePrivateKey, x509.Certificate]:
-        """A Fulcio leaf for `ident`, valid [signed_at - 5 s, + 10 min], with an embedded SCT."""
+        """A Fulcio leaf for `ident`, valid [signed_at - 5 s, + 10 min], with an embedded SCT.
+        `long_lived`: valid from the kit's `valid_from` for 25 years instead (cached leaves;
+        not realistic, but any signing time then falls inside it)."""
         ca = ca or self.ca
         key = key or ec.generate_private_key(ec.SECP256R1())
         not_before = (signed_at - timedelta(seconds=5)).replace(microsecond=0)
+        lifetime = timedelta(minutes=10)
+        if long_lived:
+            not_before, lifetime = self.valid_from, timedelta(days=25 * 365)
         builder = (
             x509.CertificateBuilder()
             .subject_name(x509.Name([]))
@@ -832,7 +839,7 @@ class SigstoreKit:
             .public_key(key.public_key())
             .serial_number(self._next_serial())
             .not_valid_before(not_before)
-            .not_valid_after(not_before + timedelta(minutes=10))
+            .not_valid_after(not_before + lifetime)
             .add_extension(
                 x509.KeyUsage(True, False, False, False, False, False, False, False, False), True
             )
@@ -858,7 +865,9 @@ class SigstoreKit:
         # SCT list appended last, that is exactly the TBS of the same certificate without
         # any CT extension, so sign that instead of a throw-away poisoned precertificate
         # (one P-384 signature less per leaf; the bytes are identical).
-        tbs = builder.sign(ca.inter_key, hashes.SHA384()).tbs_certificate_bytes
+        # The TBS holds the signature algorithm but not the issuer key: any EC key signing
+        # with SHA-384 yields the same bytes, and P-256 signs faster than P-384.
+        tbs = builder.sign(self._tbs_key, hashes.SHA384()).tbs_certificate_bytes
         if sct == "bad":
             tbs = tbs[:-1] + bytes([tbs[-1] ^ 1])
         timestamp_ms = int(not_before.timestamp() * 1000) + 250
@@ -895,7 +904,7 @@ class SigstoreKit:
             hit = self._leaves.get(ident)
             if hit is not None:
                 return hit
-        key, cert = self.issue_leaf(ident, signed_at)
+        key, cert = self.issue_leaf(ident, signed_at, long_lived=self.cache_leaf)
         leaf = _Leaf(key, cert, cert.not_valid_after_utc)
         if self.cache_leaf:
             self._leaves[ident] = leaf
@@ -1129,6 +1138,9 @@ class SigstoreKit:
                 ident, signed_at, sct="none" if tamper is Tamper.NO_SCT else "bad"
             )
             chain = [cert, self.ca.inter, self.ca.root]
+        elif tamper is Tamper.CERT_EXPIRED:
+            key, cert = self.issue_leaf(ident, signed_at)  # a real 10-minute leaf
+            chain = [cert, self.ca.inter, self.ca.root]
         else:
             leaf = self._leaf_for(ident, signed_at)
             key, cert = leaf.key, leaf.cert
@@ -1136,9 +1148,6 @@ class SigstoreKit:
         integrated = signed_at
         if tamper is Tamper.CERT_EXPIRED:
             integrated = cert.not_valid_after_utc + timedelta(minutes=5)
-        elif self.cache_leaf:
-            # A cached leaf is valid 10 minutes from its first use: keep the time inside.
-            integrated = cert.not_valid_before_utc + timedelta(seconds=30)
         return self._bundle(
             stmt,
             key,
