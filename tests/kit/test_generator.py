@@ -108,3 +108,37 @@ def test_mix_parse() -> None:
     assert Mix.parse("provenance=0.5, invalid=0.1,publish-only=0.2").publish_only == 0.2
     with pytest.raises(ValueError, match="bad mix"):
         Mix.parse("bogus=1")
+
+
+def test_tarballs_are_real_and_reproducible() -> None:
+    import io
+    import tarfile
+
+    from tests.support.generator import make_tarball
+
+    tgz = make_tarball("@s/x", "1.0.0", {"scripts": {"install": "exit 0"}})
+    assert tgz == make_tarball("@s/x", "1.0.0", {"scripts": {"install": "exit 0"}})
+    with tarfile.open(fileobj=io.BytesIO(tgz)) as tf:
+        members = tf.getmembers()
+        assert [m.name for m in members] == ["package/package.json", "package/index.js"]
+        assert all(m.mtime == 499162500 and m.mode == 0o644 for m in members)
+        manifest = tf.extractfile("package/package.json")
+        assert manifest is not None
+        assert json.load(manifest)["scripts"] == {"install": "exit 0"}
+
+
+def test_fast_mode_shares_leaves_and_keeps_times(tmp_path: Path) -> None:
+    verify = pytest.importorskip("auditor.verify")
+    project = generate_project(40, seed=2, now=NOW, fast=True, mix=Mix(recent=0.5))
+    assert project.kit.cache_leaf
+    repos = {p.identity.repository for p in project.packages if p.identity}
+    assert all(r.endswith("/packages") for r in repos)
+    trust = verify.load_trust(*project.kit.write_trust(tmp_path))
+    for p in project.packages:
+        body = project.registry.attestations.get(p.spec)
+        if body is None:
+            continue
+        result = verify.verify_attestations(p.name, p.version, p.integrity, body, trust)
+        assert result.status == p.expected, (p, result)
+        if result.status == "verified":
+            assert result.signed_at == p.published

@@ -209,3 +209,35 @@ def test_sync_variant_in_background_thread() -> None:
             urllib.request.urlopen(reg.url + "/plain", timeout=5)
         err.value.close()
         assert reg.count() == 2
+
+
+@pytest.mark.asyncio
+async def test_misc_routes_and_cache_invalidation() -> None:
+    data = make_data()
+    async with LoopbackRegistry(data) as reg, aiohttp.ClientSession(timeout=timeout()) as s:
+        async with s.head(reg.url + "/plain") as r:
+            assert r.status == 200
+        async with s.put(reg.url + "/plain", data=b"{}") as r:
+            assert r.status == 405
+        async with s.get(f"{reg.url}/@s%2Fx/-/x-2.0.0.tgz") as r:
+            assert await r.read() == b"scoped-2"
+        async with s.get(reg.url + "/-/whoami") as r:
+            assert r.status == 404
+        reg.inject(Fault.http_status(418, times=1), endpoint="keys")
+        async with s.get(reg.url + "/-/npm/v1/keys") as r:
+            assert r.status == 418
+        async with s.get(reg.url + "/plain") as r:
+            full_etag = r.headers["ETag"]
+        async with s.get(reg.url + "/plain", headers={"Accept": ABBREVIATED}) as r:
+            assert r.headers["ETag"] != full_etag
+        data.add_version("plain", "1.1.0", tarball=b"plain-1.1")
+        reg.invalidate("plain")
+        async with s.get(reg.url + "/plain") as r:
+            assert set((await r.json())["versions"]) == {"1.0.0", "1.1.0"}
+        assert reg.count("keys", status=418) == 1
+        assert reg.count("other") == 1
+
+
+def test_refuses_non_loopback_hosts() -> None:
+    with pytest.raises(ValueError, match="loopback"):
+        LoopbackRegistry(host="0.0.0.0")

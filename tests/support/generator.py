@@ -190,7 +190,7 @@ def _ustar_header(path: str, size: int) -> bytes:
         b"0000000\0",
         b"0000000\0",
         f"{size:011o}".encode() + b"\0",
-        b"03560136264\0",  # 499162500, npm's fixed mtime
+        f"{499162500:011o}".encode() + b"\0",  # npm's fixed mtime (1985-10-26)
         b" " * 8,  # checksum placeholder
         b"0",
         b"\0" * 100,
