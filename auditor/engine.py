@@ -146,16 +146,20 @@ def verify_one(
 ) -> Outcome:
     """Verify one response; (reason, message) when it is not JSON (fetch-level failure)."""
     try:
-        doc = json.loads(body)
-    except (ValueError, RecursionError):
-        return ("FETCH_MALFORMED", "the attestations response is not valid JSON")
-    if not isinstance(doc, dict):
-        return ("FETCH_MALFORMED", "the attestations response is not a JSON object")
-    del doc
-    try:
-        return fn(name, version, integrity, body, trust)
+        result = fn(name, version, integrity, body, trust)
     except Exception as exc:  # the verifier promises not to raise; fail closed if it does
         return ("VERIFY_CRASHED", f"verifier failed: {type(exc).__name__}")
+    if result.status is Status.INVALID and result.reason == "RESPONSE_MALFORMED":
+        # Not even a JSON object (an HTML error page, a cut-off body): the data could not
+        # be decoded, so the package is undecided (error), not "invalid".  Checked only
+        # here so that the common case parses the response once.
+        try:
+            doc = json.loads(body)
+        except (ValueError, RecursionError):
+            return ("FETCH_MALFORMED", "the attestations response is not valid JSON")
+        if not isinstance(doc, dict):
+            return ("FETCH_MALFORMED", "the attestations response is not a JSON object")
+    return result
 
 
 def verify_batch(fn: VerifyFn, trust: Any, jobs: Sequence[Job]) -> list[Outcome]:
