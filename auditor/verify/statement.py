@@ -295,6 +295,13 @@ def _check_gha_v02(
         c.eq(
             "configSource.entryPoint", _get(cs, "entryPoint"), f"{owner_repo}/{cfg}@{identity.ref}"
         )
+    meta = _get(p, "metadata")
+    flags = [*(_get(meta, "completeness") or {}).values(), _get(meta, "reproducible")]
+    if any(flag not in (None, False) for flag in flags):
+        raise Reject(
+            "CERT_PREDICATE_MISMATCH",
+            f"{c.label}: npm CLI provenance claims completeness/reproducibility",
+        )
     params = _get(p, "invocation", "parameters")
     if params not in (None, {}):
         raise Reject(
@@ -345,6 +352,11 @@ def _check_gitlab(p: dict[str, Any], identity: Identity, c: _Checker) -> None:
     if identity.ref is not None:
         short = re.sub(r"^refs/(heads|tags)/", "", identity.ref)
         c.eq("CI_COMMIT_REF_NAME", params.get("CI_COMMIT_REF_NAME"), short)
+    # Build Config URI (.18) = <project URL>//<CI_CONFIG_PATH>@<ref>
+    prefix = f"{identity.source_repository}//"
+    if identity.workflow and identity.workflow.startswith(prefix):
+        config_path = identity.workflow[len(prefix) :].rsplit("@", 1)[0]
+        c.eq("CI_CONFIG_PATH", params.get("CI_CONFIG_PATH"), config_path)
     repo, sha = identity.source_repository, identity.commit
     cs = _get(p, "invocation", "configSource")
     c.eq("configSource.uri", _get(cs, "uri"), f"git+{repo}")

@@ -109,7 +109,7 @@ def verify_checkpoint(proof: InclusionProof, log: TransparencyLog, label: str) -
         if match.group(1) not in names:
             continue  # witness cosignatures and other logs' lines
         raw = b64decode(match.group(2), f"{label}: checkpoint signature", "CHECKPOINT")
-        if len(raw) < 5 or raw[:4] != log.log_id[:4]:
+        if len(raw) < 5 or raw[:4] != log.note_key_id[:4]:
             continue
         tried += 1
         if tried > _MAX_CANDIDATES:  # bound the work a hostile note can demand

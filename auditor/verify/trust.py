@@ -57,6 +57,12 @@ class TransparencyLog:
     # Rekor v1 logs are identified by SHA-256(SPKI) and sign SETs; anything else (Rekor v2:
     # C2SP key id) is a tile log whose checkpoint origin is just the host.
     rekor_v1: bool
+    checkpoint_key_id: bytes | None = None  # `checkpointKeyId`, when the root names one
+
+    @property
+    def note_key_id(self) -> bytes:
+        """The id whose first 4 bytes prefix this log's checkpoint signatures."""
+        return self.checkpoint_key_id or self.log_id
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,7 +101,7 @@ class TrustMaterial:
 
     def tlog(self, log_id: bytes) -> TransparencyLog | None:
         for log in self.tlogs:
-            if log.log_id == log_id:
+            if log_id in (log.log_id, log.checkpoint_key_id):
                 return log
         return None
 
@@ -240,6 +246,8 @@ def _parse_log(entry: Any, what: str) -> TransparencyLog:
     key = _public_key(_b64(pk["rawBytes"], f"{what} rawBytes"), what)
     log_id = _b64(entry["logId"]["keyId"], f"{what} logId")
     spki_id = hashlib.sha256(_spki(key)).digest()
+    checkpoint = entry.get("checkpointKeyId")
+    checkpoint_id = _b64(checkpoint["keyId"], f"{what} checkpointKeyId") if checkpoint else None
     return TransparencyLog(
         base_url=base_url,
         host=_host(base_url),
@@ -247,6 +255,7 @@ def _parse_log(entry: Any, what: str) -> TransparencyLog:
         key=key,
         window=_window(pk.get("validFor"), what),
         rekor_v1=log_id == spki_id,
+        checkpoint_key_id=checkpoint_id,
     )
 
 

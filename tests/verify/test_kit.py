@@ -328,3 +328,17 @@ def test_non_der_extension_rejected(tmp_path: Path) -> None:
     body = kit.attestations(NAME, VERSION, SHA512, identity=ident)
     r = _verify(body, load_trust(*kit.write_trust(tmp_path)))
     assert r.reason == "CERT_IDENTITY"
+
+
+def test_gitlab_config_path_mismatch(kit: SigstoreKit, kit_trust: TrustMaterial) -> None:
+    hook = _hook(["invocation", "parameters", "CI_CONFIG_PATH"], "other-ci.yml")
+    body = kit.attestations(NAME, VERSION, SHA512, identity=GITLAB, statement_hook=hook)
+    assert _verify(body, kit_trust).reason == "CERT_PREDICATE_MISMATCH"
+
+
+def test_npm_cli_v02_cannot_claim_completeness(kit: SigstoreKit, kit_trust: TrustMaterial) -> None:
+    hook = _hook(["metadata", "reproducible"], True)
+    body = kit.attestations(
+        NAME, VERSION, SHA512, identity=IDENTITIES["gha-v2"], statement_hook=hook
+    )
+    assert _verify(body, kit_trust).reason == "CERT_PREDICATE_MISMATCH"

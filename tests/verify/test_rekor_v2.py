@@ -140,3 +140,16 @@ def test_as_npm_response_is_not_an_npm_attestation(staging: TrustMaterial) -> No
     r = verify_attestations("a.txt", "1.0.0", integrity, body, staging)
     assert r.status is Status.INVALID
     assert r.reason in {"SUBJECT_DIGEST", "SUBJECT_NAME"}
+
+
+def test_checkpoint_key_id_field(tmp_path: Path) -> None:
+    # A root that names the log by another logId but gives its checkpointKeyId.
+    root = _root()
+    for log in root["tlogs"]:
+        if "alpha1" in log["baseUrl"]:
+            log["checkpointKeyId"] = dict(log["logId"])
+            log["logId"] = {"keyId": base64.b64encode(b"\7" * 32).decode()}
+    path = tmp_path / "root.json"
+    path.write_text(json.dumps(root))
+    outcome = verify_bundle(copy.deepcopy(BUNDLE), "provenance", load_trust(path, None), "v2")
+    assert outcome.bundle.tlog.kind == "dsse/0.0.2"
