@@ -7,6 +7,7 @@ import json
 import urllib.error
 import urllib.request
 from datetime import UTC, datetime
+from pathlib import Path
 
 import aiohttp
 import pytest
@@ -134,6 +135,7 @@ async def test_body_faults() -> None:
         with pytest.raises((aiohttp.ClientPayloadError, aiohttp.ClientOSError)):
             async with s.get(url) as r:
                 await r.read()
+        assert [(r.fault, r.status) for r in reg.requests[-2:]] == [("truncate", 0), ("reset", 0)]
         reg.inject(Fault.oversized(size=3 * 1024 * 1024, times=1))
         async with s.get(url) as r:
             assert r.content_length == 3 * 1024 * 1024
@@ -241,3 +243,11 @@ async def test_misc_routes_and_cache_invalidation() -> None:
 def test_refuses_non_loopback_hosts() -> None:
     with pytest.raises(ValueError, match="loopback"):
         LoopbackRegistry(host="0.0.0.0")
+
+
+def test_write_npmrc(tmp_path: Path) -> None:
+    with running_registry(RegistryData()) as reg:
+        text = reg.write_npmrc(tmp_path, token="t0k").read_text()
+        assert text == f"registry={reg.url}/\n//127.0.0.1:{reg.port}/:_authToken=t0k\n"
+        scoped = reg.write_npmrc(tmp_path, scope="@acme").read_text()
+        assert scoped == f"@acme:registry={reg.url}/\n"

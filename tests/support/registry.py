@@ -39,6 +39,7 @@ from collections import Counter
 from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import quote, unquote
 
@@ -368,7 +369,8 @@ class RequestRecord:
     authorization: str | None
     accept: str | None
     if_none_match: str | None
-    status: int  # 0 when the connection was reset or the request abandoned
+    status: int  # 0 when the connection was reset or cut, or the request abandoned
+    fault: str | None = None  # the injected fault's kind, if one applied
 
 
 @dataclass(frozen=True, slots=True)
@@ -446,6 +448,18 @@ class LoopbackRegistry:
     def url(self) -> str:
         """Base URL without a trailing slash."""
         return f"http://{self.host}:{self.port}"
+
+    def write_npmrc(
+        self, directory: Path, *, token: str | None = None, scope: str | None = None
+    ) -> Path:
+        """Write `directory/.npmrc` pointing npm (and the tool) at this registry: the default
+        registry, or only `scope` (`@acme`), plus `//127.0.0.1:<port>/:_authToken`."""
+        lines = [f"{scope}:registry={self.url}/" if scope else f"registry={self.url}/"]
+        if token is not None:
+            lines.append(f"//{self.host}:{self.port}/:_authToken={token}")
+        path = directory / ".npmrc"
+        path.write_text("\n".join(lines) + "\n")
+        return path
 
     async def start(self) -> None:
         self._closing = asyncio.Event()
@@ -562,9 +576,11 @@ class LoopbackRegistry:
             self.in_flight += 1
             self.max_in_flight = max(self.max_in_flight, self.in_flight)
         status = 0
+        fault: list[str] = []
         try:
-            response = await self._respond(request, route)
-            status = response.status
+            response = await self._respond(request, route, fault)
+            if not fault or fault[0] not in ("reset", "truncate"):
+                status = response.status
             return response
         finally:
             with self._lock:
@@ -581,6 +597,7 @@ class LoopbackRegistry:
                         accept=request.headers.get("Accept"),
                         if_none_match=request.headers.get("If-None-Match"),
                         status=status,
+                        fault=fault[0] if fault else None,
                     )
                 )
 
@@ -626,7 +643,9 @@ class LoopbackRegistry:
             return True
         return request.headers.get("Authorization") == f"Bearer {token}"
 
-    async def _respond(self, request: web.Request, route: _Route) -> web.StreamResponse:
+    async def _respond(
+        self, request: web.Request, route: _Route, applied: list[str]
+    ) -> web.StreamResponse:
         delay, fault = self._pick_faults(route)
         await self._sleep(delay / 1000)
         if not self._auth_ok(request, route):
@@ -638,6 +657,7 @@ class LoopbackRegistry:
         if request.method not in ("GET", "HEAD"):
             return _json(405, b'{"error":"Method not allowed"}')
         if fault is not None:
+            applied.append(fault.kind)
             return await self._fault(request, fault)
         return self._serve(request, route)
 
