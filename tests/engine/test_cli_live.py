@@ -110,3 +110,48 @@ def test_fetch_error_exit_3(
         ],
     )
     assert code == 3 and "FETCH_CONNECTION" in err
+
+
+def test_npmrc_token_and_scope_routing_without_leaks(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sc = build(tmp_path / "sc")
+    proj = tmp_path / "proj"
+    proj.mkdir()
+    lock = write_lockfile(sc, proj / "package-lock.json")
+    token = "s3cr3t-t0ken-value"
+    monkeypatch.setenv("REG_TOKEN", token)
+    cache = tmp_path / "cache"
+    with running_registry(sc.data) as a, running_registry(sc.data) as b:
+        a.require_auth(token)
+        (proj / ".npmrc").write_text(
+            f"registry={a.url}/\n@acme:registry={b.url}/\n"
+            f"//127.0.0.1:{a.port}/:_authToken=${{REG_TOKEN}}\n"
+        )
+        code, out, err = _run(
+            capsys,
+            [
+                str(lock),
+                "--format",
+                "json",
+                "--cache-dir",
+                str(cache),
+                "-v",
+                "--trusted-root",
+                str(sc.root),
+                "--npm-keys",
+                str(sc.keys),
+            ],
+        )
+        assert code in (0, 1), err
+        assert set(a.authorization_headers) == {f"Bearer {token}"}
+        assert b.authorization_headers == [None]  # the scoped registry never sees it
+        assert b.count("attestations", name="@acme/widget") == 1
+        assert a.count(name="@acme/widget") == 0
+    statuses = {f"{p['name']}@{p['version']}": p["status"] for p in json.loads(out)["packages"]}
+    assert statuses == sc.expected
+    assert token not in out and token not in err
+    assert "registry" in err  # -v notes on stderr
+    for f in cache.rglob("*"):
+        if f.is_file():
+            assert token.encode() not in f.read_bytes()
