@@ -14,7 +14,15 @@ from tests.support.generator import Mix, generate_project
 from tests.support.registry import running_registry
 
 NOW = datetime(2026, 6, 1, tzinfo=UTC)
-MIX = Mix(provenance=0.4, publish_only=0.2, none=0.15, invalid=0.15, downgrade=0.1, alias=0.1)
+MIX = Mix(
+    provenance=0.4,
+    publish_only=0.2,
+    none=0.15,
+    invalid=0.15,
+    downgrade=0.1,
+    alias=0.1,
+    dev_optional=0.1,
+)
 
 
 @pytest.fixture(scope="module")
@@ -39,7 +47,7 @@ def test_counts_and_mix(project) -> None:  # type: ignore[no-untyped-def]
     assert any(p.name.startswith("@") for p in project.packages)
     assert any(p.aliases for p in project.packages)
     assert any(len(p.paths) and "/node_modules/" in p.paths[0][13:] for p in project.packages)
-    assert {p.group for p in project.packages} >= {"prod", "dev"}
+    assert {p.group for p in project.packages} == {"prod", "dev", "optional", "dev-optional"}
 
 
 def test_lockfile_parses_into_the_generated_packages(project, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
@@ -55,6 +63,8 @@ def test_lockfile_parses_into_the_generated_packages(project, tmp_path: Path) ->
         assert set(q.paths) == set(p.paths)
         assert set(q.aliases) == set(p.aliases)
         assert q.dev == (p.group == "dev")
+        assert q.optional == (p.group == "optional")
+        assert q.dev_optional == (p.group == "dev-optional")
         assert q.has_install_script == p.install_script
         assert q.resolved and q.resolved.startswith("http://127.0.0.1:9/")
 

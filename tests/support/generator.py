@@ -88,6 +88,7 @@ class Mix:
     alias: float = 0.02
     dev: float = 0.25
     optional: float = 0.05
+    dev_optional: float = 0.02  # optional dependencies of dev dependencies ("devOptional")
     install_script: float = 0.03
 
     @classmethod
@@ -281,9 +282,10 @@ def generate_project(
     nested_count = int(n * mix.nested) if n >= 4 else 0
     name_count = n - nested_count
     groups: list[tuple[Group, float]] = [
-        ("prod", max(0.0, 1 - mix.dev - mix.optional)),
+        ("prod", max(0.0, 1 - mix.dev - mix.optional - mix.dev_optional)),
         ("dev", mix.dev),
         ("optional", mix.optional),
+        ("dev-optional", mix.dev_optional),
     ]
     names: list[_Name] = []
     used: set[str] = set()
@@ -486,7 +488,12 @@ def generate_project(
         "devDependencies": {},
         "optionalDependencies": {},
     }
-    section = {"prod": "dependencies", "dev": "devDependencies", "optional": "optionalDependencies"}
+    section = {
+        "prod": "dependencies",
+        "dev": "devDependencies",
+        "optional": "optionalDependencies",
+        "dev-optional": "devDependencies",
+    }
     paths: dict[tuple[str, str], list[str]] = {}
     aliases: dict[tuple[str, str], list[str]] = {}
 
@@ -500,6 +507,8 @@ def generate_project(
             doc["dev"] = True
         elif e.group == "optional":
             doc["optional"] = True
+        elif e.group == "dev-optional":
+            doc["devOptional"] = True
         if version == e.installed and e.deps:
             doc["dependencies"] = dict(sorted(e.deps.items()))
         if e.install_script:
