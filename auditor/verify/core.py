@@ -18,6 +18,10 @@ MAX_RESPONSE_BYTES = 8 * 1024 * 1024
 MAX_ATTESTATIONS = 16
 NPM_KEY_USAGE = "npm:attestations"
 
+# Never swallowed; every other exception raised while reading hostile input becomes INVALID
+# (pyo3 panics from Rust parsers derive from BaseException, not Exception).
+_FATAL = (KeyboardInterrupt, SystemExit, GeneratorExit)
+
 PROVENANCE = "provenance"
 PUBLISH = "publish"
 
@@ -55,8 +59,10 @@ def pae(payload_type: str, payload: bytes) -> bytes:
 def verify_bundle(obj: Any, role: str, trust: TrustMaterial, label: str) -> BundleOutcome:
     """Verify one bundle in its role ("provenance" needs Fulcio, "publish" the npm key).
 
-    Raises `Reject(code, message)`; any other exception is a bug in the caller's eyes.
+    Raises `Reject(code, message)` for bad data, `ValueError` for an unknown role.
     """
+    if role not in (PROVENANCE, PUBLISH):
+        raise ValueError(f"unknown attestation role {role!r}")
     b = parse_bundle(obj, label)
     cert = None
     npm_key = None
@@ -159,12 +165,14 @@ def verify_bundle(obj: Any, role: str, trust: TrustMaterial, label: str) -> Bund
 
 def _verify_timestamp(token: bytes, signature: bytes, trust: TrustMaterial, label: str) -> datetime:
     """An RFC 3161 token over the signature bytes, from a trusted TSA valid at genTime."""
-    from rfc3161_client import VerificationError, VerifierBuilder, decode_timestamp_response
+    from rfc3161_client import VerifierBuilder, decode_timestamp_response
 
     try:
         response = decode_timestamp_response(token)
         gen_time = response.tst_info.gen_time
-    except Exception:  # the Rust decoder raises assorted types on garbage
+    except _FATAL:
+        raise
+    except BaseException:  # the Rust decoder raises assorted types (even panics) on garbage
         raise Reject("TIMESTAMP_INVALID", f"{label}: not a timestamp response") from None
     if gen_time.tzinfo is None:
         gen_time = gen_time.replace(tzinfo=UTC)
@@ -178,7 +186,9 @@ def _verify_timestamp(token: bytes, signature: bytes, trust: TrustMaterial, labe
             builder = builder.add_intermediate_certificate(middle)
         try:
             builder.build().verify_message(response, signature)
-        except (VerificationError, ValueError):
+        except _FATAL:
+            raise
+        except BaseException:  # VerificationError, ValueError, or a Rust panic: not verified
             continue
         return gen_time.astimezone(UTC)
     raise Reject(
@@ -325,10 +335,12 @@ def verify_attestations(
             "response is too deeply nested or too large",
             attestations=tuple(infos),
         )
-    except Exception as exc:  # hostile input must never escape as a traceback
+    except _FATAL:
+        raise
+    except BaseException as exc:  # hostile input must never escape as a traceback
         return VerificationResult(
             Status.INVALID,
             "BUNDLE_MALFORMED",
-            f"unexpected {type(exc).__name__} while verifying: {str(exc)[:200]}",
+            f"unexpected {type(exc).__name__} while verifying: {' '.join(str(exc).split())[:200]}",
             attestations=tuple(infos),
         )

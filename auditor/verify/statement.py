@@ -85,8 +85,8 @@ def check_publish_predicate(st: Statement, name: str, version: str, label: str) 
     if p.get("name") != name or p.get("version") != version:
         raise Reject(
             "PUBLISH_PREDICATE",
-            f"{label}: publish predicate is for {str(p.get('name'))[:100]}@"
-            f"{str(p.get('version'))[:40]}, expected {name}@{version}",
+            f"{label}: publish predicate is for {str(p.get('name'))[:100]!r}@"
+            f"{str(p.get('version'))[:40]!r}, expected {name}@{version}",
         )
     registry = p.get("registry")
     return registry if isinstance(registry, str) else None
