@@ -11,12 +11,17 @@ from pathlib import Path
 
 import aiohttp
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from tests.support.registry import (
     ABBREVIATED,
     Fault,
     LoopbackRegistry,
     RegistryData,
+    _Route,
+    _route,
+    quote_name,
     running_registry,
     sri_sha512,
 )
@@ -251,3 +256,34 @@ def test_write_npmrc(tmp_path: Path) -> None:
         assert text == f"registry={reg.url}/\n//127.0.0.1:{reg.port}/:_authToken=t0k\n"
         scoped = reg.write_npmrc(tmp_path, scope="@acme").read_text()
         assert scoped == f"@acme:registry={reg.url}/\n"
+
+
+@pytest.mark.asyncio
+async def test_version_documents() -> None:
+    async with LoopbackRegistry(make_data()) as reg, aiohttp.ClientSession(timeout=timeout()) as s:
+        for path in ("/@s/x/2.0.0", "/@s%2fx/latest", "/plain/1.0.0"):
+            async with s.get(reg.url + path) as r:
+                assert r.status == 200, path
+                doc = await r.json()
+                assert doc["dist"]["tarball"].startswith(reg.url)
+        async with s.get(reg.url + "/plain/9.9.9") as r:
+            assert r.status == 404
+        assert reg.count("manifest") == 4
+
+
+NAME_PART = st.from_regex(r"[a-z0-9][a-z0-9._-]{0,20}", fullmatch=True)
+
+
+@settings(max_examples=60, deadline=None)
+@given(scope=st.none() | NAME_PART, base=NAME_PART, upper=st.booleans())
+def test_routes_decode_every_name_encoding(scope: str | None, base: str, upper: bool) -> None:
+    name = f"@{scope}/{base}" if scope else base
+    for encoded in (name, quote_name(name, upper=upper)):
+        assert _route(f"/{encoded}") == _Route("packument", name)
+        assert _route(f"/-/npm/v1/attestations/{encoded}@1.0.0-rc.1") == _Route(
+            "attestations", name, "1.0.0-rc.1"
+        )
+        assert _route(f"/{encoded}/-/{base}-1.0.0.tgz") == _Route(
+            "tarball", name, None, f"{base}-1.0.0.tgz"
+        )
+        assert _route(f"/{encoded}/1.0.0") == _Route("manifest", name, "1.0.0")

@@ -17,6 +17,7 @@ Routes, as the real registry serves them:
   ``If-None-Match`` (304) are supported.
 * ``GET /-/npm/v1/attestations/<name>@<version>`` (name raw or encoded); 404
   ``{"error":"Not found"}`` when there are none.
+* ``GET /<name>/<version or dist-tag>``: one version document (endpoint "manifest").
 * ``GET /-/npm/v1/keys``; ``GET /<name>/-/<file>`` tarballs.
 
 Faults are injected per package and endpoint (or globally) with `LoopbackRegistry.inject`;
@@ -63,7 +64,7 @@ PLACEHOLDER = "{{REGISTRY}}"
 NOT_FOUND = b'{"error":"Not found"}'
 PROVENANCE_V1 = "https://slsa.dev/provenance/v1"
 
-Endpoint = Literal["packument", "attestations", "tarball", "keys", "other"]
+Endpoint = Literal["packument", "manifest", "attestations", "tarball", "keys", "other"]
 
 # Fields of a version document that survive in the abbreviated ("corgi") packument.
 _CORGI_FIELDS = (
@@ -398,7 +399,12 @@ def _route(raw_path: str) -> _Route:
         name_part, _, file = path.partition("/-/")
         return _Route("tarball", unquote(name_part.lstrip("/")), None, unquote(file))
     name = unquote(path.lstrip("/"))
-    if not name or name.count("/") > 1 or ("/" in name and not name.startswith("@")):
+    parts = name.split("/")
+    scoped = name.startswith("@")
+    if len(parts) == (3 if scoped else 2) and parts[-1]:
+        # GET /<name>/<version or dist-tag>: one version document.
+        return _Route("manifest", "/".join(parts[:-1]), parts[-1])
+    if not name or len(parts) > (2 if scoped else 1):
         return _Route("packument")
     return _Route("packument", name)
 
@@ -739,6 +745,16 @@ class LoopbackRegistry:
             if tgz is None:
                 return _json(404, NOT_FOUND)
             return web.Response(status=200, body=tgz, content_type="application/octet-stream")
+        if route.endpoint == "manifest" and route.name and route.version:
+            pack = data.packuments.get(route.name)
+            if pack is None:
+                return _json(404, NOT_FOUND)
+            version = pack.get("dist-tags", {}).get(route.version, route.version)
+            doc = pack.get("versions", {}).get(version)
+            if doc is None:
+                return _json(404, NOT_FOUND)
+            body = json.dumps(doc, separators=(",", ":")).encode()
+            return _json(200, body.replace(PLACEHOLDER.encode(), self.url.encode()))
         if route.endpoint == "packument" and route.name:
             abbreviated = ABBREVIATED in request.headers.get("Accept", "")
             cached = self._packument_body(route.name, abbreviated)
