@@ -20,6 +20,7 @@ MIX = Mix(
     none=0.15,
     invalid=0.15,
     downgrade=0.1,
+    stripped=0.05,
     alias=0.1,
     dev_optional=0.1,
 )
@@ -43,7 +44,7 @@ def test_counts_and_mix(project) -> None:  # type: ignore[no-untyped-def]
     assert len(project.packages) == 80
     assert len({p.spec for p in project.packages}) == 80
     cats = Counter(p.category for p in project.packages)
-    assert set(cats) == {"provenance", "publish-only", "none", "invalid", "downgrade"}
+    assert set(cats) == {"provenance", "publish-only", "none", "invalid", "downgrade", "stripped"}
     assert any(p.name.startswith("@") for p in project.packages)
     assert any(p.aliases for p in project.packages)
     assert any(len(p.paths) and "/node_modules/" in p.paths[0][13:] for p in project.packages)
@@ -79,7 +80,7 @@ def test_registry_data_matches(project) -> None:  # type: ignore[no-untyped-def]
         key = f"{p.name}@{p.version}"
         assert (key in data.attestations) == (p.category != "none")
         advertised = doc["dist"].get("attestations", {})
-        assert ("provenance" in advertised) == (p.category in ("provenance", "invalid"))
+        assert ("provenance" in advertised) == (p.category in ("provenance", "invalid", "stripped"))
         times = [pack["time"][v] for v in p.history]
         assert times == sorted(times) and times[-1] <= NOW.isoformat()[:10] + "T99"
         if p.category == "downgrade":

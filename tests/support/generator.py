@@ -37,7 +37,7 @@ __all__ = [
     "make_tarball",
 ]
 
-Category = Literal["provenance", "publish-only", "none", "invalid", "downgrade"]
+Category = Literal["provenance", "publish-only", "none", "invalid", "downgrade", "stripped"]
 Group = Literal["prod", "dev", "optional", "dev-optional"]
 
 # Tampers a generated "invalid" package gets (each yields status invalid).
@@ -67,6 +67,7 @@ EXPECTED: dict[Category, str] = {
     "none": "unattested",
     "invalid": "invalid",
     "downgrade": "publish-only",
+    "stripped": "publish-only",  # verifies alone; the packument flag reveals the stripping
 }
 
 
@@ -74,13 +75,16 @@ EXPECTED: dict[Category, str] = {
 class Mix:
     """Fractions of installed packages per category (normalized).  `downgrade`: the
     installed version is publish-only while earlier versions had provenance from a
-    trusted publisher.  `recent`: share published within the last two days (cooldown)."""
+    trusted publisher.  `stripped`: the packument advertises provenance but the response
+    holds only the publish attestation.  `recent`: share published within the last two
+    days (cooldown)."""
 
     provenance: float = 0.6
     publish_only: float = 0.2
     none: float = 0.15
     invalid: float = 0.05
     downgrade: float = 0.0
+    stripped: float = 0.0  # provenance advertised in the packument, removed from the response
     recent: float = 0.05
     gitlab: float = 0.05
     scoped: float = 0.3
@@ -110,6 +114,7 @@ class Mix:
             ("none", self.none),
             ("invalid", self.invalid),
             ("downgrade", self.downgrade),
+            ("stripped", self.stripped),
         ]
 
 
@@ -421,7 +426,7 @@ def generate_project(
             latest = version == e.history[-1]
             if category is None:
                 # History: provenance (trusted publisher) before a downgrade, else like now.
-                had_prov = e.category in ("downgrade", "provenance", "invalid")
+                had_prov = e.category in ("downgrade", "provenance", "invalid", "stripped")
                 data.add_version(
                     e.name,
                     version,
@@ -437,6 +442,8 @@ def generate_project(
             fmt = rng.choice(formats)
             ident = identity_for(e, version, fmt)
             tamper = rng.choice(invalid_tampers) if category == "invalid" else None
+            if category == "stripped":
+                tamper = Tamper.STRIP_PROVENANCE
             body = None
             if category != "none":
                 body = kit.attestations(
@@ -445,7 +452,7 @@ def generate_project(
                     sri_sha512(tgz),
                     ident,
                     fmt=fmt,
-                    provenance=category in ("provenance", "invalid"),
+                    provenance=category in ("provenance", "invalid", "stripped"),
                     signed_at=published,
                     tamper=tamper,
                 )
@@ -456,6 +463,7 @@ def generate_project(
                 tarball=tgz,
                 published=published,
                 attestations=body,
+                provenance=True if category == "stripped" else None,
                 trusted_publisher=category == "provenance" and rng.random() < 0.5,
                 install_script=e.install_script,
                 dependencies=deps,
