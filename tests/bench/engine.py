@@ -1,11 +1,12 @@
 """Engine benchmark (prints figures; nothing is asserted).
 
-A generated project (40% provenance, 10% publish-only, the rest without attestations) is
-served by the loopback registry in a separate process with a fixed latency per response.
-`audit` runs as a subprocess (wall time, peak RSS of it and its verification workers).
+The kit's generated project (40% provenance, 10% publish-only, the rest without
+attestations) is served by the loopback registry in a separate process with a fixed latency
+per response.  `audit` runs as a subprocess: wall time, CPU time and peak RSS of it and its
+verification workers.
 
-    python -m tests.bench engine                   # 3,000 packages at 50 ms, then 10,000
-    BENCH_ENGINE_N=300 python -m tests.bench engine   # quick smoke run
+    python -m tests.bench engine                      # 3,000 packages at 50 ms, then 10,000
+    BENCH_ENGINE_N=300 python -m tests.bench engine   # a quick run
 """
 
 from __future__ import annotations
@@ -24,64 +25,29 @@ from typing import Any
 
 REPO = Path(__file__).resolve().parents[2]
 LATENCY_MS = float(os.environ.get("BENCH_ENGINE_LATENCY_MS", "50"))
+MIX = "provenance=0.4,publish-only=0.1,none=0.5,invalid=0,downgrade=0"
 
 
-def plan(n: int) -> list[tuple[str, str, str]]:
-    """(name, version, kind) for n packages; every 10th scoped, like the npm rig's sets."""
-    out = []
-    for i in range(n):
-        name = f"@bench/pkg-{i:05d}" if i % 10 == 0 else f"bench-pkg-{i:05d}"
-        r = i % 10
-        kind = "provenance" if r < 4 else "publish" if r == 4 else "none"
-        out.append((name, "1.0.0", kind))
-    return out
+def generate(n: int) -> Any:
+    from tests.support.generator import Mix, generate_project
 
-
-def _tarball(name: str, version: str) -> bytes:
-    return f"tarball of {name}@{version}".encode()
-
-
-def build_data(n: int, trust_dir: Path) -> Any:
-    from tests.support.kit import SigstoreKit
-    from tests.support.registry import RegistryData, sri_sha512
-
-    kit = SigstoreKit(seed="bench-engine", cache_leaf=True)
-    kit.write_trust(trust_dir)
-    data = RegistryData(signer=kit.sign_registry)
-    for name, version, kind in plan(n):
-        tgz = _tarball(name, version)
-        att = None
-        if kind != "none":
-            att = kit.attestations(name, version, sri_sha512(tgz), provenance=kind == "provenance")
-        data.add_version(name, version, tarball=tgz, attestations=att)
-    return data
-
-
-def write_lockfile(n: int, path: Path, registry: str) -> None:
-    from tests.support.registry import sri_sha512, tarball_filename
-
-    packages: dict[str, Any] = {"": {"name": "bench", "version": "1.0.0"}}
-    for name, version, _ in plan(n):
-        packages[f"node_modules/{name}"] = {
-            "version": version,
-            "resolved": f"{registry}/{name}/-/{tarball_filename(name, version)}",
-            "integrity": sri_sha512(_tarball(name, version)),
-        }
-    doc = {"name": "bench", "version": "1.0.0", "lockfileVersion": 3, "packages": packages}
-    path.write_text(json.dumps(doc))
+    return generate_project(n, seed=5, mix=Mix.parse(MIX), fast=True)
 
 
 # --------------------------------------------------------------------------- server process
 
 
-def serve(n: int, latency_ms: float, trust_dir: Path) -> None:
-    """Child process: serve the data, print the port, answer 'stats' lines on stdin."""
+def serve(n: int, latency_ms: float, work: Path) -> None:
+    """Child process: generate and serve the project, write its lockfile and trust files
+    into `work`, print the port, then answer 'stats' lines on stdin."""
     from tests.support.registry import LoopbackRegistry
 
-    data = build_data(n, trust_dir)
+    project = generate(n)
+    project.kit.write_trust(work / "trust")
 
     async def main() -> None:
-        async with LoopbackRegistry(data, latency_ms=latency_ms) as reg:
+        async with LoopbackRegistry(project.registry, latency_ms=latency_ms) as reg:
+            project.write(work / "project", reg.url)
             print(reg.port, flush=True)
             loop = asyncio.get_running_loop()
             done = asyncio.Event()
@@ -101,7 +67,9 @@ def serve(n: int, latency_ms: float, trust_dir: Path) -> None:
 
 
 class Server:
-    def __init__(self, n: int, latency_ms: float, trust_dir: Path) -> None:
+    def __init__(self, n: int, latency_ms: float, work: Path) -> None:
+        self.lockfile = work / "project" / "package-lock.json"
+        self.trust = work / "trust"
         self.proc = subprocess.Popen(
             [
                 sys.executable,
@@ -110,7 +78,7 @@ class Server:
                 "--serve",
                 str(n),
                 str(latency_ms),
-                str(trust_dir),
+                str(work),
             ],
             cwd=REPO,
             stdin=subprocess.PIPE,
@@ -135,13 +103,15 @@ class Server:
 
 # --------------------------------------------------------------------------- measurements
 
+LAST_CPU = [0.0]  # user+system seconds of the last audit (and its verification workers)
 
-def run_audit(lock: Path, server: Server, trust_dir: Path, *extra: str) -> tuple[float, int, dict]:
+
+def run_audit(server: Server, *extra: str) -> tuple[float, int, dict[str, Any]]:
     """Wall seconds, exit code and the JSON report of one `audit` subprocess."""
     cmd = [
-        sys.executable, "-m", "auditor", str(lock), "--registry", server.url,
-        "--trusted-root", str(trust_dir / "trusted_root.json"),
-        "--npm-keys", str(trust_dir / "npm-registry-keys.json"),
+        sys.executable, "-m", "auditor", str(server.lockfile), "--registry", server.url,
+        "--trusted-root", str(server.trust / "trusted_root.json"),
+        "--npm-keys", str(server.trust / "npm-registry-keys.json"),
         "--format", "json", "-q", *extra,
     ]  # fmt: skip
     r0 = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -153,14 +123,12 @@ def run_audit(lock: Path, server: Server, trust_dir: Path, *extra: str) -> tuple
     if proc.returncode not in (0, 1):
         print(f"  audit exited {proc.returncode}: {proc.stderr.decode()[-300:]}")
         return wall, proc.returncode, {}
-    return wall, proc.returncode, json.loads(proc.stdout)
-
-
-LAST_CPU = [0.0]  # user+system seconds of the last audit (and its verification workers)
+    report: dict[str, Any] = json.loads(proc.stdout)
+    return wall, proc.returncode, report
 
 
 def peak_rss_mb() -> float:
-    # ru_maxrss of the largest waited-for descendant, in KiB on Linux.
+    # ru_maxrss of the largest waited-for descendant (KiB on Linux): the audit processes.
     return resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
 
 
@@ -181,7 +149,7 @@ async def floor(urls: list[str], concurrency: int) -> float:
         return time.perf_counter() - t0
 
 
-def summary(report: dict) -> str:
+def summary(report: dict[str, Any]) -> str:
     counts: dict[str, int] = {}
     for p in report.get("packages", []):
         counts[p["status"]] = counts.get(p["status"], 0) + 1
@@ -194,45 +162,42 @@ def bench_size(n: int, *, sweep: bool) -> float:
 
     with tempfile.TemporaryDirectory(prefix="bench-engine-") as tmp:
         work = Path(tmp)
-        trust = work / "trust"
         t0 = time.perf_counter()
-        server = Server(n, LATENCY_MS, trust)
+        server = Server(n, LATENCY_MS, work)
         print(
-            f"N={n} latency={LATENCY_MS:g}ms "
-            f"(data minted and served in {time.perf_counter() - t0:.1f}s)"
+            f"N={n} latency={LATENCY_MS:g}ms mix={MIX} "
+            f"(generated and served in {time.perf_counter() - t0:.1f}s)"
         )
         try:
-            lock = work / "package-lock.json"
-            write_lockfile(n, lock, server.url)
             server.stats()
-            wall, rc, report = run_audit(lock, server, trust, "--no-cache")
+            wall, rc, report = run_audit(server, "--no-cache")
             st = server.stats()
             print(
                 f"  cold      wall={wall:.2f}s  cpu={LAST_CPU[0]:.2f}s  "
-                f"per_package={wall / n * 1000:.2f}ms  "
-                f"req/s={st['requests'] / wall:.0f}  requests={st['requests']}  "
-                f"server_max_in_flight={st['max_in_flight']}  rc={rc}  {summary(report)}"
+                f"per_package={wall / n * 1000:.2f}ms  req/s={st['requests'] / wall:.0f}  "
+                f"requests={st['requests']}  server_max_in_flight={st['max_in_flight']}  "
+                f"rc={rc}  {summary(report)}"
             )
             cache = work / "cache"
-            run_audit(lock, server, trust, "--cache-dir", str(cache))
+            run_audit(server, "--cache-dir", str(cache))
             server.stats()
-            wwall, _, _ = run_audit(lock, server, trust, "--cache-dir", str(cache))
+            wwall, _, _ = run_audit(server, "--cache-dir", str(cache))
             wst = server.stats()
             print(
                 f"  warm      wall={wwall:.2f}s  cpu={LAST_CPU[0]:.2f}s  requests={wst['requests']}"
             )
-            print(f"  peak RSS (largest audit process so far) {peak_rss_mb():.0f} MB")
-            names = [(name, version) for name, version, _ in plan(n)]
-            urls = [attestations_url(server.url + "/", a, b) for a, b in names]
+            print(f"  peak RSS  {peak_rss_mb():.0f} MB (largest audit process so far)")
+            specs = [(p["name"], p["version"]) for p in report.get("packages", [])]
+            urls = [attestations_url(server.url + "/", a, b) for a, b in specs]
             fl = asyncio.run(floor(urls, DEFAULT_CONCURRENCY))
             server.stats()
             print(
-                f"  floor     bare aiohttp GET of the same {n} URLs at concurrency "
-                f"{DEFAULT_CONCURRENCY}: {fl:.2f}s"
+                f"  floor     bare aiohttp GET of the same {len(urls)} attestation URLs at "
+                f"concurrency {DEFAULT_CONCURRENCY}: {fl:.2f}s"
             )
             if sweep:
                 for c in (16, 32, 64, 128, 256):
-                    w, _, _ = run_audit(lock, server, trust, "--no-cache", "--concurrency", str(c))
+                    w, _, _ = run_audit(server, "--no-cache", "--concurrency", str(c))
                     s = server.stats()
                     print(
                         f"  sweep     concurrency={c:<4} wall={w:.2f}s  cpu={LAST_CPU[0]:.2f}s  "
@@ -244,14 +209,13 @@ def bench_size(n: int, *, sweep: bool) -> float:
 
 
 def run() -> None:
-    sizes = [int(os.environ["BENCH_ENGINE_N"])] if "BENCH_ENGINE_N" in os.environ else [3000]
-    walls = {}
-    for i, n in enumerate(sizes):
-        walls[n] = bench_size(n, sweep=i == 0)
-    if "BENCH_ENGINE_N" not in os.environ:
-        walls[10000] = bench_size(10000, sweep=False)
-        a, b = walls[3000] / 3000 * 1000, walls[10000] / 10000 * 1000
-        print(f"  scaling   per-package {a:.2f}ms at 3k, {b:.2f}ms at 10k (ratio {b / a:.2f})")
+    if "BENCH_ENGINE_N" in os.environ:
+        bench_size(int(os.environ["BENCH_ENGINE_N"]), sweep=False)
+        return
+    small = bench_size(3000, sweep=True)
+    large = bench_size(10000, sweep=False)
+    a, b = small / 3000 * 1000, large / 10000 * 1000
+    print(f"  scaling   per-package {a:.2f}ms at 3k, {b:.2f}ms at 10k (ratio {b / a:.2f})")
 
 
 if __name__ == "__main__":

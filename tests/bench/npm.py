@@ -20,6 +20,7 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
 RIG = REPO.parent / "shared" / "bench" / "npm-audit-signatures" / "run.sh"
+MIX = "provenance=0.4,publish-only=0.1,none=0.5,invalid=0,downgrade=0"  # as bench engine
 
 
 def _audit_command() -> str:
@@ -37,7 +38,8 @@ def _export(n: int, out: Path) -> Path | None:
     if not (REPO / "tests" / "support" / "export.py").exists():
         return None
     proc = subprocess.run(
-        [sys.executable, "-m", "tests.support.export", str(out), "--packages", str(n)],
+        [sys.executable, "-m", "tests.support.export", str(out), "--packages", str(n)]
+        + ["--mix", MIX, "--fast"],
         cwd=REPO,
         capture_output=True,
         text=True,
