@@ -38,8 +38,17 @@ def _export(n: int, out: Path) -> Path | None:
     if not (REPO / "tests" / "support" / "export.py").exists():
         return None
     proc = subprocess.run(
-        [sys.executable, "-m", "tests.support.export", str(out), "--packages", str(n)]
-        + ["--mix", MIX, "--fast"],
+        [
+            sys.executable,
+            "-m",
+            "tests.support.export",
+            str(out),
+            "--packages",
+            str(n),
+            "--mix",
+            MIX,
+            "--fast",
+        ],
         cwd=REPO,
         capture_output=True,
         text=True,
