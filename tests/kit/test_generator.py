@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from auditor import lockfile, verify
 from tests.support.generator import Mix, generate_project
 from tests.support.registry import running_registry
 
@@ -52,7 +53,6 @@ def test_counts_and_mix(project) -> None:  # type: ignore[no-untyped-def]
 
 
 def test_lockfile_parses_into_the_generated_packages(project, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    lockfile = pytest.importorskip("auditor.lockfile")
     path = project.write(tmp_path, "http://127.0.0.1:9")
     parsed = lockfile.parse_lockfile(path)
     assert parsed.lockfile_version == 3
@@ -103,7 +103,6 @@ def test_served_end_to_end(project) -> None:  # type: ignore[no-untyped-def]
 
 
 def test_every_package_verifies_as_expected(project, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    verify = pytest.importorskip("auditor.verify")
     root, keys = project.kit.write_trust(tmp_path)
     trust = verify.load_trust(root, keys)
     for p in project.packages:
@@ -139,7 +138,6 @@ def test_tarballs_are_real_and_reproducible() -> None:
 
 
 def test_fast_mode_shares_leaves_and_keeps_times(tmp_path: Path) -> None:
-    verify = pytest.importorskip("auditor.verify")
     project = generate_project(40, seed=2, now=NOW, fast=True, mix=Mix(recent=0.5))
     assert project.kit.cache_leaf
     repos = {p.identity.repository for p in project.packages if p.identity}

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from auditor import verify
 from tests.support.kit import SigstoreKit
 from tests.support.real import REAL_TRUST, real_project
 from tests.support.registry import running_registry
@@ -37,7 +38,6 @@ def test_variants_swap_in(variant: str) -> None:
 def test_served_and_verified(tmp_path: Path) -> None:
     kit = SigstoreKit(seed="real")
     project = real_project("invalidsigprov", signer=kit.sign_registry, keys=kit.registry_keys())
-    verify = pytest.importorskip("auditor.verify")
     trust = verify.load_trust(*REAL_TRUST)
     with running_registry(project.registry) as reg:
         lock = project.write(tmp_path, reg.url)
