@@ -263,10 +263,6 @@ def test_each_change_finding_appears_once(
     assert len(keys) == len(set(keys))
 
 
-@pytest.mark.xfail(
-    reason="the engine does not apply auditor.policy.waive to change-* findings yet",
-    strict=False,
-)
 def test_exceptions_waive_change_findings(
     data: RegistryData, trust: tuple[Path, Path], tmp_path: Path
 ) -> None:
