@@ -17,7 +17,7 @@ import concurrent.futures
 import json
 import multiprocessing
 import os
-from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -485,7 +485,9 @@ def _resolve_config(
     )
 
 
-def _make_cache(use_cache: bool, cache_dir: Path | None, env: Mapping[str, str] | None):  # type: ignore[no-untyped-def]
+def _make_cache(
+    use_cache: bool, cache_dir: Path | None, env: Mapping[str, str] | None
+) -> ResponseCache | None:
     if not use_cache:
         return None
     return ResponseCache(cache_dir or default_cache_dir(env))
@@ -757,10 +759,6 @@ def _mentions_provenance(body: bytes) -> bool:
         isinstance(e, dict) and "slsa.dev/provenance" in str(e.get("predicateType", ""))
         for e in entries
     )
-
-
-def registry_packages(packages: Iterable[Package]) -> list[Package]:
-    return [p for p in packages if p.source is SourceKind.REGISTRY]
 
 
 __all__ = [
