@@ -296,3 +296,34 @@ def test_base_version_that_cannot_be_fetched_is_incomplete(
     (f,) = report.findings
     assert (f.rule, f.package, f.level) == ("incomplete", "lost", Level.ERROR)
     assert f.message.startswith("lost@2.0.0 (was 1.0.0): could not compare with base version")
+
+
+def test_pre_commit_hook_audits_what_the_commit_changes(
+    data: RegistryData,
+    trust: tuple[Path, Path],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from auditor.diff import hook
+
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    git(repo, "init", "-q", "-b", "main")
+    root, keys = trust
+    with running_registry(data) as reg:
+        lock = write_lockfile(repo / "package-lock.json", reg.url, BASE)
+        git(repo, "add", ".")
+        git(repo, "commit", "-q", "-m", "base")
+        write_lockfile(lock, reg.url, {**BASE, "script": "1.1.0"})
+        (repo / "policy.toml").write_text(POLICY_TOML)
+        monkeypatch.chdir(repo)  # pre-commit runs hooks at the repository root
+        common = ["--registry", reg.url, "--trusted-root", str(root), "--npm-keys", str(keys)]
+        code = hook.run(
+            ["--policy", "policy.toml", *common, "--no-cache", "-q", "package-lock.json"]
+        )
+        fetched = reg.count("attestations", name="keep")
+    assert code == 1
+    out = capsys.readouterr().out
+    assert "change-install-script" in out and "script@1.1.0" in out
+    assert fetched == 0
