@@ -41,6 +41,50 @@ def b64decode(value: object, what: str, code: str = "BUNDLE_MALFORMED") -> bytes
         raise Reject(code, f"{what} is not valid base64") from None
 
 
+def der_element(data: bytes, pos: int) -> tuple[int, int, int]:
+    """(tag, value start, value end) of the DER element at `pos`.  Raises ValueError."""
+    if pos + 2 > len(data):
+        raise ValueError("truncated DER")
+    tag, length = data[pos], data[pos + 1]
+    pos += 2
+    if length & 0x80:
+        count = length & 0x7F
+        if not 0 < count <= 4 or pos + count > len(data):
+            raise ValueError("bad DER length")
+        length = int.from_bytes(data[pos : pos + count], "big")
+        pos += count
+    if pos + length > len(data):
+        raise ValueError("truncated DER")
+    return tag, pos, pos + length
+
+
+def tbs_slices(cert_der: bytes) -> tuple[bytes, bytes, bytes]:
+    """(TBSCertificate, issuer Name, subject Name) as the original DER bytes.
+
+    Signatures are over the original TBS bytes, so slicing is exact (and cheaper than
+    re-encoding).  Only called on certificates cryptography has already parsed.
+    """
+    _, start, _ = der_element(cert_der, 0)
+    _, tbs_start, tbs_end = der_element(cert_der, start)
+    fields: list[tuple[int, int, int]] = []
+    pos = tbs_start
+    while pos < tbs_end and len(fields) < 7:
+        tag, _, end = der_element(cert_der, pos)
+        fields.append((tag, pos, end))
+        pos = end
+    if fields and fields[0][0] == 0xA0:  # explicit [0] version
+        fields = fields[1:]
+    # serial, signature algorithm, issuer, validity, subject
+    if len(fields) < 5:
+        raise ValueError("short TBSCertificate")
+    issuer, subject = fields[2], fields[4]
+    return (
+        cert_der[start:tbs_end],
+        cert_der[issuer[1] : issuer[2]],
+        cert_der[subject[1] : subject[2]],
+    )
+
+
 def b64encode(data: bytes) -> str:
     return base64.b64encode(data).decode("ascii")
 

@@ -13,11 +13,13 @@ from cryptography.x509.oid import ExtendedKeyUsageOID, ExtensionOID, SignatureAl
 
 from auditor.models import Identity
 from auditor.verify._errors import Reject
-from auditor.verify._util import PublicKey, verify_sig
+from auditor.verify._util import PublicKey, tbs_slices, verify_sig
 from auditor.verify.trust import CertificateAuthority, TrustMaterial
 
 _FULCIO = "1.3.6.1.4.1.57264.1."
 _MAX_SCTS = 8
+# Fulcio extension OID -> its number in the arc (.1 .. .63); later numbers are not read.
+_FULCIO_OIDS = {x509.ObjectIdentifier(f"{_FULCIO}{n}"): n for n in range(1, 64)}
 _GITHUB_ISSUER = "https://token.actions.githubusercontent.com"
 
 # Extensions a Fulcio leaf may mark critical; any other critical extension fails closed.
@@ -35,6 +37,8 @@ class Leaf:
 
     cert: x509.Certificate
     key: PublicKey
+    tbs: bytes  # the signed TBSCertificate bytes
+    issuer_der: bytes
     fulcio: dict[int, bytes]  # Fulcio OID arc .N -> raw extnValue
     san: str | None
     key_usage_ok: bool  # digitalSignature + codeSigning
@@ -55,6 +59,7 @@ def load_leaf(der: bytes, label: str) -> Leaf:
         cert = x509.load_der_x509_certificate(der)
         extensions = list(cert.extensions)  # malformed extensions raise here, not later
         raw_key = cert.public_key()
+        tbs, issuer_der, _ = tbs_slices(der)
     except (ValueError, TypeError) as exc:
         raise Reject("CERT_CHAIN", f"{label}: signing certificate is not valid: {exc}") from None
     if not isinstance(raw_key, ec.EllipticCurvePublicKey | ed25519.Ed25519PublicKey):
@@ -66,39 +71,50 @@ def load_leaf(der: bytes, label: str) -> Leaf:
     scts: tuple[x509.certificate_transparency.SignedCertificateTimestamp, ...] = ()
     for ext in extensions:
         value = ext.value
-        if isinstance(value, x509.UnrecognizedExtension):
-            dotted = ext.oid.dotted_string
-            if dotted.startswith(_FULCIO) and dotted[len(_FULCIO) :].isdigit():
-                fulcio[int(dotted[len(_FULCIO) :])] = value.value
-        elif isinstance(value, x509.KeyUsage):
+        kind = type(value)  # exact classes: cryptography never subclasses these
+        if kind is x509.UnrecognizedExtension:
+            n = _FULCIO_OIDS.get(ext.oid)
+            if n is not None:
+                fulcio[n] = value.value
+        elif kind is x509.KeyUsage:
             digital = value.digital_signature
-        elif isinstance(value, x509.ExtendedKeyUsage):
+        elif kind is x509.ExtendedKeyUsage:
             code_signing = ExtendedKeyUsageOID.CODE_SIGNING in value
-        elif isinstance(value, x509.BasicConstraints):
+        elif kind is x509.BasicConstraints:
             is_ca = value.ca
-        elif isinstance(value, x509.SubjectAlternativeName):
-            uris = value.get_values_for_type(x509.UniformResourceIdentifier)
-            emails = value.get_values_for_type(x509.RFC822Name)
-            names = uris or emails
+        elif kind is x509.SubjectAlternativeName:
+            names = value.get_values_for_type(x509.UniformResourceIdentifier)
+            names = names or value.get_values_for_type(x509.RFC822Name)
             san = names[0] if names else None
-        elif isinstance(value, x509.PrecertificateSignedCertificateTimestamps):
+        elif kind is x509.PrecertificateSignedCertificateTimestamps:
             scts = tuple(value)
-        if ext.critical and ext.oid not in _KNOWN_CRITICAL and unknown_critical is None:
+        if ext.critical and unknown_critical is None and ext.oid not in _KNOWN_CRITICAL:
             unknown_critical = ext.oid.dotted_string
-    return Leaf(cert, raw_key, fulcio, san, digital and code_signing, is_ca, unknown_critical, scts)
+    return Leaf(
+        cert,
+        raw_key,
+        tbs,
+        issuer_der,
+        fulcio,
+        san,
+        digital and code_signing,
+        is_ca,
+        unknown_critical,
+        scts,
+    )
 
 
-def _issued_by(leaf: x509.Certificate, ca: CertificateAuthority) -> bool:
-    key = ca.key
+def _issued_by(leaf: Leaf, ca: CertificateAuthority) -> bool:
+    key, cert = ca.key, leaf.cert
     try:
         if isinstance(key, ed25519.Ed25519PublicKey):
-            key.verify(leaf.signature, leaf.tbs_certificate_bytes)
+            key.verify(cert.signature, leaf.tbs)
             return True
         if isinstance(key, ec.EllipticCurvePublicKey):
-            algorithm = leaf.signature_hash_algorithm
-            if leaf.signature_algorithm_oid not in _ECDSA_SIG_OIDS or algorithm is None:
+            algorithm = cert.signature_hash_algorithm
+            if cert.signature_algorithm_oid not in _ECDSA_SIG_OIDS or algorithm is None:
                 return False
-            key.verify(leaf.signature, leaf.tbs_certificate_bytes, ec.ECDSA(algorithm))
+            key.verify(cert.signature, leaf.tbs, ec.ECDSA(algorithm))
             return True
     except (InvalidSignature, ValueError, TypeError, UnsupportedAlgorithm):
         return False
@@ -131,15 +147,14 @@ def verify_chain(
                 f"{label}: certificate valid {cert.not_valid_before_utc.isoformat()} .. "
                 f"{cert.not_valid_after_utc.isoformat()}, not at verified time {when.isoformat()}",
             )
-    issuer_der = cert.issuer.public_bytes()
     for ca in trust.fulcio:
-        if ca.subject_der != issuer_der:
+        if ca.subject_der != leaf.issuer_der:
             continue
         if not all(ca.window.contains(t) for t in times):
             continue
         if not all(_valid_at(c, t) for c in ca.chain for t in times):
             continue
-        if _issued_by(cert, ca):
+        if _issued_by(leaf, ca):
             return ca
     raise Reject(
         "CERT_CHAIN",

@@ -25,7 +25,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
 
 from auditor.errors import TrustError
-from auditor.verify._util import PublicKey, parse_time
+from auditor.verify._util import PublicKey, parse_time, tbs_slices
 
 _MAX_TRUST_FILE = 4 * 1024 * 1024
 
@@ -291,7 +291,7 @@ def _parse_ca(entry: Any, what: str) -> CertificateAuthority:
         _window(entry.get("validFor"), what),
         key,
         key_hash,
-        chain[0].subject.public_bytes(),
+        tbs_slices(chain[0].public_bytes(serialization.Encoding.DER))[2],
     )
 
 
