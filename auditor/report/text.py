@@ -144,7 +144,7 @@ def _coverage(summary: Summary) -> list[str]:
 
 def _status_table(results: Sequence[PackageResult], paint: _Painter) -> list[str]:
     shown = results[:MAX_ROWS]
-    pkg_width = min(40, max(len(clean(r.package.spec)) for r in shown))
+    pkg_width = min(40, max(len("package") + 2, *(len(clean(r.package.spec)) for r in shown)))
     why_width = WIDTH - pkg_width - len("not-applicable") - 2 * _SEP
     rows = []
     for r in shown:
@@ -174,8 +174,9 @@ def _signer_table(results: Sequence[PackageResult]) -> list[str]:
 
 def _fit_widths(headers: Sequence[str], rows: Sequence[Sequence[str]], total: int) -> list[int]:
     """Natural column widths, the widest cut down one by one until they fit in `total`."""
-    widths = [max([len(h), *(len(r[i]) for r in rows)]) for i, h in enumerate(headers)]
-    floor = [max(len(h), 6) for h in headers]
+    # tabulate pads every header by 2 (its MIN_PADDING), so a column is never narrower.
+    widths = [max([len(h) + 2, *(len(r[i]) for r in rows)]) for i, h in enumerate(headers)]
+    floor = [max(len(h) + 2, 6) for h in headers]
     while sum(widths) > total:
         i = max(range(len(widths)), key=lambda k: widths[k] - floor[k])
         if widths[i] <= floor[i]:
@@ -188,8 +189,8 @@ def _findings_table(findings: Sequence[Finding], paint: _Painter) -> list[str]:
     # Errors first, so truncation never hides an error behind warnings.
     ordered = sorted(findings, key=lambda f: 0 if f.level is Level.ERROR else 1)
     shown = ordered[:MAX_ROWS]
-    rule_width = min(24, max(len(clean(f.rule)) for f in shown))
-    pkg_width = min(30, max(len(_finding_package(f)) for f in shown))
+    rule_width = min(24, max(len("rule") + 2, *(len(clean(f.rule)) for f in shown)))
+    pkg_width = min(30, max(len("package") + 2, *(len(_finding_package(f)) for f in shown)))
     msg_width = max(20, WIDTH - len("warning") - rule_width - pkg_width - 3 * _SEP)
     rows = [
         [
