@@ -99,11 +99,12 @@ def verify_bundle(obj: Any, role: str, trust: TrustMaterial, label: str) -> Bund
 
     signed = pae(b.payload_type, b.payload)
     if not verify_sig(key, b.signature, signed):
-        raise Reject(
-            "DSSE_SIGNATURE",
-            f"{label}: DSSE signature does not verify with "
-            f"{'the certificate key' if cert else f'npm key {b.key_hint}'}",
+        signer = (
+            f"the key of the certificate for {str(cert.san)[:160]!r}"
+            if cert
+            else f"npm key {b.key_hint}"
         )
+        raise Reject("DSSE_SIGNATURE", f"{label}: DSSE signature does not verify with {signer}")
     if b.payload_type != statement.PAYLOAD_TYPE:
         raise Reject(
             "PAYLOAD_TYPE",
