@@ -1,41 +1,46 @@
-"""Line numbers of lockfile entries, found by one structural scan of the raw text.
+"""Decode lockfile JSON and, in the same pass, find the line of every package key.
 
-`json.loads` keeps no positions, so the text is tokenised once more with a regular
-expression that consumes every string (a brace inside a string is never structure) and
-tracks nesting.  Only keys that name packages are recorded:
+`json.loads` keeps no positions, so the top of the document is walked here with the json
+module's own primitives (`scanstring` and the C `scan_once`): only the objects whose keys
+name packages are walked key by key; every other value is decoded by the C scanner in one
+call.  The result is the same object `json.loads` returns, plus:
 
-* v2/v3: the keys of the top-level `packages` object (`node_modules/a/node_modules/b`);
-* v1: the keys of the nested `dependencies` maps, recorded under the synthesized install
-  path (`node_modules/a/node_modules/b`), so a name that occurs at several depths (or as a
-  key of some `requires` map) gets the line of the right entry.
+* v2/v3: the line of each key of the top-level `packages` object;
+* v1: the line of each key of the nested `dependencies` maps, recorded under the
+  synthesized install path (`node_modules/a/node_modules/b`), so a name that occurs at
+  several depths (or as a key of some `requires` map) gets the line of the right entry;
+* the keys that occur twice in one package map: `json.loads` silently keeps the last value
+  while a reviewer reads the first, so the parser refuses such a file.
 
-A key that occurs twice in the same package map is reported: `json.loads` silently keeps
-the last value while a reviewer reads the first, so the parser refuses such a file.
-
-The scan assumes `text` has already been accepted by `json.loads`: between two tokens
-there can then only be whitespace, commas, colons, numbers and literals.
+Errors are `json.JSONDecodeError` (with line and column), `RecursionError` for absurd
+nesting, or `ValueError` (an integer beyond Python's digit limit).
 """
 
 from __future__ import annotations
 
 import json
+import json.decoder
+import json.scanner
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import cast
 
-# A key with an optional scalar value (consumed together: fewer matches), a lone string
-# (array element), or a bracket.  Group 1: key text; group 2: the scalar value, if any.
-_TOKEN = re.compile(
-    r'"((?:[^"\\]|\\.)*)"\s*:\s*("(?:[^"\\]|\\.)*"|[-+.\w]+)?'
-    r'|"(?:[^"\\]|\\.)*"'
-    r"|[{}\[\]]"
+# The C implementations json.loads itself uses (typeshed does not describe them).
+_scan_once = cast(
+    Callable[[str, int], tuple[object, int]],
+    json.scanner.make_scanner(json.JSONDecoder()),  # type: ignore[arg-type]
 )
+_scanstring = cast(
+    Callable[[str, int], tuple[str, int]],
+    json.decoder.scanstring,  # type: ignore[attr-defined]
+)
+# This pattern matches everywhere (possibly empty), so `.end()` is always there.
+_ws = cast(Callable[[str, int], re.Match[str]], re.compile(r"[ \t\n\r]*").match)
+_NM = "node_modules/"
 
-# Kinds of containers on the scan stack.
-_OTHER = 0
-_ROOT = 1
-_PACKAGES = 2  # v2/v3 `packages`: keys are install paths
-_DEPS = 3  # v1 `dependencies` map: keys are names
-_NODE = 4  # v1 entry: may hold a nested `dependencies` map
+# Called with (key, key offset, value offset); returns (value, end offset).
+_OnValue = Callable[[str, int, int], tuple[object, int]]
 
 
 @dataclass(slots=True)
@@ -44,92 +49,123 @@ class KeyLines:
 
     packages: dict[str, int] = field(default_factory=dict)  # v2/v3 `packages` keys
     tree: dict[str, int] = field(default_factory=dict)  # v1 synthesized install paths
-    duplicates: list[str] = field(default_factory=list)  # install paths seen twice
+    duplicate_packages: list[str] = field(default_factory=list)  # `packages` keys seen twice
+    duplicate_tree: list[str] = field(default_factory=list)  # v1 install paths seen twice
 
 
-def _unescape(raw: str) -> str:
-    if "\\" not in raw:
-        return raw
-    value = json.loads(f'"{raw}"')
-    return value if isinstance(value, str) else raw
+def _value(s: str, idx: int) -> tuple[object, int]:
+    try:
+        return _scan_once(s, idx)
+    except StopIteration as stop:
+        raise json.JSONDecodeError("Expecting value", s, stop.value) from None
 
 
-def scan_key_lines(text: str, *, tree: bool) -> KeyLines:
-    """Index package keys of an already-validated JSON lockfile text.
+def _object(s: str, idx: int, on_value: _OnValue) -> tuple[dict[str, object], int]:
+    """Decode the object starting at `s[idx] == "{"`, handing each value to `on_value`."""
+    result: dict[str, object] = {}
+    idx = _ws(s, idx + 1).end()
+    if s[idx : idx + 1] == "}":
+        return result, idx + 1
+    while True:
+        if s[idx : idx + 1] != '"':
+            raise json.JSONDecodeError("Expecting property name enclosed in double quotes", s, idx)
+        key_pos = idx
+        key, idx = _scanstring(s, idx + 1)
+        idx = _ws(s, idx).end()
+        if s[idx : idx + 1] != ":":
+            raise json.JSONDecodeError("Expecting ':' delimiter", s, idx)
+        idx = _ws(s, idx + 1).end()
+        result[key], idx = on_value(key, key_pos, idx)
+        idx = _ws(s, idx).end()
+        c = s[idx : idx + 1]
+        if c == "}":
+            return result, idx + 1
+        if c != ",":
+            raise json.JSONDecodeError("Expecting ',' delimiter", s, idx)
+        idx = _ws(s, idx + 1).end()
 
-    `tree` selects the v1 `dependencies` tree; otherwise the v2/v3 `packages` map.
-    """
-    offsets_pk: dict[str, int] = {}
-    offsets_tree: dict[str, int] = {}
-    duplicates: list[str] = []
-    # Parallel stacks (cheaper than tuples): container kind and, for v1, install path.
-    kinds: list[int] = []
-    paths: list[str] = []
-    kind = _OTHER
-    path = ""
-    key: str | None = None
-    for m in _TOKEN.finditer(text):
-        raw_key = m.group(1)
-        if raw_key is not None:
-            if kind in (_PACKAGES, _DEPS):
-                name = _unescape(raw_key)
-                if kind == _PACKAGES:
-                    if name in offsets_pk:
-                        duplicates.append(name)
-                    else:
-                        offsets_pk[name] = m.start()
-                else:
-                    sub = f"{path}/node_modules/{name}" if path else f"node_modules/{name}"
-                    if sub in offsets_tree:
-                        duplicates.append(sub)
-                    else:
-                        offsets_tree[sub] = m.start()
-                    key = sub
-                    continue
-            # Only the key right before a `{` matters; a scalar value ends its pair.
-            key = None if m.group(2) is not None else raw_key
-            continue
-        c = m.group()
-        if c == "{":
-            kinds.append(kind)
-            paths.append(path)
-            if len(kinds) == 1:
-                new_kind = _ROOT
-            elif kind == _ROOT and key == "packages" and not tree:
-                new_kind = _PACKAGES
-            elif kind in (_ROOT, _NODE) and key == "dependencies" and tree:
-                new_kind = _DEPS
-            elif kind == _DEPS and key is not None:
-                new_kind = _NODE
-                path = key
+
+class _Walker:
+    def __init__(self, s: str) -> None:
+        self.s = s
+        self.packages: dict[str, int] = {}  # key -> offset
+        self.tree: dict[str, int] = {}
+        self.duplicate_packages: list[str] = []
+        self.duplicate_tree: list[str] = []
+        self.lockfile_version: object = None
+        self.seen_packages = False
+
+    def root(self, key: str, key_pos: int, idx: int) -> tuple[object, int]:
+        s = self.s
+        if key == "lockfileVersion":
+            self.lockfile_version, end = _value(s, idx)
+            return self.lockfile_version, end
+        if key == "packages" and s[idx : idx + 1] == "{":
+            self.seen_packages = True
+            return _object(s, idx, self.package)
+        if key == "dependencies" and s[idx : idx + 1] == "{":
+            if self.seen_packages and self.lockfile_version in (2, 3):
+                return _value(s, idx)  # v2's legacy copy: not read, not indexed
+            return _object(s, idx, self._deps_map(""))
+        return _value(s, idx)
+
+    def package(self, key: str, key_pos: int, idx: int) -> tuple[object, int]:
+        if key in self.packages:
+            self.duplicate_packages.append(key)
+        else:
+            self.packages[key] = key_pos
+        return _value(self.s, idx)
+
+    def _deps_map(self, parent: str) -> _OnValue:
+        prefix = f"{parent}/{_NM}" if parent else _NM
+
+        def entry(key: str, key_pos: int, idx: int) -> tuple[object, int]:
+            path = prefix + key
+            if path in self.tree:
+                self.duplicate_tree.append(path)
             else:
-                new_kind = _OTHER
-            kind = new_kind
-            key = None
-        elif c == "[":
-            kinds.append(kind)
-            paths.append(path)
-            kind = _OTHER
-            key = None
-        elif c in "}]":
-            if kinds:
-                kind = kinds.pop()
-                path = paths.pop()
-            key = None
-        else:  # a lone string: an array element
-            key = None
-    result = KeyLines(duplicates=duplicates)
-    result.packages = _to_lines(text, offsets_pk)
-    result.tree = _to_lines(text, offsets_tree)
-    return result
+                self.tree[path] = key_pos
+            if self.s[idx : idx + 1] != "{":
+                return _value(self.s, idx)
+            return _object(self.s, idx, self._node(path))
+
+        return entry
+
+    def _node(self, path: str) -> _OnValue:
+        def field_(key: str, key_pos: int, idx: int) -> tuple[object, int]:
+            if key == "dependencies" and self.s[idx : idx + 1] == "{":
+                return _object(self.s, idx, self._deps_map(path))
+            return _value(self.s, idx)
+
+        return field_
+
+
+def load_with_lines(text: str) -> tuple[object, KeyLines]:
+    """`json.loads(text)` plus the lines of package keys."""
+    walker = _Walker(text)
+    idx = _ws(text, 0).end()
+    doc: object
+    if text[idx : idx + 1] == "{":
+        doc, end = _object(text, idx, walker.root)
+    else:
+        doc, end = _value(text, idx)
+    end = _ws(text, end).end()
+    if end != len(text):
+        raise json.JSONDecodeError("Extra data", text, end)
+    return doc, KeyLines(
+        packages=_to_lines(text, walker.packages),
+        tree=_to_lines(text, walker.tree),
+        duplicate_packages=walker.duplicate_packages,
+        duplicate_tree=walker.duplicate_tree,
+    )
 
 
 def _to_lines(text: str, offsets: dict[str, int]) -> dict[str, int]:
-    """Turn character offsets into 1-based line numbers, counting newlines once."""
+    """Character offsets (recorded in document order, so increasing) -> 1-based lines."""
     lines: dict[str, int] = {}
     line = 1
     previous = 0
-    for name, offset in sorted(offsets.items(), key=lambda item: item[1]):
+    for name, offset in offsets.items():
         line += text.count("\n", previous, offset)
         previous = offset
         lines[name] = line

@@ -31,13 +31,14 @@ Decisions (documented here because later stages rely on them):
 from __future__ import annotations
 
 import fnmatch
+import gc
 import json
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 from auditor.errors import LockfileError
-from auditor.lockfile.lines import KeyLines, scan_key_lines
+from auditor.lockfile.lines import load_with_lines
 from auditor.lockfile.sources import (
     classify_resolved,
     is_git,
@@ -87,6 +88,18 @@ def parse_lockfile(path: Path) -> Lockfile:
 
 def parse_lockfile_bytes(data: bytes, path: str) -> Lockfile:
     """Parse lockfile bytes; `path` is only used in messages and `Lockfile.path`."""
+    # Decoding allocates millions of containers and no cycles: the cyclic collector would
+    # rescan the growing heap again and again (superlinear time on large lockfiles).
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return _parse(data, path)
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _parse(data: bytes, path: str) -> Lockfile:
     if len(data) > MAX_LOCKFILE_BYTES:
         raise LockfileError(f"{path}: larger than {MAX_LOCKFILE_BYTES // 2**20} MiB")
     try:
@@ -94,7 +107,7 @@ def parse_lockfile_bytes(data: bytes, path: str) -> Lockfile:
     except UnicodeDecodeError as exc:
         raise LockfileError(f"{path}: not UTF-8 text (byte {exc.start})") from None
     try:
-        doc = json.loads(text)
+        doc, lines = load_with_lines(text)
     except json.JSONDecodeError as exc:
         raise LockfileError(f"{path}:{exc.lineno}:{exc.colno}: not valid JSON: {exc.msg}") from None
     except RecursionError:
@@ -121,16 +134,14 @@ def parse_lockfile_bytes(data: bytes, path: str) -> Lockfile:
         deps = doc.get("dependencies", {})
         if not isinstance(deps, dict):
             raise LockfileError(f"{path}: 'dependencies' is not an object")
-        lines = scan_key_lines(text, tree=True)
-        _refuse_duplicates(path, lines)
+        _refuse_duplicates(path, lines.duplicate_tree)
         instances = _V1(path, deps, lines.tree).instances()
         workspaces: tuple[str, ...] = ()
     else:
         if not isinstance(packages, dict):
             what = "missing" if packages is None else "not an object"
             raise LockfileError(f"{path}: lockfileVersion {version} but 'packages' is {what}")
-        lines = scan_key_lines(text, tree=False)
-        _refuse_duplicates(path, lines)
+        _refuse_duplicates(path, lines.duplicate_packages)
         v3 = _V3(path, packages, lines.packages)
         instances = v3.instances()
         workspaces = v3.workspaces
@@ -146,9 +157,9 @@ def parse_lockfile_bytes(data: bytes, path: str) -> Lockfile:
     )
 
 
-def _refuse_duplicates(path: str, lines: KeyLines) -> None:
-    if lines.duplicates:
-        raise LockfileError(f"{path}: duplicate lockfile key {lines.duplicates[0]!r}")
+def _refuse_duplicates(path: str, duplicates: list[str]) -> None:
+    if duplicates:
+        raise LockfileError(f"{path}: duplicate lockfile key {duplicates[0]!r}")
 
 
 @dataclass(slots=True)
@@ -499,7 +510,8 @@ def _merge(instances: Iterable[_Instance]) -> tuple[Package, ...]:
 
 
 def _package(group: list[_Instance]) -> Package:
-    group.sort(key=lambda i: (i.line, i.key))
+    if len(group) > 1:
+        group.sort(key=lambda i: (i.line, i.key))
     first = group[0]
     raw = first.integrity
     integrity: str | None = None
@@ -513,12 +525,26 @@ def _package(group: list[_Instance]) -> Package:
             problem = f"invalid integrity: {exc}"
     elif raw is not None:
         problem = "integrity is not a string"
-    dev = all(i.dev for i in group)
-    optional = all(i.optional for i in group)
-    dev_optional = (
-        not dev and not optional and all(i.dev or i.optional or i.dev_optional for i in group)
-    )
-    aliases = sorted({i.install_name for i in group if i.install_name != first.name})
+    if len(group) == 1:  # the common case: skip the merging
+        dev, optional, dev_optional = first.dev, first.optional, first.dev_optional
+        if dev or optional:
+            dev_optional = False
+        peer, in_bundle = first.peer, first.in_bundle
+        install_script, direct = first.has_install_script, first.direct
+        paths: tuple[str, ...] = (first.key,)
+        aliases: tuple[str, ...] = (first.install_name,) if first.install_name != first.name else ()
+    else:
+        dev = all(i.dev for i in group)
+        optional = all(i.optional for i in group)
+        dev_optional = (
+            not dev and not optional and all(i.dev or i.optional or i.dev_optional for i in group)
+        )
+        peer = all(i.peer for i in group)
+        in_bundle = all(i.in_bundle for i in group)
+        install_script = any(i.has_install_script for i in group)
+        direct = any(i.direct for i in group)
+        paths = tuple(i.key for i in group)
+        aliases = tuple(sorted({i.install_name for i in group if i.install_name != first.name}))
     return Package(
         name=first.name,
         version=first.version,
@@ -527,14 +553,14 @@ def _package(group: list[_Instance]) -> Package:
         hashes=hashes,
         integrity_problem=problem,
         resolved=first.resolved,
-        paths=tuple(i.key for i in group),
-        aliases=tuple(aliases),
+        paths=paths,
+        aliases=aliases,
         dev=dev,
         optional=optional,
         dev_optional=dev_optional,
-        peer=all(i.peer for i in group),
-        in_bundle=all(i.in_bundle for i in group),
-        has_install_script=any(i.has_install_script for i in group),
-        direct=any(i.direct for i in group),
+        peer=peer,
+        in_bundle=in_bundle,
+        has_install_script=install_script,
+        direct=direct,
         line=first.line,
     )

@@ -8,7 +8,7 @@ import re
 import pytest
 
 from auditor.lockfile import parse_lockfile_bytes
-from auditor.lockfile.lines import scan_key_lines
+from auditor.lockfile.lines import load_with_lines
 
 from .conftest import FIXTURES, load
 
@@ -83,5 +83,7 @@ def test_same_key_text_at_other_depths_is_not_taken() -> None:
         '"dependencies": {\n"a": {"version": "2.0.0"}}},\n'
         '"a": {"version": "1.0.0"}}}'
     )
-    lines = scan_key_lines(v1, tree=True).tree
+    decoded, index = load_with_lines(v1)
+    assert decoded == json.loads(v1)
+    lines = index.tree
     assert lines == {"node_modules/b": 2, "node_modules/b/node_modules/a": 4, "node_modules/a": 5}

@@ -1,0 +1,66 @@
+"""Bench: parse a generated 5,000-package v3 lockfile (target: median <= 150 ms).
+
+Also parses a generated 50 MB lockfile in a child process and prints its time and peak
+RSS, for the "bounded time and memory" requirement.  Figures are printed, never asserted.
+Wall times on a busy machine wander; the CPU time of the process is printed alongside.
+"""
+
+from __future__ import annotations
+
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from auditor.lockfile import parse_lockfile_bytes
+from tests.lockfile.synth import big_lockfile
+
+TARGET_MS = 150.0
+_CHILD = """
+import sys, time
+from pathlib import Path
+from auditor.lockfile import parse_lockfile
+start, cpu = time.perf_counter(), time.process_time()
+lf = parse_lockfile(Path(sys.argv[1]))
+print(len(lf.packages), time.perf_counter() - start, time.process_time() - cpu)
+"""
+
+
+def run() -> None:
+    data = big_lockfile(5000)
+    lf = parse_lockfile_bytes(data, "bench.json")
+    for _ in range(2):  # warm up
+        parse_lockfile_bytes(data, "bench.json")
+    wall, cpu = [], []
+    for _ in range(15):
+        start, cpu_start = time.perf_counter(), time.process_time()
+        parse_lockfile_bytes(data, "bench.json")
+        wall.append((time.perf_counter() - start) * 1000)
+        cpu.append((time.process_time() - cpu_start) * 1000)
+    median = statistics.median(wall)
+    verdict = "ok" if median <= TARGET_MS else "OVER TARGET"
+    print(
+        f"parse 5,000-package v3 lockfile ({len(data) / 2**20:.1f} MiB, "
+        f"{len(lf.packages)} packages): median {median:.1f} ms wall, "
+        f"{statistics.median(cpu):.1f} ms CPU (target <= {TARGET_MS:.0f} ms: {verdict})",
+        flush=True,
+    )
+
+    with tempfile.TemporaryDirectory() as tmp:
+        big = Path(tmp) / "package-lock.json"
+        big.write_bytes(big_lockfile(110_000, seed=2))
+        size = big.stat().st_size
+        out = subprocess.run(
+            [sys.executable, "-c", _CHILD, str(big)],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.split()
+    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024  # KiB on Linux
+    print(
+        f"parse {size / 2**20:.0f} MiB lockfile ({out[0]} packages): {float(out[1]):.2f} s wall, "
+        f"{float(out[2]):.2f} s CPU, peak RSS {peak:.0f} MiB"
+    )
