@@ -17,7 +17,7 @@ import concurrent.futures
 import json
 import multiprocessing
 import os
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -279,6 +279,32 @@ class Fetcher:
         self._pack: dict[tuple[str | None, str, bool], asyncio.Task[Packument | None]] = {}
         self._raw_pack: dict[tuple[str | None, str, bool], asyncio.Task[Fetched]] = {}
         self._decode = asyncio.Semaphore(PACKUMENT_DECODES)
+        self._users: dict[tuple[str | None, str, str], int] = {}
+
+    def plan(self, packages: Iterable[Package]) -> None:
+        """Count who will ask for each response, so `release` can drop bodies early."""
+        for p in packages:
+            if p.source is SourceKind.REGISTRY:
+                key = (self.registry_for(p), p.name, p.version)
+                self._users[key] = self._users.get(key, 0) + 1
+
+    def forget_packument(self, name: str, registry: str | None, full: bool) -> None:
+        task = self._raw_pack.pop((registry, name, full), None)
+        if task is not None and task.done():
+            _consume(task)
+
+    def release(self, name: str, version: str, registry: str | None) -> None:
+        """One user is done with a response: after the last, forget its body (memory stays
+        bounded by what is in flight, not by the size of the lockfile)."""
+        key = (registry, name, version)
+        left = self._users.get(key, 0) - 1
+        if left > 0:
+            self._users[key] = left
+            return
+        self._users.pop(key, None)
+        task = self._att.pop(key, None)
+        if task is not None and task.done():
+            _consume(task)
 
     def registry_for(self, package: Package) -> str | None:
         return self.config.registry_for(package) if self.config else None
@@ -319,6 +345,8 @@ class Fetcher:
                 return await asyncio.to_thread(parse_packument, name, fetched.body)
             except PackumentError as exc:
                 raise FetchError("FETCH_MALFORMED", f"packument: {exc}") from None
+            finally:
+                self._raw_pack.pop((registry, name, full), None)  # keep only the parsed form
 
     def drain(self) -> list[asyncio.Task[Any]]:
         return [*self._att.values(), *self._pack.values(), *self._raw_pack.values()]
@@ -363,6 +391,13 @@ class Auditor:
                 "NOT_REGISTRY",
                 f"{package.source.value} dependency: registry attestations cannot exist",
             )
+        try:
+            return await self._audit_registry(package)
+        finally:
+            fetcher = self.fetcher
+            fetcher.release(package.name, package.version, fetcher.registry_for(package))
+
+    async def _audit_registry(self, package: Package) -> PackageResult:
         fetcher = self.fetcher
         registry = fetcher.registry_for(package)
         name, version = package.name, package.version
@@ -617,11 +652,13 @@ async def _audit_async(
     if directory is not None:
         source: Source = OfflineSource(directory, settings)
         fetcher = Fetcher(source, config)
+        fetcher.plan([*head, *base])
         auditor = Auditor(fetcher, verifier, needs_packuments=needs_packuments, progress=progress)
         return await _both(auditor, head, base)
     cache = _make_cache(options.use_cache, options.cache_dir, options.env)
     async with RegistryClient(config, settings) as client:
         fetcher = Fetcher(RegistrySource(client, cache), config)
+        fetcher.plan([*head, *base])
         auditor = Auditor(fetcher, verifier, needs_packuments=needs_packuments, progress=progress)
         results = await _both(auditor, head, base)
         _settle(fetcher)
@@ -696,14 +733,24 @@ async def fetch_into(lockfile: Lockfile, options: FetchOptions) -> FetchSummary:
             if pkg.name in written_packs:
                 return
             written_packs.add(pkg.name)
+            registry = fetcher.registry_for(pkg)
             try:
-                got = await fetcher.raw_packument(pkg.name, fetcher.registry_for(pkg), True)
+                got = await fetcher.raw_packument(pkg.name, registry, True)
             except FetchError as exc:
                 errors.append(f"{pkg.name} (packument): {exc.reason}")
                 return
-            if got.found:
-                await asyncio.to_thread(write_atomic, packument_path(into, pkg.name), got.body)
+            finally:
+                fetcher.forget_packument(pkg.name, registry, True)
+            if got.found and await write(packument_path(into, pkg.name), got.body, pkg.name):
                 counts["pack"] += 1
+
+        async def write(path: Path, body: bytes, what: str) -> bool:
+            try:
+                await asyncio.to_thread(write_atomic, path, body)
+            except OSError as exc:
+                errors.append(f"{what}: WRITE_FAILED {exc.strerror or exc}")
+                return False
+            return True
 
         async def one(pkg: Package) -> None:
             try:
@@ -719,9 +766,12 @@ async def fetch_into(lockfile: Lockfile, options: FetchOptions) -> FetchSummary:
                 errors.append(f"{pkg.spec}: {exc.reason}")
                 progress.fetched()
                 return
+            finally:
+                fetcher.release(pkg.name, pkg.version, registry)
             progress.fetched()
             if got.found:
-                await asyncio.to_thread(write_atomic, target, got.body)
+                if not await write(target, got.body, pkg.spec):
+                    return
                 counts["att"] += 1
             else:
                 counts["missing"] += 1
@@ -729,6 +779,7 @@ async def fetch_into(lockfile: Lockfile, options: FetchOptions) -> FetchSummary:
                 await packument(pkg)
             progress.verified()
 
+        fetcher.plan(distinct.values())
         try:
             async with asyncio.TaskGroup() as tg:
                 for pkg in distinct.values():
