@@ -33,6 +33,7 @@ from __future__ import annotations
 import fnmatch
 import gc
 import json
+import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -53,6 +54,7 @@ LOCKFILE_NAMES = ("package-lock.json", "npm-shrinkwrap.json")
 MAX_LOCKFILE_BYTES = 256 * 1024 * 1024
 _DEP_FIELDS = ("dependencies", "devDependencies", "optionalDependencies", "peerDependencies")
 _NM = "node_modules/"
+_MAX_WORKSPACE_PATTERNS = 1000
 
 
 def find_lockfile(arg: Path | None, cwd: Path) -> Path:
@@ -348,12 +350,18 @@ class _V3:
         if not isinstance(patterns, list):
             return ()
         globs = [p.rstrip("/").removeprefix("./") for p in patterns if isinstance(p, str)]
+        if not globs:
+            return ()
+        if len(globs) > _MAX_WORKSPACE_PATTERNS:
+            raise LockfileError(
+                f"{self.path}: more than {_MAX_WORKSPACE_PATTERNS} workspace patterns"
+            )
+        # One regular expression for all patterns: directories x patterns stays linear.
+        matches = re.compile("|".join(fnmatch.translate(g) for g in globs)).match
         dirs = [
             key
             for key, inst in by_key.items()
-            if _install_name(key) is None
-            and inst.source is SourceKind.LINK
-            and any(fnmatch.fnmatchcase(key, g) for g in globs)
+            if inst.source is SourceKind.LINK and _install_name(key) is None and matches(key)
         ]
         return tuple(sorted(dirs))
 

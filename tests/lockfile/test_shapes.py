@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
+from auditor.errors import LockfileError
+from auditor.lockfile import parse_lockfile_bytes
 from auditor.models import SourceKind
 
 from .conftest import by_spec, flags, load
@@ -231,3 +235,41 @@ def test_packages_are_sorted() -> None:
         pkgs = load(name).packages
         keys = [(p.name, p.version, p.integrity or "") for p in pkgs]
         assert keys == sorted(keys), name
+
+
+def _workspace_doc(patterns: object) -> bytes:
+    return json.dumps(
+        {
+            "lockfileVersion": 3,
+            "packages": {
+                "": {"workspaces": patterns, "dependencies": {"left-pad": "1"}},
+                "node_modules/a": {"resolved": "libs/a", "link": True},
+                "node_modules/b": {"resolved": "tools/b", "link": True},
+                "libs/a": {"name": "a", "version": "1.0.0"},
+                "tools/b": {"name": "b", "version": "2.0.0"},
+            },
+        }
+    ).encode()
+
+
+@pytest.mark.parametrize(
+    ("patterns", "expected"),
+    [
+        (["./libs/*/"], ("libs/a",)),
+        (["libs/a", "tools/*"], ("libs/a", "tools/b")),
+        ({"packages": ["tools/*"]}, ("tools/b",)),
+        ([], ()),
+        ("libs/*", ()),
+    ],
+)
+def test_workspace_patterns(patterns: object, expected: tuple[str, ...]) -> None:
+    lf = parse_lockfile_bytes(_workspace_doc(patterns), "x.json")
+    assert lf.workspaces == expected
+    # Non-workspace file: directory links are still links, just not workspaces.
+    assert {p.name: p.source for p in lf.packages} == {"a": SourceKind.LINK, "b": SourceKind.LINK}
+    assert {p.name for p in lf.packages if p.direct} == {p.rsplit("/", 1)[-1] for p in expected}
+
+
+def test_too_many_workspace_patterns() -> None:
+    with pytest.raises(LockfileError, match="more than 1000 workspace patterns"):
+        parse_lockfile_bytes(_workspace_doc([f"p{i}/*" for i in range(1001)]), "x.json")
