@@ -13,6 +13,9 @@ Decisions (documented here because later stages rely on them):
   versioned after the directory entry; its flags come from the directory entry.
 * Source kind without `resolved` (npm's `omit-lockfile-registry-resolved`): a semver
   version is a registry package; anything else is refused (fail closed).
+* Fail closed on flags that would exempt code from the audit: a link whose `resolved` is a
+  URL is refused, and `inBundle` / v1 `bundled` count only for entries nested inside
+  another package (a top-level "bundled" entry is audited like any other).
 * Flags merge with production winning: `dev` only if every instance is dev (likewise
   `optional`, `peer`, `in_bundle`); `dev_optional` if every instance is dev, optional or
   devOptional but the package is neither all-dev nor all-optional; `has_install_script`
@@ -234,6 +237,12 @@ def _parent_dir(key: str) -> str | None:
     return key.rsplit("/", 1)[0] if "/" in key else ""
 
 
+def _bundle_parent(key: str) -> bool:
+    """Only a package can bundle: a "bundled" entry straight under the project (or a
+    workspace) would hide a download from the audit, so it is not taken as bundled."""
+    return key.count(_NM) >= 2
+
+
 class _V3:
     """lockfileVersion 2 and 3: the flat `packages` map keyed by install path."""
 
@@ -285,6 +294,9 @@ class _V3:
                 real = install_name
             _checked_name(path, where, real)
             if entry.get("link") is True:
+                if resolved is not None and (is_git(resolved) or ":" in resolved):
+                    # npm links only to relative directories; a URL here hides a download.
+                    raise LockfileError(f"{path}: {where}: link to {resolved[:80]!r}")
                 source = SourceKind.LINK
                 target = self.packages.get(resolved) if resolved is not None else None
                 if isinstance(target, dict):
@@ -314,7 +326,7 @@ class _V3:
             optional=_flag(flags, "optional"),
             dev_optional=_flag(flags, "devOptional"),
             peer=_flag(flags, "peer"),
-            in_bundle=_flag(entry, "inBundle"),
+            in_bundle=source is SourceKind.BUNDLED,
             has_install_script=_flag(flags, "hasInstallScript"),
             line=self.lines.get(key, 0),
         )
@@ -327,7 +339,7 @@ class _V3:
         version: str | None,
         resolved: str | None,
     ) -> SourceKind:
-        if entry.get("inBundle") is True:
+        if entry.get("inBundle") is True and _bundle_parent(key):
             return SourceKind.BUNDLED
         if resolved is not None:
             return classify_resolved(resolved, name, version or "")
@@ -453,7 +465,7 @@ class _V1:
         resolved = _opt_str(path, where, entry, "resolved")
         name = install_name
         if version is None:
-            if entry.get("bundled") is not True:
+            if not (entry.get("bundled") is True and _bundle_parent(key)):
                 raise LockfileError(f"{path}: {where}: no version")
             version = ""
         if version.startswith("npm:"):
@@ -463,7 +475,7 @@ class _V1:
                 raise LockfileError(f"{path}: {where}: malformed alias version {version[:80]!r}")
             name = _checked_name(path, where, real)
             version = real_version
-        if entry.get("bundled") is True:
+        if entry.get("bundled") is True and _bundle_parent(key):
             source = SourceKind.BUNDLED
         elif is_git(version) or (resolved is not None and is_git(resolved)):
             source = SourceKind.GIT
@@ -495,7 +507,7 @@ class _V1:
             optional=_flag(entry, "optional"),
             dev_optional=False,
             peer=False,
-            in_bundle=_flag(entry, "bundled"),
+            in_bundle=source is SourceKind.BUNDLED,
             has_install_script=False,
             line=self.lines.get(key, 0),
         )

@@ -94,3 +94,15 @@ def test_unreadable_file(tmp_path: Path) -> None:
         parse_lockfile(missing)
     with pytest.raises(LockfileError, match="cannot read"):
         parse_lockfile(tmp_path)
+
+
+@pytest.mark.parametrize(
+    "resolved", ["https://cdn.example.test/x.tgz", "git+ssh://git@h/x.git", "file:../x"]
+)
+def test_link_to_a_url_is_refused(resolved: str) -> None:
+    doc = {
+        "lockfileVersion": 3,
+        "packages": {"node_modules/x": {"version": "1.0.0", "resolved": resolved, "link": True}},
+    }
+    with pytest.raises(LockfileError, match=r'packages\["node_modules/x"\]: link to'):
+        parse_lockfile_bytes(json.dumps(doc).encode(), "x.json")

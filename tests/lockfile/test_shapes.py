@@ -273,3 +273,22 @@ def test_workspace_patterns(patterns: object, expected: tuple[str, ...]) -> None
 def test_too_many_workspace_patterns() -> None:
     with pytest.raises(LockfileError, match="more than 1000 workspace patterns"):
         parse_lockfile_bytes(_workspace_doc([f"p{i}/*" for i in range(1001)]), "x.json")
+
+
+def test_bundled_flag_directly_under_the_project_is_not_trusted() -> None:
+    # Only a package can bundle: a top-level "inBundle" entry is audited like any other.
+    url = f"{REG}/x/-/x-1.0.0.tgz"
+    v3 = {
+        "lockfileVersion": 3,
+        "packages": {"node_modules/x": {"version": "1.0.0", "resolved": url, "inBundle": True}},
+    }
+    [p] = parse_lockfile_bytes(json.dumps(v3).encode(), "x.json").packages
+    assert p.source is SourceKind.REGISTRY and not p.in_bundle
+    v1 = {"lockfileVersion": 1, "dependencies": {"x": {"version": "1.0.0", "bundled": True}}}
+    [p] = parse_lockfile_bytes(json.dumps(v1).encode(), "x.json").packages
+    assert p.source is SourceKind.REGISTRY and not p.in_bundle
+    with pytest.raises(LockfileError, match="no version"):
+        parse_lockfile_bytes(
+            json.dumps({"lockfileVersion": 1, "dependencies": {"x": {"bundled": True}}}).encode(),
+            "x.json",
+        )
