@@ -309,6 +309,13 @@ class Fetcher:
     def registry_for(self, package: Package) -> str | None:
         return self.config.registry_for(package) if self.config else None
 
+    def refused(self, registry: str | None) -> str | None:
+        """Why this registry may not be contacted (plain http), or None.  Offline, the
+        configuration only labels results, so nothing is refused."""
+        if self.config is None or registry is None or isinstance(self.source, OfflineSource):
+            return None
+        return self.config.refused.get(registry)
+
     def attestations(self, name: str, version: str, registry: str | None) -> Awaitable[Fetched]:
         key = (registry, name, version)
         task = self._att.get(key)
@@ -400,6 +407,10 @@ class Auditor:
     async def _audit_registry(self, package: Package) -> PackageResult:
         fetcher = self.fetcher
         registry = fetcher.registry_for(package)
+        refused = fetcher.refused(registry)
+        if refused is not None:
+            self.progress.fetched()
+            return _error(package, "INSECURE_REGISTRY", refused, registry)
         name, version = package.name, package.version
         pk_wait = fetcher.packument(name, registry, True) if self.needs_packuments else None
         try:
@@ -760,6 +771,10 @@ async def fetch_into(lockfile: Lockfile, options: FetchOptions) -> FetchSummary:
                 progress.fetched()
                 return
             registry = fetcher.registry_for(pkg)
+            if fetcher.refused(registry) is not None:
+                errors.append(f"{pkg.spec}: INSECURE_REGISTRY")
+                progress.fetched()
+                return
             try:
                 got = await fetcher.attestations(pkg.name, pkg.version, registry)
             except FetchError as exc:

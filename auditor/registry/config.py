@@ -82,6 +82,9 @@ class NpmConfig:
     credentials: Mapping[str, Credential] = field(default_factory=dict, repr=False)
     replace_registry_host: str = "npmjs"
     origin: str = ""  # where `registry` came from, for -v output
+    # Scoped registries refused by the transport rule (plain http to a non-loopback host):
+    # URL -> why.  Only packages of those scopes fail (INSECURE_REGISTRY), not the whole run.
+    refused: Mapping[str, str] = field(default_factory=dict)
 
     def registry_for_name(self, name: str) -> str:
         if name.startswith("@") and "/" in name:
@@ -402,11 +405,21 @@ def resolve_npm_config(
         credentials.setdefault(nerf_dart(base), cred)
 
     scopes: dict[str, str] = {}
+    refused: dict[str, str] = {}
     for _origin, layer in reversed(layers):
         for key, value in layer.items():
             if key.startswith("@") and key.endswith(":registry") and value:
                 scope = key[: -len(":registry")]
-                url, scred = normalize_registry_url(value, _origin)
+                try:
+                    url, scred = normalize_registry_url(value, _origin)
+                except ConfigError as exc:
+                    loose = _loose(value)
+                    if loose is None:
+                        raise
+                    url, scred = loose, None
+                    refused[url] = exc.message
+                else:
+                    refused.pop(url, None)
                 scopes[scope] = url
                 if scred is not None:
                     credentials.setdefault(nerf_dart(url), scred)
@@ -417,7 +430,17 @@ def resolve_npm_config(
         credentials=credentials,
         replace_registry_host=replace[0] if replace else "npmjs",
         origin=origin,
+        refused={u: why for u, why in refused.items() if u in scopes.values()},
     )
+
+
+def _loose(url: str) -> str | None:
+    """A refused http URL in normal form (for matching), or None when not http at all."""
+    parts = urlsplit(url.strip())
+    if parts.scheme != "http" or not parts.hostname:
+        return None
+    path = parts.path if parts.path.endswith("/") else parts.path + "/"
+    return urlunsplit(("http", _netloc_no_userinfo(parts), path, "", ""))
 
 
 def _credentials_from(layer: Mapping[str, str]) -> dict[str, Credential]:

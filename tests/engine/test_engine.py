@@ -320,3 +320,19 @@ def test_bad_trust_material_is_a_trust_error_not_a_traceback(
         )
         with pytest.raises(TrustError):
             _audit(scenario, opts)
+
+
+def test_insecure_scoped_registry_fails_only_its_packages(
+    scenario: Scenario, tmp_path: Path
+) -> None:
+    project = Path(scenario.lockfile.path).parent
+    with running_registry(scenario.data) as reg:
+        (project / ".npmrc").write_text(
+            f"registry={reg.url}/\n@acme:registry=http://acme.example.test/\n"
+        )
+        report = _audit(scenario, _options(None, scenario, tmp_path, use_cache=False))
+        assert reg.count(name="@acme/widget") == 0
+    by_name = {r.package.name: r for r in report.results}
+    assert by_name["@acme/widget"].status is Status.ERROR
+    assert by_name["@acme/widget"].reason == "INSECURE_REGISTRY"
+    assert by_name["alpha"].status is Status.VERIFIED

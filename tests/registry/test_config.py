@@ -178,3 +178,12 @@ def test_resolved_other_registry_followed_only_when_configured() -> None:
 def test_encode_name() -> None:
     assert encode_name("@scope/pkg") == "@scope%2fpkg"
     assert encode_name("plain") == "plain"
+
+
+def test_insecure_scoped_registry_is_refused_only_for_its_scope(tmp_path: Path) -> None:
+    (tmp_path / ".npmrc").write_text(f"registry={A}\n@corp:registry=http://corp.example.test/\n")
+    cfg = resolve_npm_config(tmp_path, env=_env(tmp_path), npm=None)
+    url = cfg.registry_for_name("@corp/x")
+    assert url == "http://corp.example.test/"
+    assert "http" in cfg.refused[url]
+    assert cfg.registry_for_name("plain") == A and A not in cfg.refused
