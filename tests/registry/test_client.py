@@ -213,3 +213,14 @@ def test_retry_after_parsing() -> None:
     assert retry_after_seconds(None) is None
     assert retry_after_seconds("soon") is None
     assert retry_after_seconds("Wed, 21 Oct 2015 07:28:00 GMT") == 0.0
+
+
+def test_redirect_targets() -> None:
+    from auditor.registry.client import _redirect_target
+
+    base = "https://reg.example.test/a/b"
+    assert _redirect_target(base, "/c") == "https://reg.example.test/c"
+    assert _redirect_target("http://127.0.0.1:1/x", "/y") == "http://127.0.0.1:1/y"
+    for bad in ("http://evil.example.test/x", "ftp://x/", None, ""):
+        with pytest.raises(FetchError):
+            _redirect_target(base, bad)

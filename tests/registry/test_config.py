@@ -187,3 +187,28 @@ def test_insecure_scoped_registry_is_refused_only_for_its_scope(tmp_path: Path) 
     assert url == "http://corp.example.test/"
     assert "http" in cfg.refused[url]
     assert cfg.registry_for_name("plain") == A and A not in cfg.refused
+
+
+def test_npm_config_get_runs_npm_in_the_project_directory(tmp_path: Path) -> None:
+    bindir = tmp_path / "bin"
+    bindir.mkdir()
+    fake = bindir / "npm"
+    # Prints the registry and where it ran, as `npm config get registry` would.
+    fake.write_text(
+        '#!/bin/sh\n[ "$1 $2 $3" = "config get registry" ] || exit 9\n'
+        'echo "https://mirror.example.test$(pwd)"\n'
+    )
+    fake.chmod(0o755)
+    project = tmp_path / "proj"
+    project.mkdir()
+    cfg = resolve_npm_config(project, env=_env(tmp_path, PATH=str(bindir)), npm=True)
+    assert cfg.registry == f"https://mirror.example.test{project.resolve()}/"
+
+
+def test_a_hanging_npm_is_given_up(tmp_path: Path) -> None:
+    from auditor.registry.config import npm_config_get_registry
+
+    fake = tmp_path / "npm"
+    fake.write_text("#!/bin/sh\nexec sleep 30\n")
+    fake.chmod(0o755)
+    assert npm_config_get_registry(str(fake), tmp_path, {"PATH": "/usr/bin:/bin"}, 0.2) is None
