@@ -235,7 +235,7 @@ class RegistryClient:
                         raise _Retry(
                             FetchError("FETCH_TRUNCATED", "response body ended early")
                         ) from None
-                    except (aiohttp.ClientConnectionError, aiohttp.ClientResponseError) as exc:
+                    except aiohttp.ClientError as exc:  # connection, protocol, bad headers
                         raise _Retry(
                             FetchError("FETCH_CONNECTION", f"connection failed: {_describe(exc)}")
                         ) from None
