@@ -14,7 +14,6 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import resource
 import subprocess
 import sys
 import tempfile
@@ -125,6 +124,7 @@ class Server:
 # --------------------------------------------------------------------------- measurements
 
 LAST_CPU = [0.0]  # user+system seconds of the last audit (and its verification workers)
+LAST_RSS = [0.0]  # peak RSS in MB of the audits of the current size (largest process)
 
 
 def run_audit(server: Server, *extra: str) -> tuple[float, int, dict[str, Any]]:
@@ -135,22 +135,23 @@ def run_audit(server: Server, *extra: str) -> tuple[float, int, dict[str, Any]]:
         "--npm-keys", str(server.trust / "npm-registry-keys.json"),
         "--format", "json", "-q", *extra,
     ]  # fmt: skip
-    r0 = resource.getrusage(resource.RUSAGE_CHILDREN)
-    t0 = time.perf_counter()
-    proc = subprocess.run(cmd, cwd=REPO, capture_output=True, check=False)
-    wall = time.perf_counter() - t0
-    r1 = resource.getrusage(resource.RUSAGE_CHILDREN)
-    LAST_CPU[0] = (r1.ru_utime - r0.ru_utime) + (r1.ru_stime - r0.ru_stime)
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        t0 = time.perf_counter()
+        proc = subprocess.Popen(cmd, cwd=REPO, stdout=out, stderr=err)
+        # wait4: this audit's own CPU time and peak RSS, its verification workers included.
+        _, status, usage = os.wait4(proc.pid, 0)
+        wall = time.perf_counter() - t0
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        out.seek(0)
+        err.seek(0)
+        stdout, stderr = out.read(), err.read()
+    LAST_CPU[0] = usage.ru_utime + usage.ru_stime
+    LAST_RSS[0] = max(LAST_RSS[0], usage.ru_maxrss / 1024)
     if proc.returncode not in (0, 1):
-        print(f"  audit exited {proc.returncode}: {proc.stderr.decode()[-300:]}")
+        print(f"  audit exited {proc.returncode}: {stderr.decode()[-300:]}")
         return wall, proc.returncode, {}
-    report: dict[str, Any] = json.loads(proc.stdout)
+    report: dict[str, Any] = json.loads(stdout)
     return wall, proc.returncode, report
-
-
-def peak_rss_mb() -> float:
-    # ru_maxrss of the largest waited-for descendant (KiB on Linux): the audit processes.
-    return resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
 
 
 async def floor(urls: list[str], concurrency: int) -> float:
@@ -184,6 +185,7 @@ def bench_size(n: int, *, sweep: bool) -> float:
     with tempfile.TemporaryDirectory(prefix="bench-engine-") as tmp:
         work = Path(tmp)
         t0 = time.perf_counter()
+        LAST_RSS[0] = 0.0
         server = Server(n, LATENCY_MS, work)
         print(
             f"N={n} latency={LATENCY_MS:g}ms mix={MIX} "
@@ -207,7 +209,7 @@ def bench_size(n: int, *, sweep: bool) -> float:
             print(
                 f"  warm      wall={wwall:.2f}s  cpu={LAST_CPU[0]:.2f}s  requests={wst['requests']}"
             )
-            print(f"  peak RSS  {peak_rss_mb():.0f} MB (largest audit process so far)")
+            print(f"  peak RSS  {LAST_RSS[0]:.0f} MB (largest audit or worker process)")
             specs = [(p["name"], p["version"]) for p in report.get("packages", [])]
             urls = [attestations_url(server.url + "/", a, b) for a, b in specs]
             fl = asyncio.run(floor(urls, DEFAULT_CONCURRENCY))
