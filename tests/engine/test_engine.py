@@ -336,3 +336,50 @@ def test_insecure_scoped_registry_fails_only_its_packages(
     assert by_name["@acme/widget"].status is Status.ERROR
     assert by_name["@acme/widget"].reason == "INSECURE_REGISTRY"
     assert by_name["alpha"].status is Status.VERIFIED
+
+
+def test_policy_needing_packuments_live_and_offline_agree(
+    scenario: Scenario, tmp_path: Path
+) -> None:
+    import asyncio
+
+    from auditor.policy import parse_policy
+
+    policy = parse_policy(
+        'version = 1\n[rules]\nrelease-age = "error"\ntrust-downgrade = "warning"\n'
+        "[release_age]\ndays = 3\n",
+        "policy.toml",
+    )
+    assert policy.needs_packuments
+    into = tmp_path / "offline"
+    lock = Path(scenario.lockfile.path)
+    with running_registry(scenario.data) as reg:
+        live = audit_lockfile(
+            scenario.lockfile, lock, policy, _options(reg, scenario, tmp_path, use_cache=False)
+        )
+        # Full packuments, one per name, none for the git dependency.
+        assert reg.count("packument") == 5
+        asyncio.run(
+            fetch_into(
+                scenario.lockfile,
+                FetchOptions(
+                    into=into,
+                    registry=reg.url,
+                    network=FAST,
+                    use_cache=False,
+                    npm=None,
+                    packuments=True,
+                    progress=NullProgress(),
+                ),
+            )
+        )
+    assert len(list((into / "packuments").iterdir())) == 5
+    registry_results = [r for r in live.results if r.package.source is SourceKind.REGISTRY]
+    assert all(r.packument is not None for r in registry_results)
+    offline = audit_lockfile(
+        scenario.lockfile,
+        lock,
+        policy,
+        _options(None, scenario, tmp_path, offline=into, registry=reg.url),
+    )
+    assert offline == live
