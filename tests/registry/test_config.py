@@ -5,6 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from auditor.errors import ConfigError
 from auditor.models import Package, SourceKind
@@ -212,3 +214,23 @@ def test_a_hanging_npm_is_given_up(tmp_path: Path) -> None:
     fake.write_text("#!/bin/sh\nexec sleep 30\n")
     fake.chmod(0o755)
     assert npm_config_get_registry(str(fake), tmp_path, {"PATH": "/usr/bin:/bin"}, 0.2) is None
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.text(max_size=300))
+def test_npmrc_parser_never_raises_anything_but_config_error(text: str) -> None:
+    try:
+        out = parse_npmrc(text, {"X": "1"}, "f")
+    except ConfigError:
+        return
+    assert all(isinstance(k, str) and isinstance(v, str) for k, v in out.items())
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.text(max_size=120), st.text(max_size=120))
+def test_registry_routing_never_raises(name: str, resolved: str) -> None:
+    cfg = NpmConfig(registry=A, scopes={"@s": B}, credentials={})
+    url = cfg.registry_for(
+        Package(name=name, version="1", source=SourceKind.REGISTRY, resolved=resolved)
+    )
+    assert url in (A, B)
