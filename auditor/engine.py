@@ -58,8 +58,9 @@ VerifyFn = Callable[[str, str, "str | None", bytes, Any], VerificationResult]
 
 # Below this many registry packages a process pool costs more (start-up) than it saves.
 POOL_THRESHOLD = 150
-# Packument decoding can take hundreds of MB for huge documents: decode a few at a time.
-PACKUMENT_DECODES = 2
+# Decoding a 64 MiB packument can take several hundred MB: one at a time (the GIL would
+# serialise them anyway).
+PACKUMENT_DECODES = 1
 
 
 @dataclass(frozen=True)
