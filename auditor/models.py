@@ -214,7 +214,12 @@ class Evidence(StrEnum):
         return _EVIDENCE_ORDER.index(self)
 
 
-_EVIDENCE_ORDER = [Evidence.NONE, Evidence.PUBLISH_ONLY, Evidence.PROVENANCE, Evidence.TRUSTED_PUBLISHER]
+_EVIDENCE_ORDER = [
+    Evidence.NONE,
+    Evidence.PUBLISH_ONLY,
+    Evidence.PROVENANCE,
+    Evidence.TRUSTED_PUBLISHER,
+]
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,6 +1,6 @@
 """`make bench`: print benchmark figures (never asserted in tests).
 
-    python -m tests.bench [all|parse|verify|policy|report|engine|npm] ...
+python -m tests.bench [all|parse|verify|policy|report|engine|npm] ...
 """
 
 from __future__ import annotations

@@ -57,7 +57,9 @@ def test_fetch_and_policy_subcommands_exist() -> None:
         ["policy", "frobnicate", "x"],
     ],
 )
-def test_usage_errors_exit_2_with_one_line(argv: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+def test_usage_errors_exit_2_with_one_line(
+    argv: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
     assert main(argv) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and err[0].startswith("audit: error:")
