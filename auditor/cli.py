@@ -269,11 +269,10 @@ def _cmd_audit(args: argparse.Namespace) -> int:
     )
     extra = {"json": args.json, "sarif": args.sarif, "markdown": args.markdown}
     write_reports(report, {fmt: Path(path) for fmt, path in extra.items() if path})
-    text = render(report, args.format, color=color, verbose=args.verbose > 0)
     if args.output:
         write_reports(report, {args.format: Path(args.output)})
     else:
-        sys.stdout.write(text)
+        sys.stdout.write(render(report, args.format, color=color, verbose=args.verbose > 0))
         sys.stdout.flush()
     return exit_code_for(report, fail_on=args.fail_on)
 

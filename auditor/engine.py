@@ -582,6 +582,7 @@ def audit_lockfile(
     n_registry = sum(1 for p in (*head_packages, *base_packages) if p.source is SourceKind.REGISTRY)
     verifier = Verifier(load_trust_fn, verify_fn, auto_workers(n_registry, options.verify_workers))
     verifier.start()
+    schema_check = _schema_check(options)
     try:
         if options.offline is not None or n_registry == 0:
             verifier.trust()  # nothing to overlap with: report a TrustError right away
@@ -598,8 +599,12 @@ def audit_lockfile(
             )
         )
         verifier.trust()  # a TrustError is the answer even when nothing needed verifying
+        if schema_check is not None:
+            schema_check.result()  # an invalid --trusted-root fails the run (TrustError)
     finally:
         verifier.close()
+        if schema_check is not None:
+            schema_check.cancel()
         progress.finish()
 
     head_results.sort(key=_sort_key)
@@ -642,11 +647,26 @@ def _verification(options: AuditOptions) -> tuple[Callable[[], Any], VerifyFn]:
     from auditor.verify import load_trust, verify_attestations
 
     def load() -> Any:
-        return (
-            injected if injected is not None else load_trust(options.trusted_root, options.npm_keys)
-        )
+        if injected is not None:
+            return injected
+        # The sigstore schema check of a user-supplied root runs beside verification
+        # (see _schema_check); our own parser validates everything verification uses.
+        return load_trust(options.trusted_root, options.npm_keys, schema_check=False)
 
     return load, options.verifier or verify_attestations
+
+
+def _schema_check(options: AuditOptions) -> concurrent.futures.Future[None] | None:
+    """Check a user-supplied trusted root against sigstore's model in a background thread:
+    importing sigstore costs a few hundred milliseconds that need not delay verification."""
+    if options.trusted_root is None or options.trust is not None:
+        return None
+    from auditor.verify import check_trusted_root
+
+    pool = concurrent.futures.ThreadPoolExecutor(1, "auditor-trust-schema")
+    future = pool.submit(check_trusted_root, options.trusted_root)
+    pool.shutdown(wait=False)
+    return future
 
 
 async def _audit_async(

@@ -111,19 +111,14 @@ class OfflineSource:
         self.settings = settings or NetworkSettings()
 
     async def attestations(self, name: str, version: str, registry: str | None) -> Fetched:
-        body = await asyncio.to_thread(
-            _offline_read,
-            self.directory.attestations,
-            name,
-            version,
-            self.settings.max_attestation_bytes,
+        # Synchronous, like the cache: a small local file costs less than a thread hand-off.
+        body = _offline_read(
+            self.directory.attestations, name, version, self.settings.max_attestation_bytes
         )
         return Fetched(body is not None, body or b"")
 
     async def packument(self, name: str, registry: str | None, *, full: bool) -> Fetched:
-        body = await asyncio.to_thread(
-            _offline_read, self.directory.packument, name, self.settings.max_packument_bytes
-        )
+        body = _offline_read(self.directory.packument, name, self.settings.max_packument_bytes)
         if body is None:
             raise FetchError("OFFLINE_MISSING", "no recorded packument in the offline directory")
         return Fetched(True, body)

@@ -47,9 +47,31 @@ _IDENTITY_FIELDS = (
 )
 
 
+_LISTS = ("packages", "findings", "changes")
+
+
 def render_json(report: Report) -> str:
-    """The JSON report, indented, ASCII-only (lone surrogates cannot break the encoding)."""
-    return json.dumps(report_document(report), indent=2, ensure_ascii=True, allow_nan=False) + "\n"
+    """The JSON report, ASCII-only (lone surrogates cannot break the encoding).
+
+    The envelope is indented; each package, finding and change is one compact line.  That
+    keeps large reports greppable and lets the C encoder do the work (`indent` forces
+    json's pure-Python encoder, several times slower on 10,000 packages).
+    """
+    doc = report_document(report)
+    compact = json.JSONEncoder(ensure_ascii=True, allow_nan=False, separators=(", ", ": "))
+    lines = ["{"]
+    last = len(doc) - 1
+    for i, (key, value) in enumerate(doc.items()):
+        comma = "," if i < last else ""
+        head = f"  {json.dumps(key)}: "
+        if key in _LISTS and isinstance(value, list) and value:
+            items = ",\n".join("    " + compact.encode(item) for item in value)
+            lines.append(f"{head}[\n{items}\n  ]{comma}")
+        else:
+            body = json.dumps(value, indent=2, ensure_ascii=True, allow_nan=False)
+            lines.append(head + body.replace("\n", "\n  ") + comma)
+    lines.append("}")
+    return "\n".join(lines) + "\n"
 
 
 def report_document(report: Report) -> dict[str, Any]:

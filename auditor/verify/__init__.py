@@ -36,13 +36,14 @@ from __future__ import annotations
 
 from auditor.verify._errors import REASON_CODES, REASONS, Reject
 from auditor.verify.core import verify_attestations, verify_bundle
-from auditor.verify.trust import TrustMaterial, load_trust
+from auditor.verify.trust import TrustMaterial, check_trusted_root, load_trust
 
 __all__ = [
     "REASONS",
     "REASON_CODES",
     "Reject",
     "TrustMaterial",
+    "check_trusted_root",
     "load_trust",
     "verify_attestations",
     "verify_bundle",

@@ -118,16 +118,27 @@ class TrustMaterial:
         return None
 
 
-def load_trust(trusted_root: Path | None = None, npm_keys: Path | None = None) -> TrustMaterial:
+def load_trust(
+    trusted_root: Path | None = None, npm_keys: Path | None = None, *, schema_check: bool = True
+) -> TrustMaterial:
     """Load trust from explicit paths, or the pinned copies in `auditor/data/`.
 
     Never reads a cache and never touches the network.  Raises `TrustError`.
+    `schema_check=False` skips the sigstore schema check of a user-supplied trusted root
+    (our own parser still validates everything it uses); the caller must then run
+    `check_trusted_root` itself, as the engine does in parallel with verification.
     """
     root_bytes = _read(trusted_root, "trusted_root.json", "trusted root")
     keys_bytes = _read(npm_keys, "npm-registry-keys.json", "npm keys")
-    if trusted_root is not None:
-        _validate_with_sigstore(trusted_root)
-    return _from_bytes_cached(root_bytes, keys_bytes)
+    material = _from_bytes_cached(root_bytes, keys_bytes)
+    if trusted_root is not None and schema_check:
+        check_trusted_root(trusted_root)
+    return material
+
+
+def check_trusted_root(path: Path) -> None:
+    """Validate a user-supplied trusted root against sigstore's model.  Raises `TrustError`."""
+    _validate_with_sigstore(path)
 
 
 def _read(path: Path | None, packaged: str, what: str) -> bytes:

@@ -383,3 +383,30 @@ def test_policy_needing_packuments_live_and_offline_agree(
         _options(None, scenario, tmp_path, offline=into, registry=reg.url),
     )
     assert offline == live
+
+
+def test_schema_check_of_a_supplied_root_runs_beside_verification_and_still_fails_the_run(
+    scenario: Scenario, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The sigstore schema check is off the critical path, not off the decision."""
+    from auditor.errors import TrustError
+    from auditor.verify import trust as trust_module
+
+    def reject(path: Path) -> None:
+        raise TrustError(f"invalid trusted root {path}: rejected by the schema")
+
+    monkeypatch.setattr(trust_module, "_validate_with_sigstore", reject)
+    with running_registry(scenario.data) as reg:
+        opts = _options(
+            reg,
+            scenario,
+            tmp_path,
+            trust=None,
+            verifier=None,
+            trusted_root=scenario.root,
+            npm_keys=scenario.keys,
+            verify_workers=0,
+            use_cache=False,
+        )
+        with pytest.raises(TrustError, match="rejected by the schema"):
+            _audit(scenario, opts)
