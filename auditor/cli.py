@@ -58,7 +58,7 @@ def _add_registry_options(p: argparse.ArgumentParser) -> None:
         "--concurrency",
         type=_positive_int,
         metavar="N",
-        help="requests in flight at most (default: 64)",
+        help="requests in flight at most (default: 128)",
     )
     p.add_argument(
         "--cache-dir",

@@ -127,6 +127,17 @@ LAST_CPU = [0.0]  # user+system seconds of the last audit (and its verification 
 LAST_RSS = [0.0]  # peak RSS in MB of the audits of the current size (largest process)
 
 
+# wait4 on the audit: its own CPU time and peak RSS, its verification workers included.
+_WAIT4_WRAPPER = """
+import json, os, subprocess, sys
+fd = int(sys.argv[1])
+proc = subprocess.Popen(sys.argv[2:])
+_, status, usage = os.wait4(proc.pid, 0)
+os.write(fd, json.dumps([usage.ru_utime + usage.ru_stime, usage.ru_maxrss]).encode())
+sys.exit(os.waitstatus_to_exitcode(status))
+"""
+
+
 def run_audit(server: Server, *extra: str) -> tuple[float, int, dict[str, Any]]:
     """Wall seconds, exit code and the JSON report of one `audit` subprocess."""
     cmd = [
@@ -135,18 +146,30 @@ def run_audit(server: Server, *extra: str) -> tuple[float, int, dict[str, Any]]:
         "--npm-keys", str(server.trust / "npm-registry-keys.json"),
         "--format", "json", "-q", *extra,
     ]  # fmt: skip
-    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+    with (
+        tempfile.TemporaryFile() as out,
+        tempfile.TemporaryFile() as err,
+        tempfile.TemporaryFile() as usage_file,
+    ):
         t0 = time.perf_counter()
-        proc = subprocess.Popen(cmd, cwd=REPO, stdout=out, stderr=err)
-        # wait4: this audit's own CPU time and peak RSS, its verification workers included.
-        _, status, usage = os.wait4(proc.pid, 0)
+        # A small wrapper process starts the audit: a child forked straight from this (large)
+        # bench process would inherit its peak RSS in ru_maxrss.
+        proc = subprocess.Popen(
+            [sys.executable, "-c", _WAIT4_WRAPPER, str(usage_file.fileno()), *cmd],
+            cwd=REPO,
+            stdout=out,
+            stderr=err,
+            pass_fds=(usage_file.fileno(),),
+        )
+        proc.wait()
         wall = time.perf_counter() - t0
-        proc.returncode = os.waitstatus_to_exitcode(status)
         out.seek(0)
         err.seek(0)
+        usage_file.seek(0)
         stdout, stderr = out.read(), err.read()
-    LAST_CPU[0] = usage.ru_utime + usage.ru_stime
-    LAST_RSS[0] = max(LAST_RSS[0], usage.ru_maxrss / 1024)
+        cpu, maxrss_kb = json.loads(usage_file.read() or b"[0, 0]")
+    LAST_CPU[0] = cpu
+    LAST_RSS[0] = max(LAST_RSS[0], maxrss_kb / 1024)
     if proc.returncode not in (0, 1):
         print(f"  audit exited {proc.returncode}: {stderr.decode()[-300:]}")
         return wall, proc.returncode, {}
