@@ -7,39 +7,11 @@ import re
 from auditor.models import Level
 from auditor.policy import INCOMPLETE_RULES, RULES, default_policy
 from auditor.policy.catalog import ALWAYS_ON_RULES, UNWAIVABLE_RULES
-
-STABLE_IDS = {
-    "attestation-invalid",
-    "provenance-stripped",
-    "incomplete",
-    "provenance-required",
-    "coverage-minimum",
-    "identity-repository",
-    "identity-repository-id",
-    "identity-issuer",
-    "identity-workflow",
-    "identity-ref",
-    "identity-trigger",
-    "identity-runner",
-    "identity-builder",
-    "trust-downgrade",
-    "release-age",
-    "source-non-registry",
-    "source-registry-mismatch",
-    "integrity-missing",
-    "integrity-weak",
-    "install-script",
-    "exception-expired",
-    "change-provenance-lost",
-    "change-repository",
-    "change-workflow",
-    "change-install-script",
-    "change-source",
-}
+from tests.contract import STABLE_RULE_IDS
 
 
 def test_catalogue_covers_exactly_the_stable_ids() -> None:
-    assert set(RULES) == STABLE_IDS
+    assert set(RULES) == STABLE_RULE_IDS
     assert frozenset({"incomplete"}) == INCOMPLETE_RULES
     assert {"attestation-invalid", "provenance-stripped"} == ALWAYS_ON_RULES
     assert ALWAYS_ON_RULES <= UNWAIVABLE_RULES
