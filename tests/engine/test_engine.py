@@ -385,8 +385,9 @@ def test_policy_needing_packuments_live_and_offline_agree(
     assert offline == live
 
 
+@pytest.mark.parametrize("workers", [0, 2])
 def test_schema_check_of_a_supplied_root_runs_beside_verification_and_still_fails_the_run(
-    scenario: Scenario, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    scenario: Scenario, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, workers: int
 ) -> None:
     """The sigstore schema check is off the critical path, not off the decision."""
     from auditor.errors import TrustError
@@ -405,7 +406,7 @@ def test_schema_check_of_a_supplied_root_runs_beside_verification_and_still_fail
             verifier=None,
             trusted_root=scenario.root,
             npm_keys=scenario.keys,
-            verify_workers=0,
+            verify_workers=workers,
             use_cache=False,
         )
         with pytest.raises(TrustError, match="rejected by the schema"):
