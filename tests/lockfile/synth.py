@@ -12,6 +12,9 @@ from typing import Any
 
 from hypothesis import strategies as st
 
+from auditor.errors import LockfileError
+from auditor.lockfile import parse_lockfile_bytes
+from auditor.lockfile.lines import load_with_lines
 from auditor.models import Package, SourceKind, parse_sri
 
 REGISTRY = "http://127.0.0.1:4873"
@@ -294,3 +297,26 @@ def big_lockfile(packages: int = 5000, seed: int = 1) -> bytes:
         "packages": {"": root, **dict(sorted(entries.items()))},
     }
     return (json.dumps(doc, indent=2) + "\n").encode()
+
+
+def check_only_lockfile_error(data: bytes) -> None:
+    """The parser raises only LockfileError (one line); its position-tracking decoder
+    agrees with json.loads on what it accepts.  Shared by the property tests and `make fuzz`."""
+    try:
+        parse_lockfile_bytes(data, "fuzz.json")
+    except LockfileError as exc:
+        assert "\n" not in str(exc)
+    # The position-tracking decoder agrees with json.loads on what it accepts.
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        return
+    try:
+        expected: object = json.loads(text)
+    except (ValueError, RecursionError):
+        expected = ValueError
+    try:
+        got: object = load_with_lines(text)[0]
+    except (ValueError, RecursionError):
+        got = ValueError
+    assert got == expected
