@@ -224,14 +224,19 @@ def _check_dsse_v001(spec: Any, bundle: Bundle, der: bytes, is_cert: bool, label
         or ph.get("value") != hashlib.sha256(bundle.payload).hexdigest()
     ):
         raise _mismatch(label, "payloadHash")
-    sigs = _dig(spec, "signatures")
+    entry = _the_signature(_dig(spec, "signatures"), "signature", bundle, label)
+    if not _b64_pem_matches(entry.get("verifier"), der, is_cert, label):
+        raise _mismatch(label, "signing key")
+
+
+def _the_signature(sigs: Any, field: str, bundle: Bundle, label: str) -> dict[str, Any]:
+    """The body's only signature entry, whose `field` must be the bundle's signature."""
     if not isinstance(sigs, list) or len(sigs) != 1 or not isinstance(sigs[0], dict):
         raise _mismatch(label, "signature count")
-    sig = b64decode(sigs[0].get("signature"), f"{label}: tlog body signature", "TLOG_BODY_MISMATCH")
+    sig = b64decode(sigs[0].get(field), f"{label}: tlog body signature", "TLOG_BODY_MISMATCH")
     if sig != bundle.signature:
         raise _mismatch(label, "signature")
-    if not _b64_pem_matches(sigs[0].get("verifier"), der, is_cert, label):
-        raise _mismatch(label, "signing key")
+    return sigs[0]
 
 
 def _verifier_matches(verifier: Any, der: bytes, is_cert: bool, label: str) -> bool:
@@ -253,13 +258,8 @@ def _check_dsse_v002(spec: Any, bundle: Bundle, der: bytes, is_cert: bool, label
     digest = b64decode(ph.get("digest"), f"{label}: tlog body payloadHash", "TLOG_BODY_MISMATCH")
     if digest != hashlib.sha256(bundle.payload).digest():
         raise _mismatch(label, "payloadHash")
-    sigs = _dig(v2, "signatures")
-    if not isinstance(sigs, list) or len(sigs) != 1 or not isinstance(sigs[0], dict):
-        raise _mismatch(label, "signature count")
-    sig = b64decode(sigs[0].get("content"), f"{label}: tlog body signature", "TLOG_BODY_MISMATCH")
-    if sig != bundle.signature:
-        raise _mismatch(label, "signature")
-    if not _verifier_matches(sigs[0].get("verifier"), der, is_cert, label):
+    entry = _the_signature(_dig(v2, "signatures"), "content", bundle, label)
+    if not _verifier_matches(entry.get("verifier"), der, is_cert, label):
         raise _mismatch(label, "signing key")
 
 
