@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import io
 import socket
 from dataclasses import replace
@@ -11,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from auditor.engine import AuditOptions, FetchOptions, audit_lockfile, fetch_into
+from auditor.engine import AuditOptions, FetchOptions, FetchSummary, audit_lockfile, fetch_into
 from auditor.models import Package, Report, SourceKind, Status
 from auditor.policy import default_policy
 from auditor.progress import NullProgress, StderrProgress, make_progress
@@ -55,6 +56,20 @@ def _options(reg: LoopbackRegistry | None, sc: Scenario, tmp: Path, **kw: Any) -
 
 def _audit(sc: Scenario, opts: AuditOptions) -> Report:
     return audit_lockfile(sc.lockfile, Path(sc.lockfile.path), default_policy(), opts)
+
+
+def _fetch_into(sc: Scenario, reg: LoopbackRegistry, into: Path, **kw: Any) -> FetchSummary:
+    """`audit fetch` of the scenario's lockfile from the loopback registry."""
+    options = FetchOptions(
+        into=into,
+        registry=reg.url,
+        network=FAST,
+        use_cache=False,
+        npm=None,
+        progress=NullProgress(),
+        **kw,
+    )
+    return asyncio.run(fetch_into(sc.lockfile, options))
 
 
 def test_statuses_end_to_end(scenario: Scenario, tmp_path: Path) -> None:
@@ -190,24 +205,11 @@ def test_packument_revalidates_with_etag_after_ttl(scenario: Scenario, tmp_path:
 def test_fetch_then_offline_gives_the_same_report_with_network_forbidden(
     scenario: Scenario, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import asyncio
 
     into = tmp_path / "offline"
     with running_registry(scenario.data) as reg:
         live = _audit(scenario, _options(reg, scenario, tmp_path, use_cache=False))
-        summary = asyncio.run(
-            fetch_into(
-                scenario.lockfile,
-                FetchOptions(
-                    into=into,
-                    registry=reg.url,
-                    network=FAST,
-                    use_cache=False,
-                    npm=None,
-                    progress=NullProgress(),
-                ),
-            )
-        )
+        summary = _fetch_into(scenario, reg, into)
     assert not summary.errors
     assert summary.attestations == 4 and summary.not_found == 1 and summary.skipped == 1
     assert "4 attestation responses" in summary.describe()
@@ -227,23 +229,10 @@ def test_fetch_then_offline_gives_the_same_report_with_network_forbidden(
 def test_offline_missing_packument_for_cross_check_is_an_error(
     scenario: Scenario, tmp_path: Path
 ) -> None:
-    import asyncio
 
     into = tmp_path / "offline"
     with running_registry(scenario.data) as reg:
-        asyncio.run(
-            fetch_into(
-                scenario.lockfile,
-                FetchOptions(
-                    into=into,
-                    registry=reg.url,
-                    network=FAST,
-                    use_cache=False,
-                    npm=None,
-                    progress=NullProgress(),
-                ),
-            )
-        )
+        _fetch_into(scenario, reg, into)
     (into / "packuments" / "beta.json").unlink()
     report = _audit(scenario, _options(None, scenario, tmp_path, offline=into))
     beta = next(r for r in report.results if r.package.name == "beta")
@@ -251,23 +240,10 @@ def test_offline_missing_packument_for_cross_check_is_an_error(
 
 
 def test_fetch_into_reports_errors(scenario: Scenario, tmp_path: Path) -> None:
-    import asyncio
 
     with running_registry(scenario.data) as reg:
         reg.inject(Fault.server_error(500, times=None), name="alpha")
-        summary = asyncio.run(
-            fetch_into(
-                scenario.lockfile,
-                FetchOptions(
-                    into=tmp_path / "o",
-                    registry=reg.url,
-                    network=FAST,
-                    use_cache=False,
-                    npm=None,
-                    progress=NullProgress(),
-                ),
-            )
-        )
+        summary = _fetch_into(scenario, reg, tmp_path / "o")
     assert summary.errors == ("alpha@1.0.0: FETCH_HTTP_500",)
     assert "1 failed" in summary.describe()
 
@@ -341,7 +317,6 @@ def test_insecure_scoped_registry_fails_only_its_packages(
 def test_policy_needing_packuments_live_and_offline_agree(
     scenario: Scenario, tmp_path: Path
 ) -> None:
-    import asyncio
 
     from auditor.policy import parse_policy
 
@@ -359,20 +334,7 @@ def test_policy_needing_packuments_live_and_offline_agree(
         )
         # Full packuments, one per name, none for the git dependency.
         assert reg.count("packument") == 5
-        asyncio.run(
-            fetch_into(
-                scenario.lockfile,
-                FetchOptions(
-                    into=into,
-                    registry=reg.url,
-                    network=FAST,
-                    use_cache=False,
-                    npm=None,
-                    packuments=True,
-                    progress=NullProgress(),
-                ),
-            )
-        )
+        _fetch_into(scenario, reg, into, packuments=True)
     assert len(list((into / "packuments").iterdir())) == 5
     registry_results = [r for r in live.results if r.package.source is SourceKind.REGISTRY]
     assert all(r.packument is not None for r in registry_results)
