@@ -213,10 +213,14 @@ class Verifier:
 
     async def verify(self, name: str, version: str, integrity: str | None, body: bytes) -> Outcome:
         assert self._trust is not None
-        try:
-            trust = await asyncio.wrap_future(self._trust)
-        except Exception:  # run_audit raises the TrustError itself once the loop is done
+        pending = self._trust
+        if not pending.done():
+            # No await once it has loaded: each await is a trip round the event loop, which
+            # would hold the first batch back until every task has had its turn.
+            await asyncio.wait([asyncio.wrap_future(pending)])
+        if pending.exception() is not None:  # run_audit raises the TrustError itself later
             return ("TRUST_UNAVAILABLE", "the trust material could not be loaded")
+        trust = pending.result()
         loop = asyncio.get_running_loop()
         if self._pool is None:
             return await loop.run_in_executor(
@@ -288,7 +292,7 @@ class Fetcher:
     def __init__(self, source: Source, config: NpmConfig | None) -> None:
         self.source = source
         self.config = config
-        self._att: dict[tuple[str | None, str, str], asyncio.Task[Fetched]] = {}
+        self._att: dict[tuple[str | None, str, str], asyncio.Future[Fetched]] = {}
         self._pack: dict[tuple[str | None, str, bool], asyncio.Task[Packument | None]] = {}
         self._raw_pack: dict[tuple[str | None, str, bool], asyncio.Task[Fetched]] = {}
         self._decode = asyncio.Semaphore(PACKUMENT_DECODES)
@@ -333,9 +337,31 @@ class Fetcher:
         key = (registry, name, version)
         task = self._att.get(key)
         if task is None:
-            task = asyncio.ensure_future(self.source.attestations(name, version, registry))
+            task = self._local(name, version, registry)
+            if task is None:
+                task = asyncio.ensure_future(
+                    self.source.fetch_attestations(name, version, registry)
+                )
             self._att[key] = task
         return asyncio.shield(task)
+
+    def _local(
+        self, name: str, version: str, registry: str | None
+    ) -> asyncio.Future[Fetched] | None:
+        """A finished future when local storage answers: awaiting it does not yield, so the
+        package goes straight on to verification (the workers get their first batch at once
+        instead of after every package has been read)."""
+        try:
+            local = self.source.local_attestations(name, version, registry)
+        except FetchError as exc:
+            failed: asyncio.Future[Fetched] = asyncio.get_running_loop().create_future()
+            failed.set_exception(exc)
+            return failed
+        if local is None:
+            return None
+        done: asyncio.Future[Fetched] = asyncio.get_running_loop().create_future()
+        done.set_result(local)
+        return done
 
     def raw_packument(self, name: str, registry: str | None, full: bool) -> Awaitable[Fetched]:
         key = (registry, name, full)
@@ -368,7 +394,7 @@ class Fetcher:
             finally:
                 self._raw_pack.pop((registry, name, full), None)  # keep only the parsed form
 
-    def drain(self) -> list[asyncio.Task[Any]]:
+    def drain(self) -> list[asyncio.Future[Any]]:
         return [*self._att.values(), *self._pack.values(), *self._raw_pack.values()]
 
 

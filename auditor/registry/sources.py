@@ -32,7 +32,15 @@ class Fetched:
 class Source(Protocol):
     settings: NetworkSettings
 
-    async def attestations(self, name: str, version: str, registry: str | None) -> Fetched: ...
+    def local_attestations(self, name: str, version: str, registry: str | None) -> Fetched | None:
+        """The answer from local storage (cache, offline directory), None when only the
+        network can give it.  Synchronous: a small local file costs less than a hand-off."""
+
+    async def fetch_attestations(self, name: str, version: str, registry: str | None) -> Fetched:
+        """The answer when `local_attestations` had none."""
+
+    async def attestations(self, name: str, version: str, registry: str | None) -> Fetched:
+        """Both of the above."""
 
     async def packument(self, name: str, registry: str | None, *, full: bool) -> Fetched: ...
 
@@ -53,15 +61,25 @@ class RegistrySource:
         self.cache = cache
         self.settings = client.settings
 
+    def local_attestations(self, name: str, version: str, registry: str | None) -> Fetched | None:
+        cache = self.cache
+        if cache is None or registry is None:
+            return None
+        entry, fresh = cache.lookup(registry, ATTESTATIONS, f"{name}@{version}")
+        if entry is not None and fresh:
+            return Fetched(entry.status == 200, entry.body, True)
+        return None
+
     async def attestations(self, name: str, version: str, registry: str | None) -> Fetched:
+        local = self.local_attestations(name, version, registry)
+        if local is not None:
+            return local
+        return await self.fetch_attestations(name, version, registry)
+
+    async def fetch_attestations(self, name: str, version: str, registry: str | None) -> Fetched:
         assert registry is not None
         ident = f"{name}@{version}"
         cache = self.cache
-        if cache is not None:
-            # A synchronous read: a small local file costs less than a thread hand-off.
-            entry, fresh = cache.lookup(registry, ATTESTATIONS, ident)
-            if entry is not None and fresh:
-                return Fetched(entry.status == 200, entry.body, True)
         resp = await self.client.get(
             attestations_url(registry, name, version),
             max_bytes=self.settings.max_attestation_bytes,
@@ -110,12 +128,17 @@ class OfflineSource:
         self.directory = directory
         self.settings = settings or NetworkSettings()
 
-    async def attestations(self, name: str, version: str, registry: str | None) -> Fetched:
-        # Synchronous, like the cache: a small local file costs less than a thread hand-off.
+    def local_attestations(self, name: str, version: str, registry: str | None) -> Fetched:
         body = _offline_read(
             self.directory.attestations, name, version, self.settings.max_attestation_bytes
         )
         return Fetched(body is not None, body or b"")
+
+    async def fetch_attestations(self, name: str, version: str, registry: str | None) -> Fetched:
+        return self.local_attestations(name, version, registry)
+
+    async def attestations(self, name: str, version: str, registry: str | None) -> Fetched:
+        return self.local_attestations(name, version, registry)
 
     async def packument(self, name: str, registry: str | None, *, full: bool) -> Fetched:
         body = _offline_read(self.directory.packument, name, self.settings.max_packument_bytes)

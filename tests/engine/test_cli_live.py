@@ -155,3 +155,31 @@ def test_npmrc_token_and_scope_routing_without_leaks(
     for f in cache.rglob("*"):
         if f.is_file():
             assert token.encode() not in f.read_bytes()
+
+
+def test_a_run_answered_from_the_cache_never_opens_a_connection(
+    project: tuple[Scenario, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Warm runs are CPU-bound: no HTTP session (nor the aiohttp import) when every
+    response comes from the cache.  Checked in a fresh interpreter, with the registry gone."""
+    import subprocess
+    import sys
+
+    sc, lock = project
+    args = [
+        str(lock), "--format", "json", "--cache-dir", str(tmp_path / "cache"),
+        "--trusted-root", str(sc.root), "--npm-keys", str(sc.keys),
+    ]  # fmt: skip
+    with running_registry(sc.data) as reg:
+        args += ["--registry", reg.url]
+        code, warm_up, _ = _run(capsys, args)
+    probe = (
+        "import sys; from auditor.cli import main; code = main(sys.argv[1:]); "
+        "print('aiohttp' in sys.modules, file=sys.stderr); sys.exit(code)"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe, *args], capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == code, done.stderr
+    assert done.stderr.strip().splitlines()[-1] == "False"
+    assert json.loads(done.stdout)["packages"] == json.loads(warm_up)["packages"]
