@@ -209,12 +209,62 @@ def test_rekor_key_swapped(tmp_path: Path) -> None:
     assert _verify(GUNDAM, _write(tmp_path, root=root)).reason == "LOG_UNKNOWN"
 
 
-def test_sigstore_trusted_root_contract(tmp_path: Path) -> None:
-    # We use sigstore's public TrustedRoot model (pinned sigstore==4.5.1) as the schema
-    # check of user-supplied roots; a missing required field is rejected through it.
+def _sigstore_accepts(path: Path) -> bool:
     from sigstore.models import TrustedRoot
 
-    TrustedRoot.from_file(str(TRUST / "trusted_root.json"))
+    try:
+        TrustedRoot.from_file(str(path))
+    except Exception:
+        return False
+    return True
+
+
+def _root_variants() -> list[tuple[str, Any]]:
+    def edit(change: Any) -> dict[str, Any]:
+        root = _root()
+        change(root)
+        return root
+
+    return [
+        ("valid", _root()),
+        ("no tlog logId", edit(lambda r: r["tlogs"][0].pop("logId"))),
+        ("v0.2 media type", edit(lambda r: r.update(mediaType=r["mediaType"] + "x"))),
+        ("no media type", edit(lambda r: r.pop("mediaType"))),
+        ("tlogs not a list", edit(lambda r: r.update(tlogs={}))),
+        ("bad validFor", edit(lambda r: r["tlogs"][0]["publicKey"].update(validFor=7))),
+        ("unknown key", edit(lambda r: r.update(surprise=1))),
+        ("not an object", [1, 2]),
+    ]
+
+
+@pytest.mark.parametrize("label,root", _root_variants(), ids=[v[0] for v in _root_variants()])
+def test_sigstore_trusted_root_contract(tmp_path: Path, label: str, root: Any) -> None:
+    """The schema check of a user-supplied root uses sigstore's trusted-root model without
+    importing `sigstore.models` (sigstore==4.5.1 pinned): it must accept and reject exactly
+    the roots `sigstore.models.TrustedRoot.from_file` does."""
+    from auditor.verify.trust import check_trusted_root
+
+    path = tmp_path / "trusted_root.json"
+    path.write_text(json.dumps(root))
+    try:
+        check_trusted_root(path)
+        ours = True
+    except TrustError as exc:
+        assert str(exc).startswith(f"invalid trusted root {path}: ")
+        ours = False
+    assert ours == _sigstore_accepts(path)
+
+
+def test_sigstore_trusted_root_media_types_contract() -> None:
+    from sigstore.models import TrustedRoot
+
+    from auditor.verify.trust import SIGSTORE_ROOT_MEDIA_TYPES
+
+    assert {t.value for t in TrustedRoot.TrustedRootType} == SIGSTORE_ROOT_MEDIA_TYPES
+    assert _sigstore_accepts(TRUST / "trusted_root.json")
+
+
+def test_user_supplied_root_failing_the_schema_is_a_trust_error(tmp_path: Path) -> None:
     root = _root()
     del root["tlogs"][0]["logId"]
     with pytest.raises(TrustError, match="invalid trusted root"):
