@@ -23,6 +23,7 @@ from pathlib import Path
 
 _MAGIC = b"auditor-cache 1\n"
 _MAX_HEADER = 4096
+_FIRST_READ = 64 * 1024
 
 ATTESTATIONS = "attestations"
 PACKUMENT = "packument"  # full document
@@ -57,6 +58,7 @@ class ResponseCache:
         clock: Callable[[], float] = time.time,
     ) -> None:
         self.root = root / "v1"
+        self._root = str(self.root)
         self.negative_ttl = negative_ttl
         self.packument_ttl = packument_ttl
         self._clock = clock
@@ -68,24 +70,32 @@ class ResponseCache:
     def key(registry: str, kind: str, ident: str) -> str:
         return f"{registry}\n{kind}\n{ident}"
 
-    def _path(self, key: str) -> Path:
+    def _path(self, key: str) -> str:
+        # Strings, not pathlib: this runs once per package on the event loop.
         digest = hashlib.sha256(key.encode()).hexdigest()
-        return self.root / digest[:2] / digest
+        return os.path.join(self._root, digest[:2], digest)
 
     def get(self, registry: str, kind: str, ident: str) -> CacheEntry | None:
         """The stored entry, or None when absent or corrupt (freshness is the caller's)."""
         key = self.key(registry, kind, ident)
         try:
-            with self._path(key).open("rb") as fh:
-                if fh.readline(len(_MAGIC) + 1) != _MAGIC:
+            with open(self._path(key), "rb") as fh:
+                # One read covers the magic line, the header and (nearly always) the body.
+                chunk = fh.read(_FIRST_READ)
+                if not chunk.startswith(_MAGIC):
                     return None
-                header = json.loads(fh.readline(_MAX_HEADER))
+                end = chunk.find(b"\n", len(_MAGIC), len(_MAGIC) + _MAX_HEADER)
+                if end < 0:
+                    return None
+                header = json.loads(chunk[len(_MAGIC) : end])
                 if not isinstance(header, dict) or header.get("key") != key:
                     return None
                 length = header["length"]
                 if not isinstance(length, int) or length < 0:
                     return None
-                body = fh.read(length + 1)
+                body = chunk[end + 1 :]
+                if len(body) <= length:
+                    body += fh.read(length + 1 - len(body))
         except (OSError, ValueError, KeyError, TypeError):
             return None
         if len(body) != length or hashlib.sha256(body).hexdigest() != header.get("sha256"):
@@ -132,7 +142,7 @@ class ResponseCache:
             "length": len(body),
             "sha256": hashlib.sha256(body).hexdigest(),
         }
-        path = self._path(key)
+        path = Path(self._path(key))
         try:
             path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
             fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")

@@ -52,31 +52,35 @@ def packument_path(root: Path, name: str) -> Path:
 
 
 class OfflineDirectory:
-    """Reads recorded responses.  Blocking: call from a worker thread."""
+    """Reads recorded responses (small blocking reads, made from the event loop)."""
 
     def __init__(self, root: Path) -> None:
         if not root.is_dir():
             raise UsageError(f"--offline {root}: not a directory")
         self.root = root
+        # Strings, not pathlib: a path is built once per package.
+        self._attestations = os.path.join(root, "attestations")
+        self._packuments = os.path.join(root, "packuments")
 
-    def _read(self, path: Path, max_bytes: int) -> bytes | None:
+    def _read(self, path: str, max_bytes: int) -> bytes | None:
         try:
-            with path.open("rb") as fh:
+            with open(path, "rb") as fh:
                 data = fh.read(max_bytes + 1)
         except FileNotFoundError:
             return None
         except IsADirectoryError:
-            raise OSError(f"{path.name} is a directory") from None
+            raise OSError(f"{os.path.basename(path)} is a directory") from None
         if len(data) > max_bytes:
-            raise OfflineTooLarge(f"{path.name} exceeds {max_bytes} bytes")
+            raise OfflineTooLarge(f"{os.path.basename(path)} exceeds {max_bytes} bytes")
         return data
 
     def attestations(self, name: str, version: str, max_bytes: int) -> bytes | None:
         """The recorded body, or None for "the registry answered 404"."""
-        return self._read(attestations_path(self.root, name, version), max_bytes)
+        stem = f"{file_stem(name)}@{check_version(version)}.json"
+        return self._read(os.path.join(self._attestations, stem), max_bytes)
 
     def packument(self, name: str, max_bytes: int) -> bytes | None:
-        return self._read(packument_path(self.root, name), max_bytes)
+        return self._read(os.path.join(self._packuments, f"{file_stem(name)}.json"), max_bytes)
 
 
 class OfflineTooLarge(OSError):

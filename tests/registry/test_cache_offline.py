@@ -72,6 +72,31 @@ def test_corrupt_entries_are_ignored(tmp_path: Path, damage: object) -> None:
     assert cache.get(REG, ATTESTATIONS, "a@1.0.0") is None
 
 
+@pytest.mark.parametrize("size", [0, 1, 65_000, 65_536, 200_000, 3_000_000])
+def test_bodies_of_any_size_round_trip_and_truncation_is_caught(
+    tmp_path: Path, size: int
+) -> None:
+    # Bodies below, at and beyond the first read of an entry (64 KiB).
+    body = bytes(range(256)) * (size // 256) + b"x" * (size % 256)
+    cache = ResponseCache(tmp_path)
+    cache.put(REG, PACKUMENT, "big", 200, body, '"e"')
+    entry = cache.get(REG, PACKUMENT, "big")
+    assert entry is not None and entry.body == body and entry.etag == '"e"'
+    (path,) = [p for p in tmp_path.rglob("*") if p.is_file()]
+    raw = path.read_bytes()
+    if size:
+        path.write_bytes(raw[:-1])
+        assert cache.get(REG, PACKUMENT, "big") is None
+    path.write_bytes(raw + b"\n")
+    assert cache.get(REG, PACKUMENT, "big") is None
+
+
+def test_an_oversized_header_is_ignored(tmp_path: Path) -> None:
+    cache = ResponseCache(tmp_path)
+    cache.put(REG, PACKUMENT, "p", 200, b"{}", "x" * 5000)  # header > 4 KiB
+    assert cache.get(REG, PACKUMENT, "p") is None
+
+
 def test_unwritable_cache_is_not_fatal(tmp_path: Path) -> None:
     (tmp_path / "v1").write_text("a file where a directory should be")
     cache = ResponseCache(tmp_path)
