@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+from functools import lru_cache
 from urllib.parse import urlsplit
 
 from auditor.models import (
@@ -130,6 +131,26 @@ def _builder_matches(builder: str, ident: Identity) -> bool:
 
 def _under_registry(resolved: str, registry: str) -> bool:
     """`resolved` lies under the registry base URL (scheme, host, port and path prefix)."""
+    if resolved.startswith(registry) and "/../" not in resolved and _plain_base_url(registry):
+        return True  # the common case, without parsing two URLs per package
+    return _under_registry_parsed(resolved, registry)
+
+
+@lru_cache(maxsize=64)
+def _plain_base_url(registry: str) -> bool:
+    """An http(s) URL ending in '/' with a host, no user, query or fragment: any string that
+    starts with it has the same scheme, host and port, and a path under its path."""
+    if not registry.endswith("/") or any(c in registry for c in "?#@\\"):
+        return False
+    try:
+        parts = urlsplit(registry)
+        parts.port  # noqa: B018 - raises ValueError for a bad port
+    except ValueError:
+        return False
+    return parts.scheme in ("http", "https") and bool(parts.hostname)
+
+
+def _under_registry_parsed(resolved: str, registry: str) -> bool:
     try:
         r, b = urlsplit(resolved), urlsplit(registry)
         r_port, b_port = r.port, b.port

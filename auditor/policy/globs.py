@@ -8,8 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import lru_cache
-
-import nodesemver
+from typing import Any
 
 MAX_PATTERN = 512
 MAX_TEXT = 4096
@@ -154,7 +153,7 @@ class Selector:
         if len(rng) > MAX_RANGE:
             raise GlobSyntaxError(f"version range longer than {MAX_RANGE} characters")
         try:
-            normalised = nodesemver.valid_range(rng, False)
+            normalised = _semver().valid_range(rng, False)
         except Exception:  # the library raises assorted errors on hostile input
             normalised = None
         if normalised is None:
@@ -173,12 +172,19 @@ class Selector:
         return version_in_range(version, self.range)
 
 
+def _semver() -> Any:
+    """node-semver, imported when a policy names a version range (most runs never do)."""
+    import nodesemver
+
+    return nodesemver
+
+
 def version_in_range(version: str, rng: str) -> bool:
     """npm semantics (prereleases only match ranges that name them); junk never matches."""
     if len(version) > MAX_RANGE:
         return False
     try:
-        return bool(nodesemver.satisfies(version, rng, False))
+        return bool(_semver().satisfies(version, rng, False))
     except Exception:  # an unparsable lockfile version matches nothing
         return False
 
@@ -189,7 +195,7 @@ def is_prerelease(version: str) -> bool:
     if len(version) > MAX_RANGE:
         return True
     try:
-        parsed = nodesemver.make_semver(version, False)
+        parsed = _semver().make_semver(version, False)
     except Exception:
         return True
     return bool(parsed.prerelease)

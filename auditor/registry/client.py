@@ -17,7 +17,6 @@ from email.utils import parsedate_to_datetime
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urljoin, urlsplit, urlunsplit
-from urllib.request import getproxies, proxy_bypass
 
 from auditor import __version__
 from auditor.registry.config import NpmConfig, is_loopback_host
@@ -293,6 +292,8 @@ class _Retry(Exception):
 
 def env_proxy(url: str) -> tuple[str | None, dict[str, str] | None]:
     """The proxy for `url` from HTTP(S)_PROXY / NO_PROXY (lower or upper case), or None."""
+    from urllib.request import getproxies, proxy_bypass  # heavy; only when fetching
+
     parts = urlsplit(url)
     host = parts.hostname or ""
     if not host or proxy_bypass(host):

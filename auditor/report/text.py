@@ -9,8 +9,7 @@ from __future__ import annotations
 
 import textwrap
 from collections.abc import Sequence
-
-from tabulate import tabulate
+from typing import Any
 
 from auditor.models import Finding, Level, PackageResult, Report, Status
 from auditor.report._common import (
@@ -26,6 +25,14 @@ from auditor.report._common import (
 )
 from auditor.report.json_report import TOOL_NAME
 from auditor.report.summary import COVERAGE_SCOPES, Summary, summarize
+
+
+def tabulate(*args: Any, **kwargs: Any) -> str:
+    """tabulate, imported only when a text report is rendered (not for JSON or SARIF)."""
+    from tabulate import tabulate as render
+
+    return render(*args, **kwargs)
+
 
 WIDTH = 100
 MAX_ROWS = 50

@@ -73,9 +73,7 @@ def test_corrupt_entries_are_ignored(tmp_path: Path, damage: object) -> None:
 
 
 @pytest.mark.parametrize("size", [0, 1, 65_000, 65_536, 200_000, 3_000_000])
-def test_bodies_of_any_size_round_trip_and_truncation_is_caught(
-    tmp_path: Path, size: int
-) -> None:
+def test_bodies_of_any_size_round_trip_and_truncation_is_caught(tmp_path: Path, size: int) -> None:
     # Bodies below, at and beyond the first read of an entry (64 KiB).
     body = bytes(range(256)) * (size // 256) + b"x" * (size % 256)
     cache = ResponseCache(tmp_path)
