@@ -194,18 +194,6 @@ class Verifier:
                 self._pool.submit(int)  # launches every worker now
         self._trust = self._thread.submit(self._load)
 
-    def submit_side_job(
-        self, fn: Callable[..., None], *args: Any
-    ) -> concurrent.futures.Future[None]:
-        """Run a one-off check off the event loop: in a worker process when there is a pool
-        (no GIL shared with the loop), else in the verification thread."""
-        if self._pool is not None:
-            try:
-                return self._pool.submit(fn, *args)
-            except (BrokenProcessPool, RuntimeError):
-                pass
-        return self._thread.submit(fn, *args)
-
     def trust(self) -> Any:
         """The loaded trust material (raises TrustError when it cannot be loaded)."""
         assert self._trust is not None
@@ -582,13 +570,41 @@ def run_audit(lockfile_path: Path, policy: Policy, options: AuditOptions) -> Rep
     """Audit a lockfile (sync; runs its own event loop).  Raises only `AuditorError`s."""
     from auditor.lockfile import parse_lockfile
 
-    return audit_lockfile(parse_lockfile(lockfile_path), lockfile_path, policy, options)
+    schema_check = start_schema_check(options)
+    try:
+        lockfile = parse_lockfile(lockfile_path)
+    except BaseException:
+        if schema_check is not None:
+            schema_check.cancel()
+        raise
+    return audit_lockfile(lockfile, lockfile_path, policy, options, schema_check=schema_check)
 
 
 def audit_lockfile(
-    lockfile: Lockfile, lockfile_path: Path, policy: Policy, options: AuditOptions
+    lockfile: Lockfile,
+    lockfile_path: Path,
+    policy: Policy,
+    options: AuditOptions,
+    *,
+    schema_check: SideCheck | None = None,
 ) -> Report:
     """`run_audit` after parsing (tests hand in a `Lockfile` directly)."""
+    if schema_check is None:
+        schema_check = start_schema_check(options)
+    try:
+        return _audit_parsed(lockfile, lockfile_path, policy, options, schema_check)
+    finally:
+        if schema_check is not None:
+            schema_check.cancel()
+
+
+def _audit_parsed(
+    lockfile: Lockfile,
+    lockfile_path: Path,
+    policy: Policy,
+    options: AuditOptions,
+    schema_check: SideCheck | None,
+) -> Report:
     from auditor.policy import PolicyContext, evaluate
 
     plan = None
@@ -620,7 +636,6 @@ def audit_lockfile(
     n_registry = sum(1 for p in (*head_packages, *base_packages) if p.source is SourceKind.REGISTRY)
     verifier = Verifier(load_trust_fn, verify_fn, auto_workers(n_registry, options.verify_workers))
     verifier.start()
-    schema_check = _schema_check(options, verifier)
     try:
         if options.offline is not None or n_registry == 0:
             verifier.trust()  # nothing to overlap with: report a TrustError right away
@@ -641,8 +656,6 @@ def audit_lockfile(
             schema_check.result()  # an invalid --trusted-root fails the run (TrustError)
     finally:
         verifier.close()
-        if schema_check is not None:
-            schema_check.cancel()
         progress.finish()
 
     head_results.sort(key=_sort_key)
@@ -687,26 +700,86 @@ def _verification(options: AuditOptions) -> tuple[Callable[[], Any], VerifyFn]:
     def load() -> Any:
         if injected is not None:
             return injected
-        # The sigstore schema check of a user-supplied root runs beside verification
-        # (see _schema_check); our own parser validates everything verification uses.
+        # The sigstore schema check of a user-supplied root runs beside the audit
+        # (start_schema_check); our own parser validates everything verification uses.
         return load_trust(options.trusted_root, options.npm_keys, schema_check=False)
 
     return load, options.verifier or verify_attestations
 
 
-def _schema_check(
-    options: AuditOptions, verifier: Verifier
-) -> concurrent.futures.Future[None] | None:
-    """Check a user-supplied trusted root against sigstore's model beside verification.
+class SideCheck:
+    """A one-off check in a short-lived process of its own.
 
-    Importing sigstore costs a few hundred milliseconds of CPU.  In a thread of this process
-    it would hold the GIL the event loop needs to feed the verification workers (measured:
-    +0.45 s on 3,000 packages), so it runs in a worker process when there are some."""
+    Started before the lockfile is parsed, it runs on the core that is otherwise idle while
+    this process imports and parses, and shares no GIL with the event loop that feeds the
+    verification workers.  `result()` re-raises what the check raised; a check that could
+    not run fails closed (TrustError).
+    """
+
+    def __init__(self, fn: Callable[..., None], *args: Any) -> None:
+        self._thread: concurrent.futures.Future[None] | None = None
+        self._proc: Any = None
+        if "fork" not in multiprocessing.get_all_start_methods():
+            # Spawning a fresh interpreter would cost more than the check: use a thread.
+            pool = concurrent.futures.ThreadPoolExecutor(1, "auditor-check")
+            self._thread = pool.submit(fn, *args)
+            pool.shutdown(wait=False)
+            return
+        ctx = multiprocessing.get_context("fork")
+        self._conn, child = ctx.Pipe(duplex=False)
+        self._proc = ctx.Process(target=_side_main, args=(child, fn, args), daemon=True)
+        self._proc.start()
+        child.close()
+
+    def result(self) -> None:
+        if self._thread is not None:
+            self._thread.result()
+            return
+        try:
+            kind, value = self._conn.recv()
+        except (EOFError, OSError):
+            kind, value = "error", None
+        finally:
+            self._conn.close()
+            self._proc.join()
+        if kind == "ok":
+            return
+        if isinstance(value, BaseException):
+            raise value
+        from auditor.errors import TrustError
+
+        raise TrustError("the trusted-root schema check did not complete")
+
+    def cancel(self) -> None:
+        if self._proc is not None and self._proc.is_alive():
+            self._proc.kill()
+            self._proc.join()
+
+
+def _side_main(conn: Any, fn: Callable[..., None], args: tuple[Any, ...]) -> None:
+    try:
+        fn(*args)
+    except BaseException as exc:  # sent back and re-raised by SideCheck.result
+        try:
+            conn.send(("error", exc))
+        except Exception:  # not picklable: keep the message
+            conn.send(("error", RuntimeError(str(exc)[:300])))
+    else:
+        conn.send(("ok", None))
+    finally:
+        conn.close()
+
+
+def start_schema_check(options: AuditOptions) -> SideCheck | None:
+    """Check a user-supplied trusted root against sigstore's model beside the audit.
+
+    Importing the model (pydantic) costs about 0.1 s of CPU: in this process it would hold
+    the GIL the event loop needs, and it is not needed before the verdicts are final."""
     if options.trusted_root is None or options.trust is not None:
         return None
     from auditor.verify import check_trusted_root
 
-    return verifier.submit_side_job(check_trusted_root, options.trusted_root)
+    return SideCheck(check_trusted_root, options.trusted_root)
 
 
 async def _audit_async(

@@ -176,12 +176,26 @@ def _validate_with_sigstore(path: Path) -> None:
     try:
         media_type = TrustedRoot.from_json(data).media_type
     except Exception as exc:  # pydantic/ValueError/...: any failure means "not a trusted root"
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise TrustError(f"invalid trusted root {path}: {first[:200]}") from None
+        raise TrustError(f"invalid trusted root {path}: {_schema_error(exc)[:200]}") from None
     if media_type not in SIGSTORE_ROOT_MEDIA_TYPES:
         raise TrustError(
             f"invalid trusted root {path}: unsupported trusted root format {media_type[:80]!r}"
         )
+
+
+def _schema_error(exc: Exception) -> str:
+    """The first problem a pydantic ValidationError lists ("tlogs.0.logId: Field required"),
+    else the exception's first line."""
+    errors = getattr(exc, "errors", None)
+    if callable(errors):
+        try:
+            first = errors()[0]
+            where = ".".join(str(part) for part in first["loc"])
+            return f"{where}: {first['msg']}" if where else str(first["msg"])
+        except Exception:  # not pydantic's shape after all
+            pass
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
 
 
 _CACHE: dict[bytes, TrustMaterial] = {}

@@ -228,7 +228,13 @@ def _root_variants() -> list[tuple[str, Any]]:
     return [
         ("valid", _root()),
         ("no tlog logId", edit(lambda r: r["tlogs"][0].pop("logId"))),
-        ("v0.2 media type", edit(lambda r: r.update(mediaType=r["mediaType"] + "x"))),
+        ("unknown media type", edit(lambda r: r.update(mediaType=r["mediaType"] + "x"))),
+        (
+            "v0.2 media type",
+            edit(
+                lambda r: r.update(mediaType="application/vnd.dev.sigstore.trustedroot.v0.2+json")
+            ),
+        ),
         ("no media type", edit(lambda r: r.pop("mediaType"))),
         ("tlogs not a list", edit(lambda r: r.update(tlogs={}))),
         ("bad validFor", edit(lambda r: r["tlogs"][0]["publicKey"].update(validFor=7))),
@@ -251,6 +257,7 @@ def test_sigstore_trusted_root_contract(tmp_path: Path, label: str, root: Any) -
         ours = True
     except TrustError as exc:
         assert str(exc).startswith(f"invalid trusted root {path}: ")
+        assert "\n" not in str(exc) and len(str(exc)) < 400
         ours = False
     assert ours == _sigstore_accepts(path)
 
