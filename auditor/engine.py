@@ -61,6 +61,9 @@ POOL_THRESHOLD = 150
 # Decoding a 64 MiB packument can take several hundred MB: one at a time (the GIL would
 # serialise them anyway).
 PACKUMENT_DECODES = 1
+# Smaller packuments (nearly all abbreviated ones) decode on the event loop: a millisecond
+# of JSON costs less than the round trip through a thread.
+INLINE_DECODE_BYTES = 256 * 1024
 
 
 @dataclass(frozen=True)
@@ -374,13 +377,15 @@ class Fetcher:
         fetched = await self.raw_packument(name, registry, full)
         if not fetched.found:
             return None
-        async with self._decode:
-            try:
+        try:
+            if len(fetched.body) <= INLINE_DECODE_BYTES:
+                return parse_packument(name, fetched.body)
+            async with self._decode:
                 return await asyncio.to_thread(parse_packument, name, fetched.body)
-            except PackumentError as exc:
-                raise FetchError("FETCH_MALFORMED", f"packument: {exc}") from None
-            finally:
-                self._raw_pack.pop((registry, name, full), None)  # keep only the parsed form
+        except PackumentError as exc:
+            raise FetchError("FETCH_MALFORMED", f"packument: {exc}") from None
+        finally:
+            self._raw_pack.pop((registry, name, full), None)  # keep only the parsed form
 
     def drain(self) -> list[asyncio.Future[Any]]:
         return [*self._att.values(), *self._pack.values(), *self._raw_pack.values()]

@@ -98,7 +98,9 @@ class RegistrySource:
         cache = self.cache
         entry = None
         if cache is not None:
-            entry, fresh = await asyncio.to_thread(cache.lookup, registry, kind, name)
+            # Synchronous like the attestations: even a large packument reads in milliseconds
+            # from the page cache; decoding it is what goes to a thread (Fetcher).
+            entry, fresh = cache.lookup(registry, kind, name)
             if entry is not None and fresh:
                 return Fetched(entry.status == 200, entry.body, True)
         etag = entry.etag if entry is not None and entry.status == 200 else None
