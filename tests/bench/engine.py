@@ -3,7 +3,8 @@
 The kit's generated project (40% provenance, 10% publish-only, the rest without
 attestations) is served by the loopback registry in a separate process with a fixed latency
 per response.  `audit` runs as a subprocess: wall time, CPU time and peak RSS of it and its
-verification workers.
+verification workers.  Cold and warm are each run BENCH_ENGINE_RUNS times (3); the median
+is printed with every run's wall time.
 
     python -m tests.bench engine                      # 3,000 packages at 50 ms, then 10,000
     BENCH_ENGINE_N=300 python -m tests.bench engine   # a quick run
@@ -125,15 +126,19 @@ class Server:
 
 LAST_CPU = [0.0]  # user+system seconds of the last audit (and its verification workers)
 LAST_RSS = [0.0]  # peak RSS in MB of the audits of the current size (largest process)
+RUNS = int(os.environ.get("BENCH_ENGINE_RUNS", "3"))  # cold and warm: the median is printed
 
 
 # wait4 on the audit: its own CPU time and peak RSS, its verification workers included.
+# The wall time is the audit's own, from its start to its exit (not the wrapper's start-up).
 _WAIT4_WRAPPER = """
-import json, os, subprocess, sys
+import json, os, subprocess, sys, time
 fd = int(sys.argv[1])
+t0 = time.perf_counter()
 proc = subprocess.Popen(sys.argv[2:])
 _, status, usage = os.wait4(proc.pid, 0)
-os.write(fd, json.dumps([usage.ru_utime + usage.ru_stime, usage.ru_maxrss]).encode())
+wall = time.perf_counter() - t0
+os.write(fd, json.dumps([usage.ru_utime + usage.ru_stime, usage.ru_maxrss, wall]).encode())
 sys.exit(os.waitstatus_to_exitcode(status))
 """
 
@@ -151,7 +156,6 @@ def run_audit(server: Server, *extra: str) -> tuple[float, int, dict[str, Any]]:
         tempfile.TemporaryFile() as err,
         tempfile.TemporaryFile() as usage_file,
     ):
-        t0 = time.perf_counter()
         # A small wrapper process starts the audit: a child forked straight from this (large)
         # bench process would inherit its peak RSS in ru_maxrss.
         proc = subprocess.Popen(
@@ -162,12 +166,11 @@ def run_audit(server: Server, *extra: str) -> tuple[float, int, dict[str, Any]]:
             pass_fds=(usage_file.fileno(),),
         )
         proc.wait()
-        wall = time.perf_counter() - t0
         out.seek(0)
         err.seek(0)
         usage_file.seek(0)
         stdout, stderr = out.read(), err.read()
-        cpu, maxrss_kb = json.loads(usage_file.read() or b"[0, 0]")
+        cpu, maxrss_kb, wall = json.loads(usage_file.read() or b"[0, 0, 0]")
     LAST_CPU[0] = cpu
     LAST_RSS[0] = max(LAST_RSS[0], maxrss_kb / 1024)
     if proc.returncode not in (0, 1):
@@ -194,6 +197,15 @@ async def floor(urls: list[str], concurrency: int) -> float:
         return time.perf_counter() - t0
 
 
+def median_run(runs: list[tuple[float, float]]) -> tuple[float, float]:
+    """The (wall, cpu) of the run with the median wall time."""
+    return sorted(runs)[len(runs) // 2]
+
+
+def runs_text(runs: list[tuple[float, float]]) -> str:
+    return " ".join(f"{w:.2f}" for w, _ in runs)
+
+
 def summary(report: dict[str, Any]) -> str:
     counts: dict[str, int] = {}
     for p in report.get("packages", []):
@@ -216,21 +228,31 @@ def bench_size(n: int, *, sweep: bool) -> float:
         )
         try:
             server.stats()
-            wall, rc, report = run_audit(server, "--no-cache")
-            st = server.stats()
+            cold: list[tuple[float, float]] = []
+            for _ in range(RUNS):
+                wall, rc, report = run_audit(server, "--no-cache")
+                st = server.stats()
+                cold.append((wall, LAST_CPU[0]))
+            wall, cpu = median_run(cold)
             print(
-                f"  cold      wall={wall:.2f}s  cpu={LAST_CPU[0]:.2f}s  "
+                f"  cold      wall={wall:.2f}s  cpu={cpu:.2f}s  "
                 f"per_package={wall / n * 1000:.2f}ms  req/s={st['requests'] / wall:.0f}  "
-                f"requests={st['requests']}  server_max_in_flight={st['max_in_flight']}  "
-                f"rc={rc}  {summary(report)}"
+                f"requests={st['requests']}  "
+                f"server_max_in_flight={st['max_in_flight']}  rc={rc}  {summary(report)}  "
+                f"(median of {RUNS}: {runs_text(cold)})"
             )
             cache = work / "cache"
             run_audit(server, "--cache-dir", str(cache))
             server.stats()
-            wwall, _, _ = run_audit(server, "--cache-dir", str(cache))
+            warm: list[tuple[float, float]] = []
+            for _ in range(RUNS):
+                w, _, _ = run_audit(server, "--cache-dir", str(cache))
+                warm.append((w, LAST_CPU[0]))
             wst = server.stats()
+            wwall, wcpu = median_run(warm)
             print(
-                f"  warm      wall={wwall:.2f}s  cpu={LAST_CPU[0]:.2f}s  requests={wst['requests']}"
+                f"  warm      wall={wwall:.2f}s  cpu={wcpu:.2f}s  requests={wst['requests']}  "
+                f"(median of {RUNS}: {runs_text(warm)})"
             )
             print(f"  peak RSS  {LAST_RSS[0]:.0f} MB (largest audit or worker process)")
             specs = [(p["name"], p["version"]) for p in report.get("packages", [])]
