@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import os
 import sys
 from collections.abc import Sequence
@@ -172,8 +173,23 @@ def build_policy_parser() -> argparse.ArgumentParser:
     return p
 
 
+# Collect cyclic garbage after this many new container objects instead of CPython's 700.
+# A run allocates millions of short-lived, acyclic objects (JSON documents, results) that
+# reference counting frees; the default threshold spent ~0.1 s of CPU per 3,000 packages
+# re-scanning them.  Cycles are still collected, just less often (memory stays bounded).
+GC_THRESHOLD = 50_000
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    args = list(sys.argv[1:] if argv is None else argv)
+    thresholds = gc.get_threshold()
+    gc.set_threshold(GC_THRESHOLD, *thresholds[1:])
+    try:
+        return _main(list(sys.argv[1:] if argv is None else argv))
+    finally:
+        gc.set_threshold(*thresholds)  # callers embedding `main` keep their own setting
+
+
+def _main(args: list[str]) -> int:
     try:
         if args and args[0] == "fetch":
             return _cmd_fetch(build_fetch_parser().parse_args(args[1:]))
