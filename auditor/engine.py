@@ -64,6 +64,9 @@ PACKUMENT_DECODES = 1
 # Smaller packuments (nearly all abbreviated ones) decode on the event loop: a millisecond
 # of JSON costs less than the round trip through a thread.
 INLINE_DECODE_BYTES = 256 * 1024
+# The trusted-root schema check takes a fraction of a second; a child stuck longer than
+# this (say, forked while another thread held a lock) fails the run instead of hanging it.
+SIDE_CHECK_TIMEOUT_S = 120.0
 
 
 @dataclass(frozen=True)
@@ -740,13 +743,16 @@ class SideCheck:
         if self._thread is not None:
             self._thread.result()
             return
+        kind, value = "error", None
         try:
-            kind, value = self._conn.recv()
+            if self._conn.poll(SIDE_CHECK_TIMEOUT_S):
+                kind, value = self._conn.recv()
+                self._proc.join(5.0)  # it exits right after answering
         except (EOFError, OSError):
-            kind, value = "error", None
+            pass
         finally:
             self._conn.close()
-            self._proc.join()
+            self.cancel()
         if kind == "ok":
             return
         if isinstance(value, BaseException):
@@ -756,8 +762,9 @@ class SideCheck:
         raise TrustError("the trusted-root schema check did not complete")
 
     def cancel(self) -> None:
-        if self._proc is not None and self._proc.is_alive():
-            self._proc.kill()
+        if self._proc is not None:
+            if self._proc.is_alive():
+                self._proc.kill()
             self._proc.join()
 
 
