@@ -130,7 +130,7 @@ def load_trust(
     """
     root_bytes = _read(trusted_root, "trusted_root.json", "trusted root")
     keys_bytes = _read(npm_keys, "npm-registry-keys.json", "npm keys")
-    material = _from_bytes_cached(root_bytes, keys_bytes)
+    material = _from_bytes_cached(root_bytes, keys_bytes, _where(trusted_root), _where(npm_keys))
     if trusted_root is not None and schema_check:
         check_trusted_root(trusted_root)
     return material
@@ -202,7 +202,13 @@ _CACHE: dict[bytes, TrustMaterial] = {}
 _CACHE_LOCK = threading.Lock()
 
 
-def _from_bytes_cached(root_bytes: bytes, keys_bytes: bytes) -> TrustMaterial:
+def _where(path: Path | None) -> str:
+    return f" {path}" if path is not None else ""
+
+
+def _from_bytes_cached(
+    root_bytes: bytes, keys_bytes: bytes, root_name: str = "", keys_name: str = ""
+) -> TrustMaterial:
     digest = hashlib.sha256(
         hashlib.sha256(root_bytes).digest() + hashlib.sha256(keys_bytes).digest()
     ).digest()
@@ -210,7 +216,7 @@ def _from_bytes_cached(root_bytes: bytes, keys_bytes: bytes) -> TrustMaterial:
         cached = _CACHE.get(digest)
     if cached is not None:
         return cached
-    material = _from_bytes(root_bytes, keys_bytes)
+    material = _from_bytes(root_bytes, keys_bytes, root_name, keys_name)
     with _CACHE_LOCK:
         if len(_CACHE) > 16:  # bounded: trust is normally one or two documents per process
             _CACHE.clear()
@@ -218,27 +224,32 @@ def _from_bytes_cached(root_bytes: bytes, keys_bytes: bytes) -> TrustMaterial:
     return material
 
 
-def _from_bytes(root_bytes: bytes, keys_bytes: bytes) -> TrustMaterial:
+def _from_bytes(
+    root_bytes: bytes, keys_bytes: bytes, root_name: str = "", keys_name: str = ""
+) -> TrustMaterial:
+    """Parse both documents; the names (" path" or "") only label errors."""
     try:
         root = json.loads(root_bytes)
     except (ValueError, RecursionError):
-        raise TrustError("invalid trusted root: not JSON") from None
+        raise TrustError(f"invalid trusted root{root_name}: not JSON") from None
     try:
         keys_doc = json.loads(keys_bytes)
     except (ValueError, RecursionError):
-        raise TrustError("invalid npm keys: not JSON") from None
+        raise TrustError(f"invalid npm keys{keys_name}: not JSON") from None
     try:
         tlogs, ctlogs, fulcio, tsas = _parse_root(root)
     except (ValueError, TypeError, KeyError, AttributeError) as exc:
-        raise TrustError(f"invalid trusted root: {_one_line(exc)}") from None
+        raise TrustError(f"invalid trusted root{root_name}: {_one_line(exc)}") from None
     try:
         keys = _parse_npm_keys(keys_doc)
     except (ValueError, TypeError, KeyError, AttributeError) as exc:
-        raise TrustError(f"invalid npm keys: {_one_line(exc)}") from None
+        raise TrustError(f"invalid npm keys{keys_name}: {_one_line(exc)}") from None
     return TrustMaterial(tlogs, ctlogs, fulcio, tsas, keys, (root_bytes, keys_bytes))
 
 
 def _one_line(exc: BaseException) -> str:
+    if isinstance(exc, KeyError) and exc.args:
+        return f"missing {exc.args[0]!r}"[:200]
     text = str(exc).strip().splitlines()
     return (text[0] if text else type(exc).__name__)[:200]
 

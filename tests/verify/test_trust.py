@@ -276,3 +276,17 @@ def test_user_supplied_root_failing_the_schema_is_a_trust_error(tmp_path: Path) 
     del root["tlogs"][0]["logId"]
     with pytest.raises(TrustError, match="invalid trusted root"):
         _write(tmp_path, root=root)
+
+
+def test_trust_errors_name_the_file_and_the_field(tmp_path: Path) -> None:
+    root = _root()
+    del root["tlogs"][0]["logId"]
+    path = tmp_path / "trusted_root.json"
+    path.write_text(json.dumps(root))
+    with pytest.raises(TrustError) as info:
+        load_trust(path, TRUST / "npm-registry-keys.json", schema_check=False)
+    assert str(info.value) == f"invalid trusted root {path}: missing 'logId'"
+    keys = tmp_path / "keys.json"
+    keys.write_text("{not json")
+    with pytest.raises(TrustError, match=f"invalid npm keys {keys}: not JSON"):
+        load_trust(None, keys)
