@@ -25,7 +25,7 @@ if TYPE_CHECKING:
     import aiohttp
 
 # Chosen by measurement (`make bench`, 3,000 packages at 50 ms latency on 2 cores):
-# 16 -> 11.5 s, 32 -> 6.2 s, 64 -> 3.5 s, 128 -> 2.6 s, 256 -> 2.7 s.  Beyond 128 the
+# 16 -> 11.5 s, 32 -> 6.1 s, 64 -> 3.5 s, 128 -> 2.5 s, 256 -> 2.45 s.  Beyond 128 the
 # verification CPU, not the network, is the limit.
 DEFAULT_CONCURRENCY = 128
 MIB = 1 << 20
