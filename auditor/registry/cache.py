@@ -94,7 +94,7 @@ class ResponseCache:
                 if not isinstance(length, int) or length < 0:
                     return None
                 body = chunk[end + 1 :]
-                if len(body) <= length:
+                if len(chunk) == _FIRST_READ and len(body) <= length:  # a short read was EOF
                     body += fh.read(length + 1 - len(body))
         except (OSError, ValueError, KeyError, TypeError):
             return None
