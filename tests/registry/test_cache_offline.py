@@ -5,6 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from auditor.errors import UsageError
 from auditor.registry.cache import (
@@ -173,3 +175,27 @@ def test_packument_parsing() -> None:
     for bad in (b"[]", b"{", b'{"versions": 1}', b"<html>"):
         with pytest.raises(PackumentError):
             parse_packument("x", bad)
+
+
+@settings(max_examples=150, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    body=st.binary(max_size=70_000),
+    etag=st.one_of(st.none(), st.text(max_size=50)),
+    cut=st.integers(min_value=0, max_value=80_000),
+    junk=st.binary(max_size=64),
+)
+def test_any_cache_file_reads_back_or_is_ignored(
+    tmp_path: Path, body: bytes, etag: str | None, cut: int, junk: bytes
+) -> None:
+    """A cache file is untrusted input: whatever it holds, `get` returns the entry that was
+    stored or None, and never raises."""
+    root = tmp_path / "c"
+    cache = ResponseCache(root)
+    cache.put(REG, PACKUMENT, "p", 200, body, etag)
+    entry = cache.get(REG, PACKUMENT, "p")
+    assert entry is not None and entry.body == body and entry.etag == etag
+    (path,) = [p for p in root.rglob("*") if p.is_file()]
+    raw = path.read_bytes()
+    path.write_bytes(raw[:cut] + junk)
+    entry = cache.get(REG, PACKUMENT, "p")
+    assert entry is None or (entry.body == body and raw[:cut] + junk == raw)
