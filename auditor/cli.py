@@ -36,7 +36,8 @@ class _Parser(argparse.ArgumentParser):
     """argparse that raises instead of exiting, so every error is one line and exit 2."""
 
     def error(self, message: str) -> None:  # type: ignore[override]
-        raise UsageError(f"{self.prog}: {message}")
+        # main() prefixes "audit: error: "; name only a sub-command ("audit fetch: ...").
+        raise UsageError(message if self.prog == "audit" else f"{self.prog}: {message}")
 
 
 def _positive_int(text: str) -> int:

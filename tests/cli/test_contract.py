@@ -63,6 +63,7 @@ def test_usage_errors_exit_2_with_one_line(
     assert main(argv) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and err[0].startswith("audit: error:")
+    assert not err[0].startswith("audit: error: audit:")  # the program is named once
 
 
 def test_missing_lockfile_is_input_error(tmp_path, monkeypatch, capsys) -> None:  # type: ignore[no-untyped-def]
