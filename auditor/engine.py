@@ -27,7 +27,6 @@ from typing import TYPE_CHECKING, Any
 from auditor import __version__
 from auditor.errors import ConfigError
 from auditor.models import (
-    Finding,
     Lockfile,
     Package,
     PackageResult,
@@ -540,18 +539,6 @@ def _sort_key(r: PackageResult) -> tuple[str, str, str]:
     return (r.package.name, r.package.version, r.package.integrity or "")
 
 
-def _finding_key(f: Finding) -> tuple[str, str, str, str, int, str]:
-    # The same order as auditor.policy.evaluate uses.
-    return (
-        f.package or "",
-        f.version or "",
-        f.rule,
-        f.message,
-        f.line or 0,
-        repr(sorted(f.evidence.items())),
-    )
-
-
 def _configured_registries(config: NpmConfig | None) -> tuple[str, ...]:
     if config is None:
         return ()
@@ -677,7 +664,7 @@ def _audit_parsed(
     findings = list(evaluate(policy, head_results, context))
     if plan is not None:
         from auditor.diff import evaluate_changes
-        from auditor.policy import waive
+        from auditor.policy import finding_sort_key, waive
 
         changes = evaluate_changes(
             plan.changes,
@@ -686,7 +673,7 @@ def _audit_parsed(
             policy,
         )
         findings += waive(policy, changes, now)  # exceptions apply to change-* findings too
-        findings.sort(key=_finding_key)
+        findings.sort(key=finding_sort_key)
     return Report(
         tool_version=__version__,
         lockfile=str(lockfile_path),

@@ -7,7 +7,7 @@ findings = evaluate(policy, results, PolicyContext(now=datetime.now(UTC)))
 from __future__ import annotations
 
 from auditor.policy.catalog import INCOMPLETE_RULES, RULES, RuleInfo
-from auditor.policy.evaluate import evaluate, waive
+from auditor.policy.evaluate import evaluate, finding_sort_key, waive
 from auditor.policy.explain import explain_policy
 from auditor.policy.load import load_policy, parse_policy
 from auditor.policy.model import Policy, PolicyContext, default_policy
@@ -21,6 +21,7 @@ __all__ = [
     "default_policy",
     "evaluate",
     "explain_policy",
+    "finding_sort_key",
     "load_policy",
     "parse_policy",
     "waive",

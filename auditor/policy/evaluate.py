@@ -61,16 +61,20 @@ def evaluate(
     # Sort on the whole content so the order never depends on the input order.
     unique: dict[tuple[str, str, str, str, int, str], Finding] = {}
     for f in kept:
-        key = (
-            f.package or "",
-            f.version or "",
-            f.rule,
-            f.message,
-            f.line or 0,
-            repr(sorted(f.evidence.items())),
-        )
-        unique.setdefault(key, f)
+        unique.setdefault(finding_sort_key(f), f)
     return [unique[k] for k in sorted(unique)]
+
+
+def finding_sort_key(f: Finding) -> tuple[str, str, str, str, int, str]:
+    """The order of findings in every report: by package, then rule, then content."""
+    return (
+        f.package or "",
+        f.version or "",
+        f.rule,
+        f.message,
+        f.line or 0,
+        repr(sorted(f.evidence.items())),
+    )
 
 
 def waive(policy: Policy, findings: Iterable[Finding], now: datetime) -> list[Finding]:
