@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 
 from auditor import __version__
 from auditor.errors import ConfigError
+from auditor.fileio import write_atomic
 from auditor.models import (
     Lockfile,
     Package,
@@ -45,7 +46,6 @@ from auditor.registry.offline import (
     UnsafeName,
     attestations_path,
     packument_path,
-    write_atomic,
 )
 from auditor.registry.packument import PackumentError, parse_packument
 from auditor.registry.sources import Fetched, OfflineSource, RegistrySource, Source

@@ -11,15 +11,15 @@ seconds; a packument is served for `packument_ttl` seconds, then revalidated wit
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import json
 import os
-import tempfile
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+
+from auditor.fileio import write_atomic
 
 _MAGIC = b"auditor-cache 1\n"
 _MAX_HEADER = 4096
@@ -142,20 +142,9 @@ class ResponseCache:
             "length": len(body),
             "sha256": hashlib.sha256(body).hexdigest(),
         }
-        path = Path(self._path(key))
+        line = json.dumps(header, separators=(",", ":")).encode() + b"\n"
         try:
-            path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-            fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
-            try:
-                with os.fdopen(fd, "wb") as fh:
-                    fh.write(_MAGIC)
-                    fh.write(json.dumps(header, separators=(",", ":")).encode() + b"\n")
-                    fh.write(body)
-                os.replace(tmp, path)
-            except BaseException:
-                with contextlib.suppress(OSError):
-                    os.unlink(tmp)
-                raise
+            write_atomic(Path(self._path(key)), _MAGIC, line, body, dir_mode=0o700)
         except OSError:
             self.errors += 1
 

@@ -11,10 +11,8 @@ become file names, so a hostile lockfile cannot make the tool read or write outs
 
 from __future__ import annotations
 
-import contextlib
 import os
 import re
-import tempfile
 from pathlib import Path
 
 from auditor.errors import UsageError
@@ -85,17 +83,3 @@ class OfflineDirectory:
 
 class OfflineTooLarge(OSError):
     pass
-
-
-def write_atomic(path: Path, data: bytes) -> None:
-    """Write a file through a temp file and `os.replace` (never a half-written file)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise

@@ -7,13 +7,12 @@ summarize(report) -> Summary
 
 from __future__ import annotations
 
-import contextlib
 import os
-import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 
 from auditor.errors import UsageError
+from auditor.fileio import write_atomic
 from auditor.models import Report
 from auditor.report.json_report import render_json
 from auditor.report.markdown import render_markdown
@@ -59,25 +58,12 @@ def write_reports(report: Report, targets: Mapping[str, Path]) -> None:
 
 
 def _write_atomic(path: Path, data: bytes, *, what: str) -> None:
-    tmp: str | None = None
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        # mkstemp makes the file 0600; a report should get the usual umask-based mode.
-        os.chmod(tmp, 0o666 & ~_umask())
-        os.replace(tmp, path)
-        tmp = None
+        # fsync: a report is what CI uploads; mkstemp's 0600 becomes the usual umask mode.
+        write_atomic(path, data, file_mode=0o666 & ~_umask(), fsync=True)
     except OSError as exc:
         reason = exc.strerror or exc.__class__.__name__
         raise UsageError(f"cannot write the {what} to {path}: {reason}") from None
-    finally:
-        if tmp is not None:
-            with contextlib.suppress(OSError):
-                os.unlink(tmp)
 
 
 def _umask() -> int:

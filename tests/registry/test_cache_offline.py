@@ -108,7 +108,7 @@ def test_no_temp_files_left(tmp_path: Path) -> None:
     cache = ResponseCache(tmp_path)
     for i in range(5):
         cache.put(REG, ATTESTATIONS, f"a@{i}", 200, b"x" * i, None)
-    assert not list(tmp_path.rglob(".tmp-*"))
+    assert not [p for p in tmp_path.rglob("*") if p.name.endswith(".tmp")]  # temp files
 
 
 def test_default_cache_dir() -> None:
