@@ -39,9 +39,6 @@ class Source(Protocol):
     async def fetch_attestations(self, name: str, version: str, registry: str | None) -> Fetched:
         """The answer when `local_attestations` had none."""
 
-    async def attestations(self, name: str, version: str, registry: str | None) -> Fetched:
-        """Both of the above."""
-
     async def packument(self, name: str, registry: str | None, *, full: bool) -> Fetched: ...
 
 
@@ -71,6 +68,7 @@ class RegistrySource:
         return None
 
     async def attestations(self, name: str, version: str, registry: str | None) -> Fetched:
+        """From the cache, else the registry."""
         local = self.local_attestations(name, version, registry)
         if local is not None:
             return local
@@ -137,9 +135,6 @@ class OfflineSource:
         return Fetched(body is not None, body or b"")
 
     async def fetch_attestations(self, name: str, version: str, registry: str | None) -> Fetched:
-        return self.local_attestations(name, version, registry)
-
-    async def attestations(self, name: str, version: str, registry: str | None) -> Fetched:
         return self.local_attestations(name, version, registry)
 
     async def packument(self, name: str, registry: str | None, *, full: bool) -> Fetched:
