@@ -9,7 +9,7 @@ from __future__ import annotations
 import base64
 import binascii
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from enum import StrEnum
 
 
@@ -181,6 +181,27 @@ class AttestationInfo:
     log_index: int | None = None
     signed_at: datetime | None = None  # verified time (SET integratedTime or TSA)
     key_id: str | None = None  # npm key id for publish attestations
+    latest_at: datetime | None = None  # the latest verified time (several TSA tokens, SET)
+
+
+def accepted_at(attestations: tuple[AttestationInfo, ...]) -> datetime | None:
+    """When the registry accepted the version, as far as verified times show.
+
+    The publish attestation is signed and logged by the registry when it accepts the
+    version (its key id marks it), so its verified time is the acceptance time.  Without
+    one, the latest verified time of the set: provenance can be signed any time before
+    publication, so its earliest time says nothing about when the version appeared.
+    """
+    for info in attestations:
+        if info.key_id is not None and info.signed_at is not None:
+            return _utc(info.signed_at)
+    times = [_utc(t) for info in attestations if (t := info.latest_at or info.signed_at)]
+    return max(times) if times else None
+
+
+def _utc(moment: datetime) -> datetime:
+    """Naive datetimes (hand-built results) are UTC, so comparisons never raise."""
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
 @dataclass(frozen=True, slots=True)
@@ -196,9 +217,14 @@ class VerificationResult:
 
     @property
     def signed_at(self) -> datetime | None:
-        """Earliest verified signing time (what the release-age check uses)."""
+        """Earliest verified signing time of the set."""
         times = [a.signed_at for a in self.attestations if a.signed_at is not None]
         return min(times) if times else None
+
+    @property
+    def accepted_at(self) -> datetime | None:
+        """When the registry accepted the version (what the release-age check uses)."""
+        return accepted_at(self.attestations)
 
 
 class Evidence(StrEnum):

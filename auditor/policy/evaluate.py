@@ -28,6 +28,7 @@ from auditor.models import (
     PackageResult,
     SourceKind,
     Status,
+    accepted_at,
 )
 from auditor.policy.globs import Glob, Selector, is_prerelease, uri_glob
 from auditor.policy.model import IdentityRule, Policy, PolicyContext, PolicyException
@@ -100,10 +101,10 @@ def _aware(moment: datetime) -> datetime:
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
-def _signed_at(r: PackageResult) -> datetime | None:
-    """Earliest verified signing time (like VerificationResult.signed_at, naive-safe)."""
-    times = [_aware(a.signed_at) for a in r.attestations if a.signed_at is not None]
-    return min(times) if times else None
+def _accepted_at(r: PackageResult) -> datetime | None:
+    """When the registry accepted the version: never the earliest verified time, since
+    provenance signed weeks before publication must not age a new version."""
+    return accepted_at(r.attestations)
 
 
 def _iso(moment: datetime | None) -> str | None:
@@ -481,7 +482,7 @@ class _Evaluator:
             return
         info = r.version_info
         published = info.published if info and info.published else None
-        published = published or _signed_at(r)
+        published = published or _accepted_at(r)
         if published is None:
             yield from self.undecided(r, "trust-downgrade", "publish time of this version")
             return
@@ -525,7 +526,7 @@ class _Evaluator:
         if not self.policy.enabled("release-age") or _any_match(cfg.exclude, p.name, p.version):
             return
         source = "transparency log"
-        when = _signed_at(r)
+        when = _accepted_at(r)
         if when is None:
             info = r.version_info
             when, source = (info.published if info else None), "registry publish time"

@@ -48,6 +48,7 @@ class BundleOutcome:
             log_index=self.bundle.tlog.log_index,
             signed_at=min(self.times),
             key_id=self.key_id,
+            latest_at=max(self.times),
         )
 
 

@@ -7,11 +7,12 @@ from datetime import timedelta
 
 import pytest
 
-from auditor.models import Finding, Level, SourceKind, Status
+from auditor.models import AttestationInfo, Finding, Level, PackageResult, SourceKind, Status
 from auditor.policy import PolicyContext, default_policy, evaluate, waive
 
 from ._helpers import (
     NOW,
+    PROVENANCE,
     REGISTRY,
     SHA1,
     history,
@@ -355,6 +356,32 @@ def test_release_age_uses_the_verified_log_time_first() -> None:
     assert fs[0].evidence["time_source"] == "transparency log"
     assert fs[0].evidence["actual"] == 0.5
     assert run("[release_age]\ndays = 0.25\n", fresh) == []
+
+
+PUBLISH = "https://github.com/npm/attestation/tree/main/specs/publish/v0.1"
+
+
+def with_attestations(r: PackageResult, atts: tuple[AttestationInfo, ...]) -> PackageResult:
+    assert r.verification is not None
+    return replace(r, verification=replace(r.verification, attestations=atts))
+
+
+def test_release_age_is_the_publish_attestation_time_not_the_earliest() -> None:
+    """Provenance signed 30 days before a 10-minute-old publication must not pass."""
+    old, new = NOW - timedelta(days=30), NOW - timedelta(minutes=10)
+    prov = AttestationInfo(PROVENANCE, signed_at=old, latest_at=old)
+    pub = AttestationInfo(PUBLISH, signed_at=new, latest_at=new, key_id="SHA256:k")
+    for atts in ((prov, pub), (pub, prov)):
+        fs = run("[release_age]\ndays = 3\n", with_attestations(verified(), atts))
+        assert rules(fs) == ["release-age"]
+        assert fs[0].evidence["published"] == new.isoformat()
+    # No publish attestation: the latest verified time of any bundle, not the earliest.
+    late = AttestationInfo(PROVENANCE, signed_at=old, latest_at=new)
+    fs = run("[release_age]\ndays = 3\n", with_attestations(verified(), (late,)))
+    assert rules(fs) == ["release-age"]
+    # A publish attestation from 30 days ago wins over a later TSA time on provenance.
+    pub_old = AttestationInfo(PUBLISH, signed_at=old, latest_at=old, key_id="SHA256:k")
+    assert run("[release_age]\ndays = 3\n", with_attestations(verified(), (late, pub_old))) == []
 
 
 def test_release_age_falls_back_to_the_registry_time_and_clock_is_injected() -> None:

@@ -134,6 +134,29 @@ def test_release_age_uses_the_verified_log_time(kit: Any, trust: Any) -> None:
     assert findings[0].evidence["time_source"] == "transparency log"
 
 
+def test_release_age_is_the_registry_acceptance_not_the_provenance_signing(
+    kit: Any, trust: Any
+) -> None:
+    """Attack: provenance signed 30 days before publication, published 10 minutes ago.
+    The publish attestation's log time is when the registry accepted the version."""
+    fresh = kit_module.SigstoreKit(seed="policy-tests")
+    findings = audit(
+        fresh,
+        trust,
+        "@acme/widget",
+        GITHUB,
+        signed_at=NOW - timedelta(days=30),
+        publish_signed_at=NOW - timedelta(minutes=10),
+    )
+    assert [f.rule for f in findings] == ["release-age"]
+    assert findings[0].evidence["published"] == (NOW - timedelta(minutes=10)).isoformat()
+    # Without a publish attestation: the latest verified time of the set.
+    findings = audit(
+        fresh, trust, "@acme/widget", GITHUB, signed_at=NOW - timedelta(days=30), publish=False
+    )
+    assert findings == []
+
+
 def test_tampered_bundle_is_attestation_invalid_and_nothing_else(kit: Any, trust: Any) -> None:
     evil = replace(GITHUB, repository="evil/widget")
     findings = audit(kit, trust, "@acme/widget", evil, tamper=kit_module.Tamper.PAYLOAD)

@@ -694,6 +694,8 @@ class MintOptions:
     provenance: bool = True
     publish: bool = True
     signed_at: datetime | None = None  # integratedTime of the provenance entry
+    # integratedTime of the publish entry; default: two seconds after `signed_at`
+    publish_signed_at: datetime | None = None
     registry: str = DEFAULT_PUBLISH_REGISTRY
     tamper: Tamper | None = None
     # Which attestation a tamper hits; default: provenance when minted, else publish
@@ -1080,9 +1082,8 @@ class SigstoreKit:
                 if opts.statement_hook:
                     stmt = opts.statement_hook("publish", stmt)
                 # The registry signs a couple of seconds after the CI job.
-                bundle = self._publish_bundle(
-                    stmt, signed_at + timedelta(seconds=2), opts, pub_tamper
-                )
+                published = opts.publish_signed_at or signed_at + timedelta(seconds=2)
+                bundle = self._publish_bundle(stmt, published, opts, pub_tamper)
                 if opts.bundle_hook:
                     bundle = opts.bundle_hook("publish", bundle)
                 outer = PREDICATE_PUBLISH
