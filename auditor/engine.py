@@ -155,6 +155,8 @@ def verify_one(
         result = fn(name, version, integrity, body, trust)
     except Exception as exc:  # the verifier promises not to raise; fail closed if it does
         return ("VERIFY_CRASHED", f"verifier failed: {type(exc).__name__}")
+    if result.status is Status.ERROR:  # over the size limit (a cache entry): undecided
+        return (result.reason or "VERIFY_ERROR", result.message or "not verifiable")
     if result.status is Status.INVALID and result.reason == "RESPONSE_MALFORMED":
         # Not even a JSON object (an HTML error page, a cut-off body): the data could not
         # be decoded, so the package is undecided (error), not "invalid".  Checked only

@@ -12,6 +12,11 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
 
+# The one size limit of an attestations response, wherever it comes from: the HTTP client's
+# cap, offline and cache reads, and the verifier.  Larger is `error` FETCH_TOO_LARGE (the
+# data could not be judged), never `invalid`: size is not evidence of tampering.
+MAX_ATTESTATIONS_BYTES = 10 * 2**20
+
 
 class SourceKind(StrEnum):
     """Where a lockfile entry comes from.  Only `REGISTRY` packages can carry attestations."""
@@ -208,7 +213,7 @@ def _utc(moment: datetime) -> datetime:
 class VerificationResult:
     """Output of `auditor.verify.verify_attestations` for one package."""
 
-    status: Status  # VERIFIED, PUBLISH_ONLY or INVALID
+    status: Status  # VERIFIED, PUBLISH_ONLY or INVALID (ERROR: over the size limit)
     reason: str | None = None  # stable reason code for INVALID (e.g. DSSE_SIGNATURE)
     message: str | None = None  # precise human message for INVALID
     identity: Identity | None = None

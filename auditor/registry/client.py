@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urljoin, urlsplit, urlunsplit
 
 from auditor import __version__
+from auditor.models import MAX_ATTESTATIONS_BYTES
 from auditor.registry.config import NpmConfig, is_loopback_host
 
 if TYPE_CHECKING:
@@ -46,7 +47,7 @@ class NetworkSettings:
     backoff_base: float = 0.5
     backoff_max: float = 8.0
     retry_after_cap: float = 30.0
-    max_attestation_bytes: int = 10 * MIB
+    max_attestation_bytes: int = MAX_ATTESTATIONS_BYTES  # one limit, see auditor.models
     max_packument_bytes: int = 64 * MIB
     max_redirects: int = 3
 

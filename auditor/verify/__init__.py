@@ -8,7 +8,8 @@ Public API (see docs/architecture.md):
   is re-parsed once per process on unpickling (memoised by content digest), so a process
   pool can receive it with every task.
 * `verify_attestations(name, version, integrity, response, trust) -> VerificationResult`:
-  never raises for bad data; statuses VERIFIED, PUBLISH_ONLY, INVALID.  A set with
+  never raises for bad data; statuses VERIFIED, PUBLISH_ONLY, INVALID, and ERROR
+  (FETCH_TOO_LARGE) for a response over `auditor.models.MAX_ATTESTATIONS_BYTES`.  A set with
   provenance and no publish attestation is VERIFIED (the publish attestation is checked
   "when present"); a publish-only set is PUBLISH_ONLY (stripping detection is policy's job).
 * `verify_bundle(obj, role, trust, label)`: one JSON-decoded bundle in its role

@@ -7,14 +7,20 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from auditor.models import AttestationInfo, Identity, Status, VerificationResult, parse_sri
+from auditor.models import (
+    MAX_ATTESTATIONS_BYTES,
+    AttestationInfo,
+    Identity,
+    Status,
+    VerificationResult,
+    parse_sri,
+)
 from auditor.verify import certs, statement, tlog
 from auditor.verify._errors import Reject
 from auditor.verify._util import PublicKey, from_unix, verify_sig
 from auditor.verify.bundle import Bundle, parse_bundle
 from auditor.verify.trust import TrustMaterial
 
-MAX_RESPONSE_BYTES = 8 * 1024 * 1024
 MAX_ATTESTATIONS = 16
 NPM_KEY_USAGE = "npm:attestations"
 
@@ -204,10 +210,6 @@ def _verify_timestamp(token: bytes, signature: bytes, trust: TrustMaterial, labe
 
 def _classify(response: bytes) -> list[tuple[str, str, Any]]:
     """[(role, outer predicateType, bundle)] from the raw response."""
-    if len(response) > MAX_RESPONSE_BYTES:
-        raise Reject(
-            "RESPONSE_MALFORMED", f"response is {len(response)} bytes (max {MAX_RESPONSE_BYTES})"
-        )
     try:
         doc = json.loads(response)
     except (ValueError, RecursionError):
@@ -323,8 +325,16 @@ def verify_attestations(
 ) -> VerificationResult:
     """Verify one package's attestations response and bind it to the lockfile entry.
 
-    Never raises for bad data: every failure is `Status.INVALID` with a reason code.
+    Never raises for bad data: every failure is `Status.INVALID` with a reason code, except
+    a response over the one size limit, which is `Status.ERROR` FETCH_TOO_LARGE like the
+    fetch layer's (too large to judge is undecided, not tampering).
     """
+    if len(response) > MAX_ATTESTATIONS_BYTES:
+        return VerificationResult(
+            Status.ERROR,
+            "FETCH_TOO_LARGE",
+            f"attestations response of {len(response)} bytes exceeds {MAX_ATTESTATIONS_BYTES}",
+        )
     infos: list[AttestationInfo] = []
     try:
         return _verify_set(name, version, integrity, response, trust, infos)

@@ -16,6 +16,7 @@ from auditor.engine import AuditOptions, FetchOptions, FetchSummary, audit_lockf
 from auditor.models import Package, Report, SourceKind, Status
 from auditor.policy import default_policy
 from auditor.progress import NullProgress, StderrProgress, make_progress
+from auditor.registry.cache import ResponseCache
 from auditor.registry.client import NetworkSettings
 from tests.engine.scenario import Scenario, build, statuses, verify
 from tests.support.registry import Fault, LoopbackRegistry, running_registry
@@ -121,6 +122,39 @@ def test_fetch_failures_are_errors_never_unattested(
         if reason not in ("FETCH_TRUNCATED", "FETCH_CONNECTION"):
             assert by_name[name].reason == reason
     assert by_name["beta"].status is Status.PUBLISH_ONLY  # the rest is unaffected
+
+
+@pytest.mark.parametrize(("size", "status"), [(9 * 2**20, "verified"), (10 * 2**20 + 1, "error")])
+def test_one_size_limit_live_and_cached(
+    scenario: Scenario, tmp_path: Path, size: int, status: str
+) -> None:
+    """A genuine response padded to 9 MiB verifies (it used to be `invalid`: the verifier
+    capped at 8 MiB, the client at 10); over the limit is `error` FETCH_TOO_LARGE, from the
+    network and from a planted cache entry alike."""
+    body = scenario.data.attestations["alpha@1.0.0"]
+    scenario.data.attestations["alpha@1.0.0"] = body[:-1] + b" " * (size - len(body)) + b"}"
+    network = replace(FAST, max_attestation_bytes=NetworkSettings().max_attestation_bytes)
+    with running_registry(scenario.data) as reg:
+        opts = _options(reg, scenario, tmp_path, use_cache=False, network=network)
+        alpha = next(r for r in _audit(scenario, opts).results if r.package.name == "alpha")
+        assert alpha.status == status
+        if status == "error":
+            assert alpha.reason == "FETCH_TOO_LARGE"
+            # The cache is the attacker's too: an oversized entry planted there.
+            cached = _options(reg, scenario, tmp_path, network=network)
+            ResponseCache(tmp_path / "cache").put(
+                reg.url + "/",
+                "attestations",
+                "alpha@1.0.0",
+                200,
+                scenario.data.attestations["alpha@1.0.0"],
+                None,
+            )
+            reg.reset_stats()
+            results = _audit(scenario, cached).results
+            assert reg.count(name="alpha") == 0  # judged from the cache entry
+            alpha = next(r for r in results if r.package.name == "alpha")
+            assert (alpha.status, alpha.reason) == (Status.ERROR, "FETCH_TOO_LARGE")
 
 
 def test_transient_faults_recover(scenario: Scenario, tmp_path: Path) -> None:

@@ -8,7 +8,8 @@ from typing import Any
 
 import pytest
 
-from auditor.models import Status
+from auditor.models import MAX_ATTESTATIONS_BYTES, Status
+from auditor.registry.client import NetworkSettings
 from auditor.verify import REASON_CODES, TrustMaterial, verify_attestations
 from tests.verify.fixtures import case
 
@@ -125,9 +126,20 @@ def test_huge_inner_arrays(trust: TrustMaterial) -> None:
     assert _check(json.dumps(doc).encode(), trust).reason == "BUNDLE_MALFORMED"
 
 
-def test_oversized_response(trust: TrustMaterial) -> None:
-    body = b'{"attestations": [], "pad": "' + b"a" * (9 * 1024 * 1024) + b'"}'
-    assert _check(body, trust).reason == "RESPONSE_MALFORMED"
+def test_one_size_limit_too_large_is_an_error_never_invalid(trust: TrustMaterial) -> None:
+    """Between the old 8 MiB verifier cap and the 10 MiB client cap a response was called
+    tampering.  Now one limit: a genuine response padded to just under it verifies, one
+    byte more is `error` FETCH_TOO_LARGE (what the fetch layer says too)."""
+    genuine = GUNDAM.response()
+    assert genuine.endswith(b"}")
+    padded = genuine[:-1] + b" " * (MAX_ATTESTATIONS_BYTES - len(genuine)) + b"}"
+    assert len(padded) == MAX_ATTESTATIONS_BYTES
+    r = verify_attestations(GUNDAM.name, GUNDAM.version, GUNDAM.integrity(), padded, trust)
+    assert r.status is Status.VERIFIED
+    for body in (padded[:-1] + b" }", b'{"attestations": [], "pad": "' + b"a" * 11 * 2**20):
+        r = verify_attestations(GUNDAM.name, GUNDAM.version, GUNDAM.integrity(), body, trust)
+        assert (r.status, r.reason) == (Status.ERROR, "FETCH_TOO_LARGE")
+    assert NetworkSettings().max_attestation_bytes == MAX_ATTESTATIONS_BYTES
 
 
 def test_deep_nesting(trust: TrustMaterial) -> None:
