@@ -23,6 +23,7 @@ from pathlib import Path
 from auditor import __version__
 from auditor.errors import AuditorError, UsageError
 from auditor.models import Report
+from auditor.sanitize import console
 
 EXIT_OK = 0
 EXIT_FINDINGS = 1
@@ -210,7 +211,8 @@ def _main(args: list[str]) -> int:
 
 
 def _err(message: str) -> None:
-    print(message, file=sys.stderr)
+    # Messages carry registry and lockfile text: one inert line (see auditor.sanitize).
+    print(console(message), file=sys.stderr)
 
 
 def _resolve_lockfile(arg: str | None) -> Path:
@@ -224,7 +226,7 @@ def _cmd_policy(args: argparse.Namespace) -> int:
 
     if args.action == "check":
         policy = load_policy(Path(args.file))
-        print(f"{args.file}: valid ({policy.summary()})")
+        print(console(f"{args.file}: valid ({policy.summary()})"))
         return EXIT_OK
     policy = load_policy(Path(args.file)) if args.file else default_policy()
     print(explain_policy(policy, fmt=args.format), end="")

@@ -9,6 +9,8 @@ import sys
 import time
 from typing import Protocol, TextIO
 
+from auditor.sanitize import console
+
 
 class ProgressSink(Protocol):
     def start(self, total: int) -> None: ...
@@ -48,7 +50,7 @@ class NotesOnly(NullProgress):
         self.stream = stream or sys.stderr
 
     def note(self, message: str) -> None:
-        self.stream.write(f"audit: {message}\n")
+        self.stream.write(f"audit: {console(message)}\n")
         self.stream.flush()
 
 
@@ -88,7 +90,7 @@ class StderrProgress:
     def note(self, message: str) -> None:
         if self.verbose:
             self._clear()
-            self.stream.write(f"audit: {message}\n")
+            self.stream.write(f"audit: {console(message)}\n")
             self.stream.flush()
 
     def line(self) -> str:

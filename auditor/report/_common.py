@@ -1,7 +1,8 @@
 """Helpers shared by the formats: safe strings, timestamps, evidence values, paths.
 
 Everything a report prints may come from a hostile lockfile, registry or certificate, so
-strings pass through `clean` before they reach a terminal or a Markdown renderer.
+strings pass through an escaper of `auditor.sanitize` for their sink (`clean` is the
+terminal one).
 """
 
 from __future__ import annotations
@@ -9,37 +10,19 @@ from __future__ import annotations
 import contextlib
 import math
 import os
-import re
 from datetime import UTC, datetime
 from enum import Enum
 from pathlib import Path, PurePath
 
 from auditor.models import Identity, PackageResult, Report, SourceKind, Status
+from auditor.sanitize import terminal
 
-# C0/C1 controls (terminal escapes), bidi overrides and invisible characters (Trojan Source
-# style spoofing), line/paragraph separators, and lone surrogates (not encodable as UTF-8).
-_UNSAFE = re.compile(
-    "[\x00-\x1f\x7f-\x9f\u061c\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff\ud800-\udfff]"
-)
-_WHITESPACE_CONTROLS = {"\t": " ", "\n": " ", "\r": " "}
+clean = terminal  # the terminal escaper, under the name the formats use
 
 # Evidence is policy-made, but bound it anyway: a report must not explode on odd values.
 _MAX_DEPTH = 8
 _MAX_STRING = 4096
 _MAX_ITEMS = 1000
-
-
-def _escape(match: re.Match[str]) -> str:
-    char = match.group()
-    if char in _WHITESPACE_CONTROLS:
-        return _WHITESPACE_CONTROLS[char]
-    code = ord(char)
-    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
-
-
-def clean(value: object) -> str:
-    """One printable line: controls and spoofing characters shown as escapes."""
-    return _UNSAFE.sub(_escape, str(value))
 
 
 def truncate(text: str, width: int) -> str:

@@ -22,6 +22,7 @@ from auditor.models import (
 )
 from auditor.report._common import display_path, json_safe, rfc3339
 from auditor.report.summary import COVERAGE_SCOPES, Summary, summarize
+from auditor.sanitize import json_text
 
 SCHEMA_ID = "auditor-report/1"
 TOOL_NAME = "auditor"
@@ -71,7 +72,7 @@ def render_json(report: Report) -> str:
             body = json.dumps(value, indent=2, ensure_ascii=True, allow_nan=False)
             lines.append(head + body.replace("\n", "\n  ") + comma)
     lines.append("}")
-    return "\n".join(lines) + "\n"
+    return json_text("\n".join(lines) + "\n")
 
 
 def report_document(report: Report) -> dict[str, Any]:

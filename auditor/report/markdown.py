@@ -1,8 +1,9 @@
 """Markdown for `$GITHUB_STEP_SUMMARY` and pull-request comments.
 
-A summary table, then collapsed `<details>` sections.  Every value is escaped as HTML
-entities (no table breaks, no markup, no links) and `@` gets a zero-width space after it so
-npm scopes never mention GitHub users or teams.  The output is bounded: a pull-request
+A summary table, then collapsed `<details>` sections.  Every value from the lockfile, the
+registry or a certificate is shown in `<code>` with its punctuation as HTML entities
+(`auditor.sanitize.markdown_code`): no table breaks, markup, links or mentions, and the
+rendered text is the value itself, so it can be copied.  The output is bounded: a pull-request
 comment holds 65,536 characters, a step summary 1 MiB; rows stop with a note before that.
 """
 
@@ -20,34 +21,16 @@ from auditor.report._common import (
     identity_cells,
     plural,
     spec,
-    truncate,
     unverified_results,
 )
 from auditor.report.json_report import TOOL_NAME
 from auditor.report.summary import COVERAGE_SCOPES, Summary, summarize
+from auditor.sanitize import markdown_code
 
 MAX_CHARS = 65_000  # under GitHub's pull-request comment limit of 65,536 characters
 _MAX_CELL = 300
 _RESERVE = 400  # room kept for closing tags and truncation notes
 
-_ENTITIES = {
-    "&": "&amp;",
-    "<": "&lt;",
-    ">": "&gt;",
-    '"': "&quot;",
-    "'": "&#39;",
-    "|": "&#124;",
-    "`": "&#96;",
-    "*": "&#42;",
-    "_": "&#95;",
-    "[": "&#91;",
-    "]": "&#93;",
-    "~": "&#126;",
-    "\\": "&#92;",
-    "#": "&#35;",
-    "!": "&#33;",
-    ":": "&#58;",  # no autolinks, no :emoji: codes
-}
 _STATUS_ICON = {
     Status.VERIFIED: "✅",
     Status.PUBLISH_ONLY: "🟡",
@@ -58,16 +41,14 @@ _STATUS_ICON = {
 }
 
 
-def escape(value: object, *, code: bool = False) -> str:
-    """Inert Markdown/HTML text for a table cell or a sentence, on one line."""
-    text = truncate(clean(value), _MAX_CELL)
-    out = "".join(_ENTITIES.get(ch, ch) for ch in text)
-    # Inside <code> GitHub never links mentions; elsewhere break `@name` with a ZWSP.
-    return out.replace("@", "&#64;" if code else "@&#8203;")
+def escape(value: object) -> str:
+    """Inert inline Markdown for a table cell or a sentence (see `auditor.sanitize`)."""
+    if value == "-":
+        return "-"  # the tables' placeholder for a missing value
+    return markdown_code(value, limit=_MAX_CELL)
 
 
-def code(value: object) -> str:
-    return f"<code>{escape(value, code=True)}</code>"
+code = escape  # every value from the lockfile, registry or a certificate is shown as code
 
 
 class _Budget:
@@ -145,7 +126,7 @@ def _head(report: Report, summary: Summary) -> list[str]:
         f"### {icon} npm provenance audit: {verdict}",
         "",
         f"{code(display_path(report.lockfile))} · {plural(summary.packages, 'package')} · "
-        f"policy {policy} · {TOOL_NAME} {escape(report.tool_version)}",
+        f"policy {policy} · {TOOL_NAME} {clean(report.tool_version)}",
         "",
     ]
     if undecided:
@@ -197,9 +178,10 @@ def _finding_row(item: Finding) -> str:
 
 
 def _status_row(item: PackageResult) -> str:
-    why = " ".join(str(x) for x in (item.reason, item.message) if x) or "-"
+    why = " ".join(str(x) for x in (item.reason, item.message) if x)
     return (
-        f"| {code(item.package.spec)} | {_STATUS_ICON[item.status]} {item.status} | {escape(why)} |"
+        f"| {code(item.package.spec)} | {_STATUS_ICON[item.status]} {item.status} "
+        f"| {escape(why or '-')} |"
     )
 
 

@@ -18,6 +18,7 @@ from urllib.parse import quote
 from auditor.models import Finding, Level, Report, Status
 from auditor.report._common import json_safe, spec, truncate
 from auditor.report.json_report import TOOL_NAME
+from auditor.sanitize import json_text, sarif_message
 
 SARIF_SCHEMA = (
     "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
@@ -103,7 +104,7 @@ def render_sarif(
     max_results: int = MAX_RESULTS,
 ) -> str:
     """The SARIF log as indented JSON with a trailing newline."""
-    return (
+    return json_text(
         json.dumps(
             sarif_document(report, root=root, rules=rules, cwd=cwd, max_results=max_results),
             indent=2,
@@ -227,7 +228,7 @@ def _result(
         "ruleId": finding.rule,
         "ruleIndex": rule_index,
         "level": _SARIF_LEVEL[finding.level],
-        "message": {"text": truncate(finding.message or finding.rule, MAX_MESSAGE)},
+        "message": {"text": truncate(sarif_message(finding.message or finding.rule), MAX_MESSAGE)},
         "locations": [{"physicalLocation": physical}],
         # primaryLocationLineHash too: otherwise the upload action derives one from the
         # text around the line, which changes whenever neighbouring entries do.

@@ -25,6 +25,7 @@ from auditor.report._common import (
 )
 from auditor.report.json_report import TOOL_NAME
 from auditor.report.summary import COVERAGE_SCOPES, Summary, summarize
+from auditor.sanitize import log_lines
 
 
 def tabulate(*args: Any, **kwargs: Any) -> str:
@@ -103,7 +104,8 @@ def render_text(report: Report, *, color: bool = False, verbose: bool = False) -
 
     out.append("")
     out.extend(_verdict(summary, paint))
-    return "\n".join(line.rstrip() for line in out) + "\n"
+    # Stdout is a workflow log in CI: no line may be taken as a runner command.
+    return log_lines("\n".join(line.rstrip() for line in out) + "\n")
 
 
 def _overview(summary: Summary, paint: _Painter) -> list[str]:

@@ -42,11 +42,12 @@ def test_hostile_cells_are_inert() -> None:
 
 
 def test_escape() -> None:
-    assert escape("a|b") == "a&#124;b"
-    assert escape("@org/team") == "@&#8203;org/team"
-    assert escape("@org/team", code=True) == "&#64;org/team"
-    assert escape("line1\nline2") == "line1 line2"
-    assert len(escape("x" * 10_000)) <= 300
+    assert escape("a|b") == "<code>a&#124;b</code>"
+    # No zero-width characters: the rendered text copies as the name itself.
+    assert escape("@org/team") == "<code>&#64;org/team</code>"
+    assert escape("see www.example.test") == "<code>see www&#46;example.test</code>"
+    assert escape("line1\nline2") == "<code>line1 line2</code>"
+    assert len(escape("x" * 10_000)) <= 300 + len("<code></code>")
 
 
 def test_huge_report_is_cut_to_the_limit_with_a_note() -> None:
