@@ -38,7 +38,12 @@ from auditor.models import (
     VerificationResult,
 )
 from auditor.progress import NullProgress, ProgressSink, make_progress
-from auditor.registry.cache import ResponseCache, default_cache_dir
+from auditor.registry.cache import (
+    ResponseCache,
+    default_cache_dir,
+    default_key_path,
+    load_cache_key,
+)
 from auditor.registry.client import DEFAULT_CONCURRENCY, FetchError, NetworkSettings, RegistryClient
 from auditor.registry.config import NpmConfig, resolve_npm_config
 from auditor.registry.offline import (
@@ -560,7 +565,12 @@ def _make_cache(
 ) -> ResponseCache | None:
     if not use_cache:
         return None
-    return ResponseCache(cache_dir or default_cache_dir(env))
+    # The MAC key lives in the user's data directory, outside the (untrusted) cache; without
+    # it the run goes uncached rather than trusting entries it cannot authenticate.
+    key = load_cache_key(default_key_path(env))
+    if key is None:
+        return None
+    return ResponseCache(cache_dir or default_cache_dir(env), key=key)
 
 
 def run_audit(lockfile_path: Path, policy: Policy, options: AuditOptions) -> Report:
@@ -802,6 +812,8 @@ async def _audit_async(
         auditor = Auditor(fetcher, verifier, needs_packuments=needs_packuments, progress=progress)
         return await _both(auditor, head, base)
     cache = _make_cache(options.use_cache, options.cache_dir, options.env)
+    if options.use_cache and cache is None:
+        progress.note(f"response cache off: no private key file at {default_key_path(options.env)}")
     async with RegistryClient(config, settings) as client:
         fetcher = Fetcher(RegistrySource(client, cache), config)
         fetcher.plan([*head, *base])

@@ -1,19 +1,27 @@
 """On-disk cache of raw registry responses (never verdicts: verification reruns every time).
 
-One file per response under `<root>/v1/<2 hex>/<sha256 of key>`, written atomically (temp
+One file per response under `<root>/v2/<2 hex>/<sha256 of key>`, written atomically (temp
 file + `os.replace`).  A file holds a magic line, a JSON header (key, status, ETag, time,
-body length and SHA-256) and the body; anything that does not check out is ignored and
-refetched.  Credentials are never part of a key or an entry.
+body length and SHA-256, and an HMAC-SHA256 over all of them) and the body; anything that
+does not check out is ignored and refetched.  Credentials are never part of a key or an entry.
 
-Freshness: an attestations response (200) is immutable; a 404 is kept `negative_ttl`
-seconds; a packument is served for `packument_ttl` seconds, then revalidated with its ETag.
+The cache directory is attacker-writable in the threat model (CI caches restored from other
+jobs, shared runners): entry names are predictable and the format is public, so an entry
+counts only if it carries a MAC under a secret key that lives outside the cache directory
+(`default_key_path`, created 0600 on first use).  Only successful (200) answers are kept:
+a "not found" is always asked again, so no planted or stale 404 can hide attestations.
+
+Freshness: an attestations response is immutable; a packument is served for `packument_ttl`
+seconds, then revalidated with its ETag (a 304 keeps the authenticated body).
 """
 
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 import os
+import stat
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -21,7 +29,7 @@ from pathlib import Path
 
 from auditor.fileio import write_atomic
 
-_MAGIC = b"auditor-cache 1\n"
+_MAGIC = b"auditor-cache 2\n"
 _MAX_HEADER = 4096
 _FIRST_READ = 64 * 1024
 
@@ -38,9 +46,55 @@ def default_cache_dir(env: Mapping[str, str] | None = None) -> Path:
     return Path(env.get("HOME") or Path.home()) / ".cache" / "auditor"
 
 
+KEY_BYTES = 32
+
+
+def default_key_path(env: Mapping[str, str] | None = None) -> Path:
+    """Where the cache's MAC key lives: the user's data directory, never the cache directory
+    (whoever can write the cache must not be able to read or replace the key)."""
+    env = os.environ if env is None else env
+    base = env.get("XDG_DATA_HOME")
+    if base and Path(base).is_absolute():
+        return Path(base) / "auditor" / "cache-key"
+    return Path(env.get("HOME") or Path.home()) / ".local" / "share" / "auditor" / "cache-key"
+
+
+def load_cache_key(path: Path) -> bytes | None:
+    """The MAC key at `path`, created (0600, random) on first use; None when it cannot be
+    created or is not a private regular file of ours (the run then goes without a cache)."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
+        except FileExistsError:
+            pass
+        else:
+            try:
+                os.write(fd, os.urandom(KEY_BYTES))
+            finally:
+                os.close(fd)
+        # O_NONBLOCK: a FIFO planted in place of the key must not block the run.
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+        try:
+            st = os.fstat(fd)
+            if (
+                not stat.S_ISREG(st.st_mode)
+                or st.st_mode & 0o077
+                or st.st_uid != os.geteuid()
+                or st.st_size != KEY_BYTES
+            ):
+                return None
+            key = os.read(fd, KEY_BYTES + 1)
+        finally:
+            os.close(fd)
+    except OSError:
+        return None
+    return key if len(key) == KEY_BYTES else None
+
+
 @dataclass(frozen=True, slots=True)
 class CacheEntry:
-    status: int  # 200 or 404
+    status: int  # 200 (nothing else is kept)
     body: bytes
     etag: str | None
     stored_at: float
@@ -53,13 +107,13 @@ class ResponseCache:
         self,
         root: Path,
         *,
-        negative_ttl: float = 3600.0,
+        key: bytes,
         packument_ttl: float = 300.0,
         clock: Callable[[], float] = time.time,
     ) -> None:
-        self.root = root / "v1"
+        self.root = root / "v2"
         self._root = str(self.root)
-        self.negative_ttl = negative_ttl
+        self._key = key
         self.packument_ttl = packument_ttl
         self._clock = clock
         self.errors = 0  # write failures (the run continues without caching)
@@ -70,13 +124,18 @@ class ResponseCache:
     def key(registry: str, kind: str, ident: str) -> str:
         return f"{registry}\n{kind}\n{ident}"
 
+    def _mac(self, key: str, status: int, etag: str | None, stored: float, digest: str) -> str:
+        msg = json.dumps([key, status, etag, stored, digest], separators=(",", ":"))
+        return hmac.new(self._key, msg.encode(), hashlib.sha256).hexdigest()
+
     def _path(self, key: str) -> str:
         # Strings, not pathlib: this runs once per package on the event loop.
         digest = hashlib.sha256(key.encode()).hexdigest()
         return os.path.join(self._root, digest[:2], digest)
 
     def get(self, registry: str, kind: str, ident: str) -> CacheEntry | None:
-        """The stored entry, or None when absent or corrupt (freshness is the caller's)."""
+        """The stored entry, or None when absent, corrupt or not authenticated by our key
+        (freshness is the caller's)."""
         key = self.key(registry, kind, ident)
         try:
             with open(self._path(key), "rb") as fh:
@@ -98,12 +157,18 @@ class ResponseCache:
                     body += fh.read(length + 1 - len(body))
         except (OSError, ValueError, KeyError, TypeError):
             return None
-        if len(body) != length or hashlib.sha256(body).hexdigest() != header.get("sha256"):
+        digest = hashlib.sha256(body).hexdigest()
+        if len(body) != length or digest != header.get("sha256"):
             return None
         status, etag, stored = header.get("status"), header.get("etag"), header.get("stored_at")
-        if status not in (200, 404) or not isinstance(stored, int | float):
+        if status != 200 or not isinstance(stored, int | float):
             return None
         if etag is not None and not isinstance(etag, str):
+            return None
+        mac = header.get("mac")
+        if not isinstance(mac, str) or not hmac.compare_digest(
+            mac, self._mac(key, status, etag, stored, digest)
+        ):
             return None
         return CacheEntry(status, body, etag, float(stored))
 
@@ -111,8 +176,6 @@ class ResponseCache:
         age = self._clock() - entry.stored_at
         if age < 0:
             return False
-        if entry.status == 404:
-            return age < self.negative_ttl
         if kind == ATTESTATIONS:
             return True
         return age < self.packument_ttl
@@ -133,14 +196,21 @@ class ResponseCache:
     def put(
         self, registry: str, kind: str, ident: str, status: int, body: bytes, etag: str | None
     ) -> None:
+        """Keep a 200 answer; anything else is not cached (a negative answer is asked again:
+        a kept 404 could hide attestations the registry has since served)."""
+        if status != 200:
+            return
         key = self.key(registry, kind, ident)
+        stored = self._clock()
+        digest = hashlib.sha256(body).hexdigest()
         header = {
             "key": key,
             "status": status,
             "etag": etag,
-            "stored_at": self._clock(),
+            "stored_at": stored,
             "length": len(body),
-            "sha256": hashlib.sha256(body).hexdigest(),
+            "sha256": digest,
+            "mac": self._mac(key, status, etag, stored, digest),
         }
         line = json.dumps(header, separators=(",", ":")).encode() + b"\n"
         try:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -14,6 +15,8 @@ from auditor.registry.cache import (
     PACKUMENT,
     ResponseCache,
     default_cache_dir,
+    default_key_path,
+    load_cache_key,
 )
 from auditor.registry.client import env_proxy
 from auditor.registry.offline import (
@@ -26,6 +29,7 @@ from auditor.registry.offline import (
 from auditor.registry.packument import PackumentError, parse_packument
 
 REG = "http://127.0.0.1:4873/"
+KEY = bytes(range(32))
 
 
 class Clock:
@@ -38,19 +42,18 @@ class Clock:
 
 def test_round_trip_and_freshness(tmp_path: Path) -> None:
     clock = Clock()
-    cache = ResponseCache(tmp_path, negative_ttl=60, packument_ttl=30, clock=clock)
+    cache = ResponseCache(tmp_path, key=KEY, packument_ttl=30, clock=clock)
     cache.put(REG, ATTESTATIONS, "a@1.0.0", 200, b"body", None)
     cache.put(REG, ATTESTATIONS, "b@1.0.0", 404, b"", None)
+    assert cache.get(REG, ATTESTATIONS, "b@1.0.0") is None  # negative answers are not kept
     cache.put(REG, PACKUMENT, "a", 200, b"{}", '"etag"')
     clock.now += 45
     entry, fresh = cache.lookup(REG, ATTESTATIONS, "a@1.0.0")
     assert entry is not None and entry.body == b"body" and fresh
-    assert cache.lookup(REG, ATTESTATIONS, "b@1.0.0")[1]  # 404 within its TTL
     entry, fresh = cache.lookup(REG, PACKUMENT, "a")
     assert entry is not None and entry.etag == '"etag"' and not fresh  # revalidate
     clock.now += 3600 * 24 * 365
     assert cache.lookup(REG, ATTESTATIONS, "a@1.0.0")[1]  # immutable
-    assert not cache.lookup(REG, ATTESTATIONS, "b@1.0.0")[1]  # the 404 expired
     # Keys are per registry.
     assert cache.get("http://127.0.0.1:9/", ATTESTATIONS, "a@1.0.0") is None
 
@@ -67,7 +70,7 @@ def test_round_trip_and_freshness(tmp_path: Path) -> None:
     ],
 )
 def test_corrupt_entries_are_ignored(tmp_path: Path, damage: object) -> None:
-    cache = ResponseCache(tmp_path)
+    cache = ResponseCache(tmp_path, key=KEY)
     cache.put(REG, ATTESTATIONS, "a@1.0.0", 200, b"body", None)
     (path,) = [p for p in tmp_path.rglob("*") if p.is_file()]
     path.write_bytes(damage(path.read_bytes()))  # type: ignore[operator]
@@ -78,7 +81,7 @@ def test_corrupt_entries_are_ignored(tmp_path: Path, damage: object) -> None:
 def test_bodies_of_any_size_round_trip_and_truncation_is_caught(tmp_path: Path, size: int) -> None:
     # Bodies below, at and beyond the first read of an entry (64 KiB).
     body = bytes(range(256)) * (size // 256) + b"x" * (size % 256)
-    cache = ResponseCache(tmp_path)
+    cache = ResponseCache(tmp_path, key=KEY)
     cache.put(REG, PACKUMENT, "big", 200, body, '"e"')
     entry = cache.get(REG, PACKUMENT, "big")
     assert entry is not None and entry.body == body and entry.etag == '"e"'
@@ -92,20 +95,20 @@ def test_bodies_of_any_size_round_trip_and_truncation_is_caught(tmp_path: Path, 
 
 
 def test_an_oversized_header_is_ignored(tmp_path: Path) -> None:
-    cache = ResponseCache(tmp_path)
+    cache = ResponseCache(tmp_path, key=KEY)
     cache.put(REG, PACKUMENT, "p", 200, b"{}", "x" * 5000)  # header > 4 KiB
     assert cache.get(REG, PACKUMENT, "p") is None
 
 
 def test_unwritable_cache_is_not_fatal(tmp_path: Path) -> None:
-    (tmp_path / "v1").write_text("a file where a directory should be")
-    cache = ResponseCache(tmp_path)
+    (tmp_path / "v2").write_text("a file where a directory should be")
+    cache = ResponseCache(tmp_path, key=KEY)
     cache.put(REG, ATTESTATIONS, "a@1.0.0", 200, b"body", None)
     assert cache.errors == 1 and cache.get(REG, ATTESTATIONS, "a@1.0.0") is None
 
 
 def test_no_temp_files_left(tmp_path: Path) -> None:
-    cache = ResponseCache(tmp_path)
+    cache = ResponseCache(tmp_path, key=KEY)
     for i in range(5):
         cache.put(REG, ATTESTATIONS, f"a@{i}", 200, b"x" * i, None)
     assert not [p for p in tmp_path.rglob("*") if p.name.endswith(".tmp")]  # temp files
@@ -115,6 +118,44 @@ def test_default_cache_dir() -> None:
     assert default_cache_dir({"XDG_CACHE_HOME": "/x/c", "HOME": "/h"}) == Path("/x/c/auditor")
     assert default_cache_dir({"HOME": "/h"}) == Path("/h/.cache/auditor")
     assert default_cache_dir({"XDG_CACHE_HOME": "rel", "HOME": "/h"}) == Path("/h/.cache/auditor")
+
+
+def test_entries_under_another_key_or_moved_to_another_name_are_ignored(tmp_path: Path) -> None:
+    """The format is public and names are predictable: only our key makes an entry count."""
+    ours = ResponseCache(tmp_path, key=KEY)
+    theirs = ResponseCache(tmp_path, key=b"\x01" * 32)
+    theirs.put(REG, ATTESTATIONS, "a@1.0.0", 200, b"planted", None)
+    assert ours.get(REG, ATTESTATIONS, "a@1.0.0") is None
+    assert theirs.get(REG, ATTESTATIONS, "a@1.0.0") is not None
+    ours.put(REG, ATTESTATIONS, "b@1.0.0", 200, b"genuine b", None)
+    src = ours._path(ours.key(REG, ATTESTATIONS, "b@1.0.0"))
+    dst = Path(ours._path(ours.key(REG, ATTESTATIONS, "a@1.0.0")))
+    dst.write_bytes(Path(src).read_bytes())  # an authentic entry, replayed for another package
+    assert ours.get(REG, ATTESTATIONS, "a@1.0.0") is None
+    # Editing an authenticated header (a fresher time, another status) breaks the MAC.
+    raw = Path(src).read_bytes()
+    stored = str(ours.get(REG, ATTESTATIONS, "b@1.0.0").stored_at).encode()  # type: ignore[union-attr]
+    Path(src).write_bytes(raw.replace(stored, b"9" + stored))
+    assert ours.get(REG, ATTESTATIONS, "b@1.0.0") is None
+
+
+def test_cache_key_is_created_private_outside_the_cache_and_reused(tmp_path: Path) -> None:
+    env = {"HOME": str(tmp_path / "h"), "XDG_CACHE_HOME": str(tmp_path / "c")}
+    path = default_key_path(env)
+    assert path == tmp_path / "h" / ".local" / "share" / "auditor" / "cache-key"
+    assert default_key_path({"XDG_DATA_HOME": "/d", "HOME": "/h"}) == Path("/d/auditor/cache-key")
+    key = load_cache_key(path)
+    assert key is not None and len(key) == 32
+    assert path.stat().st_mode & 0o777 == 0o600
+    assert load_cache_key(path) == key
+    path.chmod(0o644)  # readable by others: not a secret any more
+    assert load_cache_key(path) is None
+    path.unlink()
+    path.symlink_to(tmp_path / "elsewhere")
+    assert load_cache_key(path) is None
+    path.unlink()
+    os.mkfifo(path, 0o600)  # never blocks
+    assert load_cache_key(path) is None
 
 
 def test_offline_layout(tmp_path: Path) -> None:
@@ -190,7 +231,7 @@ def test_any_cache_file_reads_back_or_is_ignored(
     """A cache file is untrusted input: whatever it holds, `get` returns the entry that was
     stored or None, and never raises."""
     root = tmp_path / "c"
-    cache = ResponseCache(root)
+    cache = ResponseCache(root, key=KEY)
     cache.put(REG, PACKUMENT, "p", 200, body, etag)
     entry = cache.get(REG, PACKUMENT, "p")
     assert entry is not None and entry.body == body and entry.etag == etag
