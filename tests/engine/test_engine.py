@@ -16,7 +16,7 @@ from auditor.engine import AuditOptions, FetchOptions, FetchSummary, audit_lockf
 from auditor.models import Package, Report, SourceKind, Status
 from auditor.policy import default_policy
 from auditor.progress import NullProgress, StderrProgress, make_progress
-from auditor.registry.cache import ResponseCache
+from auditor.registry.cache import ResponseCache, default_key_path, load_cache_key
 from auditor.registry.client import NetworkSettings
 from tests.engine.scenario import Scenario, build, statuses, verify
 from tests.support.registry import Fault, LoopbackRegistry, running_registry
@@ -140,9 +140,12 @@ def test_one_size_limit_live_and_cached(
         assert alpha.status == status
         if status == "error":
             assert alpha.reason == "FETCH_TOO_LARGE"
-            # The cache is the attacker's too: an oversized entry planted there.
+            # An oversized entry under the cache's own key (say, stored by a version with
+            # another limit): still too large when read back.
             cached = _options(reg, scenario, tmp_path, network=network)
-            ResponseCache(tmp_path / "cache").put(
+            key = load_cache_key(default_key_path())
+            assert key is not None
+            ResponseCache(tmp_path / "cache", key=key).put(
                 reg.url + "/",
                 "attestations",
                 "alpha@1.0.0",
