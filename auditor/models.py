@@ -142,6 +142,22 @@ class Lockfile:
     workspaces: tuple[str, ...] = ()
 
 
+def strip_ref(uri: str, ref: str | None = None) -> str:
+    """`<path>` of a `<path>@<ref>` URI (Build Config/Signer URI), cut at the ref boundary.
+
+    Not at the first `@`: a workflow file (`release@v2.yml`) or a branch
+    (`refs/heads/fix@2`) may contain one.  The certificate's ref, when the URI ends with
+    it, is exact; else the first `@refs/` (a file name holds no `/`); else the last `@`
+    (a commit or tag ref of a reusable workflow).
+    """
+    if ref and uri.endswith("@" + ref):
+        return uri[: -len(ref) - 1]
+    at = uri.find("@refs/")
+    if at >= 0:
+        return uri[:at]
+    return uri.rpartition("@")[0] or uri
+
+
 @dataclass(frozen=True, slots=True)
 class Identity:
     """The signer identity, read from the Fulcio certificate (never from the predicate)."""
@@ -160,7 +176,7 @@ class Identity:
     invocation: str | None = None  # .21
     visibility: str | None = None  # .22
     san: str | None = None
-    builder_id: str | None = None  # SLSA predicate builder id (consistency-checked)
+    builder_id: str | None = None  # SLSA builder id, only where the certificate vouches for it
     build_type: str | None = None  # SLSA predicate build type
 
     @property
@@ -169,7 +185,7 @@ class Identity:
         uri = self.workflow
         if not uri:
             return None
-        path = uri.split("@", 1)[0]
+        path = strip_ref(uri, self.ref)
         repo = self.source_repository
         if repo and path.startswith(repo + "/"):
             path = path[len(repo) + 1 :]

@@ -19,6 +19,7 @@ from auditor.models import (
     PackageResult,
     SourceKind,
     Status,
+    strip_ref,
 )
 
 CHANGE_PROVENANCE_LOST = "change-provenance-lost"
@@ -80,7 +81,7 @@ def _workflow(identity: Identity) -> str | None:
     uri = identity.workflow
     if not uri:
         return None
-    path = uri.split("@", 1)[0]
+    path = strip_ref(uri, identity.ref)
     repo = _norm_repo(identity.source_repository)
     if repo:
         for prefix in (repo + "/", repo + ".git/"):

@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass, replace
 from typing import Any
 
-from auditor.models import Identity
+from auditor.models import Identity, strip_ref
 from auditor.verify._errors import Reject
 
 PUBLISH_TYPE = "https://github.com/npm/attestation/tree/main/specs/publish/v0.1"
@@ -131,41 +131,42 @@ def _config_path(identity: Identity) -> str | None:
 def check_provenance(
     st: Statement, identity: Identity, config_digest: str | None, label: str
 ) -> Identity:
-    """Check the SLSA predicate against the certificate; returns identity + builder facts."""
+    """Check the SLSA predicate against the certificate; returns identity + builder facts.
+
+    `builder_id` on the result is the predicate's `builder.id` only where the certificate
+    vouches for it (equal to a value derived from its claims, or set by a trusted reusable
+    workflow); otherwise None, so that a `builders` pin can never pass on a value the build
+    job wrote about itself.
+    """
     p = st.predicate
     c = _Checker(label)
     repo = identity.source_repository
     sha = identity.commit
     if repo is None or sha is None:
         raise Reject("CERT_IDENTITY", f"{label}: certificate has no source repository/commit")
+    vouched: str | None
     if st.predicate_type == "https://slsa.dev/provenance/v1":
         build_type = _get(p, "buildDefinition", "buildType")
-        builder_id = _get(p, "runDetails", "builder", "id")
         if build_type != BT_V1:
             raise Reject(
                 "BUILD_TYPE_UNKNOWN",
                 f"{label}: unsupported SLSA v1 buildType {str(build_type)[:100]!r}",
             )
-        _check_v1(p, identity, c)
+        vouched = _check_v1(p, identity, c)
     else:
         build_type = _get(p, "buildType")
-        builder_id = _get(p, "builder", "id")
         if build_type in (BT_GHA_V0, BT_GHA_V1, BT_GHA_V2):
-            _check_gha_v02(p, identity, config_digest, build_type, c)
+            vouched = _check_gha_v02(p, identity, config_digest, build_type, c)
         elif build_type == BT_BYOB:
-            _check_byob(p, identity, c)
+            vouched = _check_byob(p, identity, c)
         elif build_type == BT_GITLAB:
-            _check_gitlab(p, identity, c)
+            vouched = _check_gitlab(p, identity, c)
         else:
             raise Reject(
                 "BUILD_TYPE_UNKNOWN",
                 f"{label}: unsupported SLSA v0.2 buildType {str(build_type)[:100]!r}",
             )
-    return replace(
-        identity,
-        builder_id=builder_id if isinstance(builder_id, str) else None,
-        build_type=build_type,
-    )
+    return replace(identity, builder_id=vouched, build_type=build_type)
 
 
 def _require_github(identity: Identity, c: _Checker) -> None:
@@ -177,7 +178,8 @@ def _require_github(identity: Identity, c: _Checker) -> None:
         )
 
 
-def _check_v1(p: dict[str, Any], identity: Identity, c: _Checker) -> None:
+def _check_v1(p: dict[str, Any], identity: Identity, c: _Checker) -> str | None:
+    """Returns the builder id the certificate vouches for: the runner environment (.11)."""
     _require_github(identity, c)
     bd = _get(p, "buildDefinition")
     wf = _get(bd, "externalParameters", "workflow")
@@ -213,17 +215,16 @@ def _check_v1(p: dict[str, Any], identity: Identity, c: _Checker) -> None:
         _get(deps[0], "digest", "gitCommit"),
         identity.commit,
     )
-    if identity.runner_environment is not None:
-        c.eq(
-            "runDetails.builder.id",
-            _get(p, "runDetails", "builder", "id"),
-            "https://github.com/actions/runner/" + identity.runner_environment,
-        )
     c.eq(
         "runDetails.metadata.invocationId",
         _get(p, "runDetails", "metadata", "invocationId"),
         identity.invocation,
     )
+    if identity.runner_environment is None:
+        return None  # a certificate without .11 vouches for no runner
+    runner = "https://github.com/actions/runner/" + identity.runner_environment
+    c.eq("runDetails.builder.id", _get(p, "runDetails", "builder", "id"), runner)
+    return runner
 
 
 def _owner_repo(identity: Identity) -> str | None:
@@ -283,14 +284,18 @@ def _check_github_env(
 
 def _check_gha_v02(
     p: dict[str, Any], identity: Identity, config_digest: str | None, build_type: str, c: _Checker
-) -> None:
+) -> str | None:
+    """`/v2` names the GitHub Actions runner, which a GitHub certificate vouches for;
+    `@v0`/`@v1` name the npm CLI version that wrote the predicate, which nothing vouches for."""
     _require_github(identity, c)
     _check_v02_common(p, identity, c, materials_ref_optional=True)
     cs = _get(p, "invocation", "configSource")
     owner_repo, cfg = _owner_repo(identity), _config_path(identity)
+    vouched = None
     if build_type == BT_GHA_V2:
         c.eq("configSource.entryPoint", _get(cs, "entryPoint"), cfg)
-        c.eq("builder.id", _get(p, "builder", "id"), "https://github.com/actions/runner")
+        vouched = "https://github.com/actions/runner"
+        c.eq("builder.id", _get(p, "builder", "id"), vouched)
     elif owner_repo and cfg and identity.ref:
         c.eq(
             "configSource.entryPoint", _get(cs, "entryPoint"), f"{owner_repo}/{cfg}@{identity.ref}"
@@ -308,9 +313,12 @@ def _check_gha_v02(
             "CERT_PREDICATE_MISMATCH", f"{c.label}: npm CLI provenance has invocation.parameters"
         )
     _check_github_env(p, identity, config_digest, c)
+    return vouched
 
 
-def _check_byob(p: dict[str, Any], identity: Identity, c: _Checker) -> None:
+def _check_byob(p: dict[str, Any], identity: Identity, c: _Checker) -> str:
+    """The signer is a released slsa-github-generator delegator (a trusted reusable
+    workflow that writes the predicate), so its `builder.id` is vouched for."""
     _require_github(identity, c)
     signer = identity.build_signer or identity.san or ""
     if not _BYOB_SIGNER.fullmatch(signer):
@@ -332,9 +340,31 @@ def _check_byob(p: dict[str, Any], identity: Identity, c: _Checker) -> None:
         _config_path(identity),
     )
     _check_github_env(p, identity, None, c)
+    return builder
 
 
-def _check_gitlab(p: dict[str, Any], identity: Identity, c: _Checker) -> None:
+def _check_gitlab(p: dict[str, Any], identity: Identity, c: _Checker) -> str | None:
+    """npm's GitLab predicate.  Its `builder.id` (`<project URL>/-/runners/<runner id>`)
+    must lie under the certified project, but the runner id is not in the certificate:
+    nothing to vouch for (returns None)."""
+    project = identity.source_repository or ""
+    issuer = (identity.issuer or "").rstrip("/")
+    if identity.issuer == GITHUB_ISSUER or not issuer or not project.startswith(issuer + "/"):
+        raise Reject(
+            "CERT_PREDICATE_MISMATCH",
+            f"{c.label}: GitLab build type but the certificate's issuer "
+            f"{str(identity.issuer)[:100]!r} is not the GitLab instance of {project[:100]!r}",
+        )
+    builder = _get(p, "builder", "id")
+    if not (
+        isinstance(builder, str)
+        and builder.startswith(project + "/-/runners/")
+        and re.fullmatch(r"[0-9]{1,20}", builder[len(project) + len("/-/runners/") :])
+    ):
+        raise Reject(
+            "CERT_PREDICATE_MISMATCH",
+            f"{c.label}: builder.id {str(builder)[:120]!r} is not a runner of {project[:100]!r}",
+        )
     params = _get(p, "invocation", "parameters")
     if not isinstance(params, dict):
         raise Reject(
@@ -355,7 +385,7 @@ def _check_gitlab(p: dict[str, Any], identity: Identity, c: _Checker) -> None:
     # Build Config URI (.18) = <project URL>//<CI_CONFIG_PATH>@<ref>
     prefix = f"{identity.source_repository}//"
     if identity.workflow and identity.workflow.startswith(prefix):
-        config_path = identity.workflow[len(prefix) :].rsplit("@", 1)[0]
+        config_path = strip_ref(identity.workflow, identity.ref)[len(prefix) :]
         c.eq("CI_CONFIG_PATH", params.get("CI_CONFIG_PATH"), config_path)
     repo, sha = identity.source_repository, identity.commit
     cs = _get(p, "invocation", "configSource")
@@ -366,3 +396,4 @@ def _check_gitlab(p: dict[str, Any], identity: Identity, c: _Checker) -> None:
         raise Reject("CERT_PREDICATE_MISMATCH", f"{c.label}: expected exactly one material")
     c.eq("materials[0].uri", _get(materials[0], "uri"), f"git+{repo}")
     c.eq("materials[0].digest.sha1", _get(materials[0], "digest", "sha1"), sha)
+    return None
