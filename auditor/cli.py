@@ -18,6 +18,7 @@ import gc
 import os
 import sys
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 
 from auditor import __version__
@@ -104,6 +105,13 @@ def build_audit_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", metavar="FILE", help="also write the JSON report to FILE")
     p.add_argument("--sarif", metavar="FILE", help="also write the SARIF report to FILE")
     p.add_argument("--markdown", metavar="FILE", help="also write the Markdown report to FILE")
+    p.add_argument(
+        "--sarif-category",
+        metavar="CATEGORY",
+        help="code-scanning category written as the SARIF automationDetails.id, which "
+        "upload-sarif's own category input cannot override (default: "
+        "npm-provenance-auditor/<lockfile path>)",
+    )
     p.add_argument(
         "--fail-on",
         choices=("error", "warning", "never"),
@@ -278,7 +286,7 @@ def _cmd_audit(args: argparse.Namespace) -> int:
         verbose=args.verbose,
         policy_path=Path(args.policy) if args.policy else None,
     )
-    report = run_audit(lockfile_path, policy, options)
+    report = replace(run_audit(lockfile_path, policy, options), fail_on=args.fail_on)
 
     color = (
         args.output is None
@@ -287,26 +295,28 @@ def _cmd_audit(args: argparse.Namespace) -> int:
         and "NO_COLOR" not in os.environ
     )
     extra = {"json": args.json, "sarif": args.sarif, "markdown": args.markdown}
-    write_reports(report, {fmt: Path(path) for fmt, path in extra.items() if path})
+    category = args.sarif_category
+    write_reports(
+        report,
+        {fmt: Path(path) for fmt, path in extra.items() if path},
+        sarif_category=category,
+    )
     if args.output:
-        write_reports(report, {args.format: Path(args.output)})
+        write_reports(report, {args.format: Path(args.output)}, sarif_category=category)
     else:
-        sys.stdout.write(render(report, args.format, color=color, verbose=args.verbose > 0))
+        text = render(
+            report, args.format, color=color, verbose=args.verbose > 0, sarif_category=category
+        )
+        sys.stdout.write(text)
         sys.stdout.flush()
     return exit_code_for(report, fail_on=args.fail_on)
 
 
 def exit_code_for(report: Report, *, fail_on: str) -> int:
     """3 when the audit is incomplete and the policy does not allow it, else 1 or 0."""
-    from auditor.models import Level
-    from auditor.policy import INCOMPLETE_RULES
+    from auditor.report.summary import exit_code
 
-    failing = {"error": {Level.ERROR}, "warning": {Level.ERROR, Level.WARNING}, "never": set()}
-    if any(f.rule in INCOMPLETE_RULES and f.level is Level.ERROR for f in report.findings):
-        return EXIT_INCOMPLETE
-    if any(f.level in failing[fail_on] for f in report.findings):
-        return EXIT_FINDINGS
-    return EXIT_OK
+    return exit_code(replace(report, fail_on=fail_on))
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -612,7 +612,7 @@ def _audit_parsed(
     options: AuditOptions,
     schema_check: SideCheck | None,
 ) -> Report:
-    from auditor.policy import PolicyContext, evaluate
+    from auditor.policy import PolicyContext, evaluate_waived
 
     plan = None
     if options.base is not None or options.base_ref is not None:
@@ -673,10 +673,10 @@ def _audit_parsed(
         registries=_configured_registries(config),
         base_results=base_results if plan else None,
     )
-    findings = list(evaluate(policy, head_results, context))
+    findings, waived = evaluate_waived(policy, head_results, context)
     if plan is not None:
         from auditor.diff import evaluate_changes
-        from auditor.policy import finding_sort_key, waive
+        from auditor.policy import finding_sort_key, sort_waived, split_waived
 
         changes = evaluate_changes(
             plan.changes,
@@ -684,8 +684,11 @@ def _audit_parsed(
             {r.package.spec: r for r in base_results},
             policy,
         )
-        findings += waive(policy, changes, now)  # exceptions apply to change-* findings too
+        # Exceptions apply to change-* findings too.
+        kept_changes, waived_changes = split_waived(policy, changes, now)
+        findings += kept_changes
         findings.sort(key=finding_sort_key)
+        waived = sort_waived([*waived, *waived_changes])
     return Report(
         tool_version=__version__,
         lockfile=str(lockfile_path),
@@ -694,6 +697,8 @@ def _audit_parsed(
         policy=str(options.policy_path) if options.policy_path else None,
         changes=tuple(plan.changes) if plan else (),
         generated_at=now,
+        waived=tuple(waived),
+        rule_levels=policy.rule_levels(),
     )
 
 

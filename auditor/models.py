@@ -9,7 +9,7 @@ from __future__ import annotations
 import base64
 import binascii
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from enum import StrEnum
 
 # The one size limit of an attestations response, wherever it comes from: the HTTP client's
@@ -342,6 +342,16 @@ class Finding:
 
 
 @dataclass(frozen=True, slots=True)
+class WaivedFinding:
+    """A finding an unexpired `[[exception]]` waived: reported as waived, never failing."""
+
+    finding: Finding
+    exception: int  # index of the [[exception]] block
+    reason: str
+    expires: date | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class Report:
     """The complete outcome of one audit; formats are pure functions of it."""
 
@@ -352,3 +362,7 @@ class Report:
     policy: str | None = None  # the policy file path, or None for the built-in default
     changes: tuple[object, ...] = ()  # filled by the pull-request (base) mode
     generated_at: datetime | None = None
+    waived: tuple[WaivedFinding, ...] = ()  # findings the policy's exceptions waived
+    # The level the policy gives every rule (SARIF severities follow it); empty: unknown.
+    rule_levels: dict[str, Level] = field(default_factory=dict)
+    fail_on: str = "error"  # --fail-on: the lowest level that fails (error, warning, never)

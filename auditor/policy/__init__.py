@@ -7,7 +7,14 @@ findings = evaluate(policy, results, PolicyContext(now=datetime.now(UTC)))
 from __future__ import annotations
 
 from auditor.policy.catalog import INCOMPLETE_RULES, RULES, RuleInfo
-from auditor.policy.evaluate import evaluate, finding_sort_key, waive
+from auditor.policy.evaluate import (
+    evaluate,
+    evaluate_waived,
+    finding_sort_key,
+    sort_waived,
+    split_waived,
+    waive,
+)
 from auditor.policy.explain import explain_policy
 from auditor.policy.load import load_policy, parse_policy
 from auditor.policy.model import Policy, PolicyContext, default_policy
@@ -20,9 +27,12 @@ __all__ = [
     "RuleInfo",
     "default_policy",
     "evaluate",
+    "evaluate_waived",
     "explain_policy",
     "finding_sort_key",
     "load_policy",
     "parse_policy",
+    "sort_waived",
+    "split_waived",
     "waive",
 ]

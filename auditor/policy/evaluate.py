@@ -28,6 +28,7 @@ from auditor.models import (
     PackageResult,
     SourceKind,
     Status,
+    WaivedFinding,
     accepted_at,
 )
 from auditor.policy.globs import Glob, Selector, is_prerelease, uri_glob
@@ -49,20 +50,38 @@ def evaluate(
     policy: Policy, results: Sequence[PackageResult], context: PolicyContext
 ) -> list[Finding]:
     """Every finding of every enabled rule, exceptions applied, sorted and de-duplicated."""
+    return evaluate_waived(policy, results, context)[0]
+
+
+def evaluate_waived(
+    policy: Policy, results: Sequence[PackageResult], context: PolicyContext
+) -> tuple[list[Finding], list[WaivedFinding]]:
+    """`evaluate`, plus the findings exceptions waived (reports show them as waived)."""
     ev = _Evaluator(policy, context)
     raw: list[Finding] = []
     for result in results:
         raw.extend(ev.package(result))
     raw.extend(ev.coverage(results))
-    kept = waive(policy, raw, ev.now)
+    kept, waived = split_waived(policy, raw, ev.now)
     for exc in policy.exceptions:
         if exc.expired(ev.now):
             kept.extend(ev.expired(exc))
+    return _unique_sorted(kept), sort_waived(waived)
 
+
+def _unique_sorted(findings: Iterable[Finding]) -> list[Finding]:
     # Sort on the whole content so the order never depends on the input order.
     unique: dict[tuple[str, str, str, str, int, str], Finding] = {}
-    for f in kept:
+    for f in findings:
         unique.setdefault(finding_sort_key(f), f)
+    return [unique[k] for k in sorted(unique)]
+
+
+def sort_waived(waived: Iterable[WaivedFinding]) -> list[WaivedFinding]:
+    """Waived findings in report order, each finding once."""
+    unique: dict[tuple[str, str, str, str, int, str], WaivedFinding] = {}
+    for w in waived:
+        unique.setdefault(finding_sort_key(w.finding), w)
     return [unique[k] for k in sorted(unique)]
 
 
@@ -83,17 +102,32 @@ def waive(policy: Policy, findings: Iterable[Finding], now: datetime) -> list[Fi
 
     `evaluate` applies it; the pull-request mode applies it to its change-* findings.
     """
+    return split_waived(policy, findings, now)[0]
+
+
+def split_waived(
+    policy: Policy, findings: Iterable[Finding], now: datetime
+) -> tuple[list[Finding], list[WaivedFinding]]:
+    """(findings kept, findings waived with the exception that waived them)."""
     active = [e for e in policy.exceptions if not e.expired(_aware(now))]
-    return [f for f in findings if not _waived(f, active)]
+    kept: list[Finding] = []
+    waived: list[WaivedFinding] = []
+    for f in findings:
+        exc = _waiver(f, active)
+        if exc is None:
+            kept.append(f)
+        else:
+            waived.append(WaivedFinding(f, exc.index, exc.reason, exc.expires))
+    return kept, waived
 
 
-def _waived(finding: Finding, exceptions: Iterable[PolicyException]) -> bool:
+def _waiver(finding: Finding, exceptions: Iterable[PolicyException]) -> PolicyException | None:
     if finding.package is None or finding.version is None:
-        return False  # global findings (coverage) name no package to match
-    return any(
-        finding.rule in e.rules and e.package.matches(finding.package, finding.version)
-        for e in exceptions
-    )
+        return None  # global findings (coverage) name no package to match
+    for e in exceptions:
+        if finding.rule in e.rules and e.package.matches(finding.package, finding.version):
+            return e
+    return None
 
 
 def _aware(moment: datetime) -> datetime:

@@ -135,6 +135,10 @@ class Policy:
             raise KeyError(rule_id)
         return self.levels.get(rule_id, Level.OFF)
 
+    def rule_levels(self) -> dict[str, Level]:
+        """The effective level of every catalogue rule."""
+        return {rule_id: self.level(rule_id) for rule_id in RULES}
+
     def enabled(self, rule_id: str) -> bool:
         return self.level(rule_id) is not Level.OFF
 

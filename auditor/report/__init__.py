@@ -33,26 +33,39 @@ __all__ = [
 ]
 
 
-def render(report: Report, fmt: str, *, color: bool = False, verbose: bool = False) -> str:
-    """The report in `fmt`.  `color` and `verbose` apply to text only."""
+def render(
+    report: Report,
+    fmt: str,
+    *,
+    color: bool = False,
+    verbose: bool = False,
+    sarif_category: str | None = None,
+) -> str:
+    """The report in `fmt`.  `color` and `verbose` apply to text only; `sarif_category`
+    (the code-scanning category, `automationDetails.id`) to SARIF only."""
     if fmt == "text":
         return render_text(report, color=color, verbose=verbose)
     if fmt == "json":
         return render_json(report)
     if fmt == "sarif":
-        return render_sarif(report)
+        return render_sarif(report, category=sarif_category)
     if fmt == "markdown":
         return render_markdown(report)
     raise UsageError(f"unknown report format {fmt!r}; choose from {', '.join(FORMATS)}")
 
 
-def write_reports(report: Report, targets: Mapping[str, Path]) -> None:
+def write_reports(
+    report: Report, targets: Mapping[str, Path], *, sarif_category: str | None = None
+) -> None:
     """Write each format to its file atomically; parent directories are created.
 
     Everything is rendered before anything is written, so a bad format name leaves no
     file behind; a file is either the old one or the complete new one, never half written.
     """
-    rendered = [(fmt, Path(path), render(report, fmt)) for fmt, path in targets.items()]
+    rendered = [
+        (fmt, Path(path), render(report, fmt, sarif_category=sarif_category))
+        for fmt, path in targets.items()
+    ]
     for fmt, path, text in rendered:
         _write_atomic(path, text.encode("utf-8"), what=f"{fmt} report")
 

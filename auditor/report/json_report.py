@@ -19,9 +19,10 @@ from auditor.models import (
     Package,
     PackageResult,
     Report,
+    WaivedFinding,
 )
 from auditor.report._common import display_path, json_safe, rfc3339
-from auditor.report.summary import COVERAGE_SCOPES, Summary, summarize
+from auditor.report.summary import COVERAGE_SCOPES, Summary, exit_code, summarize
 from auditor.sanitize import json_text
 
 SCHEMA_ID = "auditor-report/1"
@@ -48,7 +49,7 @@ _IDENTITY_FIELDS = (
 )
 
 
-_LISTS = ("packages", "findings", "changes")
+_LISTS = ("packages", "findings", "changes", "waived")
 
 
 def render_json(report: Report) -> str:
@@ -88,6 +89,10 @@ def report_document(report: Report) -> dict[str, Any]:
         "packages": [_package(r) for r in report.results],
         "findings": [_finding(f) for f in report.findings if f.level is not Level.OFF],
         "changes": [change_record(c) for c in report.changes],
+        "waived": [_waived(w) for w in report.waived if w.finding.level is not Level.OFF],
+        # The exit code this report implies under --fail-on (what `audit` exits with).
+        "exit_code": exit_code(report),
+        "fail_on": report.fail_on,
     }
 
 
@@ -109,6 +114,7 @@ def _summary(summary: Summary) -> dict[str, Any]:
                 for rule, counts in summary.findings_by_rule.items()
             },
             "packages": summary.packages_with_findings,
+            "waived": summary.waived,
         },
     }
 
@@ -165,6 +171,15 @@ def _finding(finding: Finding) -> dict[str, Any]:
         "message": finding.message,
         "line": finding.line,
         "evidence": json_safe(dict(finding.evidence)),
+    }
+
+
+def _waived(waived: WaivedFinding) -> dict[str, Any]:
+    return {
+        **_finding(waived.finding),
+        "exception": waived.exception,
+        "reason": waived.reason,
+        "expires": waived.expires.isoformat() if waived.expires else None,
     }
 
 

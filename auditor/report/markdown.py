@@ -11,7 +11,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 
-from auditor.models import Finding, Level, PackageResult, Report, Status
+from auditor import PRODUCT_NAME
+from auditor.models import Finding, Level, PackageResult, Report, Status, WaivedFinding
 from auditor.report._common import (
     change_cells,
     clean,
@@ -23,7 +24,6 @@ from auditor.report._common import (
     spec,
     unverified_results,
 )
-from auditor.report.json_report import TOOL_NAME
 from auditor.report.summary import COVERAGE_SCOPES, Summary, summarize
 from auditor.sanitize import markdown_code
 
@@ -77,6 +77,7 @@ def render_markdown(report: Report, *, max_chars: int = MAX_CHARS) -> str:
     ordered = sorted(findings, key=lambda f: 0 if f.level is Level.ERROR else 1)
     unverified = unverified_results(report)
     verified = [r for r in report.results if r.status is Status.VERIFIED]
+    waived = [w for w in report.waived if w.finding.level is not Level.OFF]
 
     sections: list[tuple[str, int, list[str], Iterator[str]]] = [
         (
@@ -84,6 +85,12 @@ def render_markdown(report: Report, *, max_chars: int = MAX_CHARS) -> str:
             len(findings),
             ["level", "rule", "package", "message"],
             (_finding_row(f) for f in ordered),
+        ),
+        (
+            f"Waived by policy exceptions ({len(waived)})",
+            len(waived),
+            ["rule", "package", "exception", "reason"],
+            (_waived_row(w) for w in waived),
         ),
         (
             f"Registry packages without verified provenance ({len(unverified)})",
@@ -113,6 +120,8 @@ def render_markdown(report: Report, *, max_chars: int = MAX_CHARS) -> str:
 def _head(report: Report, summary: Summary) -> list[str]:
     undecided = summary.by_status[Status.ERROR]
     verdict = count_levels(summary.errors, summary.warnings) if summary.findings else "no findings"
+    if summary.waived:
+        verdict += f", {summary.waived} waived"
     if undecided:
         verdict += ", incomplete"  # never a green tick while packages are undecided
     if summary.errors:
@@ -126,7 +135,7 @@ def _head(report: Report, summary: Summary) -> list[str]:
         f"### {icon} npm provenance audit: {verdict}",
         "",
         f"{code(display_path(report.lockfile))} · {plural(summary.packages, 'package')} · "
-        f"policy {policy} · {TOOL_NAME} {clean(report.tool_version)}",
+        f"policy {policy} · {PRODUCT_NAME} {clean(report.tool_version)}",
         "",
     ]
     if undecided:
@@ -174,6 +183,14 @@ def _finding_row(item: Finding) -> str:
     return (
         f"| {item.level} | {code(item.rule)} | {code(spec(item.package, item.version))} "
         f"| {escape(finding_detail(item.message, item.package, item.version))} |"
+    )
+
+
+def _waived_row(item: WaivedFinding) -> str:
+    until = f" until {item.expires.isoformat()}" if item.expires else ""
+    return (
+        f"| {code(item.finding.rule)} | {code(spec(item.finding.package, item.finding.version))} "
+        f"| {item.exception}{until} | {escape(item.reason)} |"
     )
 
 

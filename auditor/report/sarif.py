@@ -15,16 +15,17 @@ from pathlib import Path
 from typing import Any, Protocol
 from urllib.parse import quote
 
-from auditor.models import Finding, Level, Report, Status
+from auditor import HOMEPAGE, POLICY_DOCS, PRODUCT_NAME
+from auditor.models import Finding, Level, Report, Status, WaivedFinding
 from auditor.report._common import json_safe, spec, truncate
-from auditor.report.json_report import TOOL_NAME
-from auditor.sanitize import json_text, sarif_message
+from auditor.sanitize import json_text, sarif_message, terminal
 
 SARIF_SCHEMA = (
     "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
 )
 # Where users learn about the tool and its rules (the project's documentation).
-INFORMATION_URI = "https://github.com/npm-provenance-auditor/auditor"
+INFORMATION_URI = HOMEPAGE
+TOOL_NAME = PRODUCT_NAME
 FINGERPRINT_KEY = "auditorFinding/v1"
 # Evidence keys that say *which* subject a finding is about, not what was measured.
 FINGERPRINT_EVIDENCE = frozenset({"scope", "policy", "package", "rule", "rules", "field"})
@@ -36,6 +37,35 @@ MAX_MESSAGE = 2000  # characters of one result message
 MAX_TAGS = 10  # GitHub displays 10 tags per rule (accepts 20)
 
 _SARIF_LEVEL = {Level.ERROR: "error", Level.WARNING: "warning", Level.OFF: "note"}
+
+# GitHub turns `security-severity` into Critical (9.0+), High (7.0+), Medium (4.0+) or Low,
+# and its default code-scanning check fails on High.  A rule's severity follows the level
+# the policy gave it, so the check agrees with the exit code: an error is at least High, a
+# warning at most Medium (docs/github-action.md has the table).
+ERROR_SEVERITY_FLOOR = 7.0
+WARNING_SEVERITY_CEILING = 6.0
+
+
+def effective_severity(catalogue: object, level: Level | None) -> str:
+    """The rule's `security-severity` under the level the policy gave it."""
+    try:
+        value = float(str(catalogue))
+    except ValueError:
+        value = ERROR_SEVERITY_FLOOR
+    if level is Level.ERROR:
+        value = max(value, ERROR_SEVERITY_FLOOR)
+    elif level is Level.WARNING:
+        value = min(value, WARNING_SEVERITY_CEILING)
+    return f"{value:.1f}"
+
+
+def default_category(uri: str) -> str:
+    """The code-scanning category of an audit of `uri`: one per lockfile."""
+    return f"{PRODUCT_NAME}/{uri}"
+
+
+def help_uri(rule_id: str) -> str:
+    return f"{POLICY_DOCS}#rule-{rule_id}"
 
 
 class RuleInfoLike(Protocol):
@@ -102,11 +132,19 @@ def render_sarif(
     rules: Mapping[str, RuleInfoLike] | None = None,
     cwd: Path | None = None,
     max_results: int = MAX_RESULTS,
+    category: str | None = None,
 ) -> str:
     """The SARIF log as indented JSON with a trailing newline."""
     return json_text(
         json.dumps(
-            sarif_document(report, root=root, rules=rules, cwd=cwd, max_results=max_results),
+            sarif_document(
+                report,
+                root=root,
+                rules=rules,
+                cwd=cwd,
+                max_results=max_results,
+                category=category,
+            ),
             indent=2,
             ensure_ascii=True,
         )
@@ -121,23 +159,39 @@ def sarif_document(
     rules: Mapping[str, RuleInfoLike] | None = None,
     cwd: Path | None = None,
     max_results: int = MAX_RESULTS,
+    category: str | None = None,
 ) -> dict[str, Any]:
+    """The SARIF log.  `category` becomes `automationDetails.id` (default: one per lockfile).
+
+    upload-sarif's `category` input applies only to runs without `automationDetails`, so
+    the id written here is the category code scanning files the results under.
+    """
     catalogue = policy_rules() if rules is None else rules
     root = root if root is not None else repository_root(report.lockfile, cwd)
     location = artifact_location(report.lockfile, root, cwd)
     uri = location["uri"]
 
     findings = [f for f in report.findings if f.level is not Level.OFF]
-    descriptors = [_rule(info) for info in catalogue.values()]
+    waived = [w for w in report.waived if w.finding.level is not Level.OFF]
+    levels = _rule_levels(report, findings, waived)
+    descriptors = [_rule(info, levels.get(info.id)) for info in catalogue.values()]
     index = {d["id"]: i for i, d in enumerate(descriptors)}
-    for rule_id in sorted({f.rule for f in findings} - index.keys()):
+    every = {f.rule for f in findings} | {w.finding.rule for w in waived}
+    for rule_id in sorted(every - index.keys()):
         index[rule_id] = len(descriptors)
-        descriptors.append(_generic_rule(rule_id))
+        descriptors.append(_generic_rule(rule_id, levels.get(rule_id)))
 
-    # Errors before warnings, report order within a level (the sort is stable).
+    # Errors before warnings, report order within a level (the sort is stable); waived
+    # findings (suppressed results) after every open one.
     ranked = sorted(findings, key=lambda f: 0 if f.level is Level.ERROR else 1)
     kept = ranked[: max(0, max_results)]
     results = [_result(f, index[f.rule], location, uri) for f in kept]
+    room = max(0, max_results - len(kept))
+    kept_waived = waived[:room]
+    results += [_suppressed(w, index[w.finding.rule], location, uri) for w in kept_waived]
+    automation_id = category or default_category(uri)
+    if not automation_id.endswith("/"):
+        automation_id += "/"  # "category/" with an empty run id, as upload-sarif writes it
 
     run: dict[str, Any] = {
         "tool": {
@@ -149,7 +203,7 @@ def sarif_document(
                 "rules": descriptors,
             }
         },
-        "automationDetails": {"id": f"{TOOL_NAME}/{uri}/"},
+        "automationDetails": {"id": automation_id},
         "invocations": [_invocation(report)],
         "originalUriBaseIds": {"%SRCROOT%": {"uri": root.as_uri() + "/"}}
         if "uriBaseId" in location
@@ -160,55 +214,74 @@ def sarif_document(
     }
     if not run["originalUriBaseIds"]:
         del run["originalUriBaseIds"]
-    if len(kept) < len(findings):
+    if len(kept) < len(findings) or len(kept_waived) < len(waived):
+        total, shown = len(findings) + len(waived), len(kept) + len(kept_waived)
         run["properties"] = {
             "truncated": True,
-            "resultsOmitted": len(findings) - len(kept),
+            "resultsOmitted": total - shown,
             "note": (
-                f"only the first {len(kept)} of {len(findings)} findings are included "
-                "(errors first); the JSON report has all of them"
+                f"only the first {shown} of {total} findings are included "
+                "(errors first, waived last); the JSON report has all of them"
             ),
         }
     return {"$schema": SARIF_SCHEMA, "version": "2.1.0", "runs": [run]}
 
 
-def _rule(info: RuleInfoLike) -> dict[str, Any]:
+def _rule_levels(
+    report: Report, findings: Sequence[Finding], waived: Sequence[WaivedFinding]
+) -> dict[str, Level]:
+    """The policy's level of each rule; findings fill in when the report does not say."""
+    levels = dict(report.rule_levels)
+    for f in (*findings, *(w.finding for w in waived)):
+        if levels.get(f.rule, Level.OFF) is Level.OFF or f.level is Level.ERROR:
+            levels[f.rule] = f.level  # a rule's findings carry its level
+    return levels
+
+
+def _configuration(default: object, level: Level | None) -> dict[str, Any]:
+    """The rule's configuration in this run: the policy's level, else the catalogue's."""
+    if level is Level.OFF:
+        return {"enabled": False, "level": "none"}
+    return {"level": _level_name(level if level is not None else default)}
+
+
+def _rule(info: RuleInfoLike, level: Level | None) -> dict[str, Any]:
     properties: dict[str, Any] = {
         "tags": list(info.tags)[:MAX_TAGS],
         "precision": "high",
     }
     if info.security_severity is not None:
-        properties["security-severity"] = _severity(info.security_severity)
+        default = info.default_level if isinstance(info.default_level, Level) else None
+        shown = level if level not in (None, Level.OFF) else default
+        properties["security-severity"] = effective_severity(info.security_severity, shown)
     return {
         "id": info.id,
         "name": info.name,
         "shortDescription": {"text": info.short_description},
         "fullDescription": {"text": info.full_description},
         "help": {"text": info.help_text, "markdown": info.help_markdown},
-        "defaultConfiguration": {"level": _level_name(info.default_level)},
+        "helpUri": help_uri(info.id),
+        "defaultConfiguration": _configuration(info.default_level, level),
         "properties": properties,
     }
 
 
-def _generic_rule(rule_id: str) -> dict[str, Any]:
+def _generic_rule(rule_id: str, level: Level | None) -> dict[str, Any]:
     """A descriptor for a rule the catalogue does not know, so no finding is ever dropped."""
-    text = f"auditor check {rule_id}"
+    text = f"{PRODUCT_NAME} check {rule_id}"
+    properties: dict[str, Any] = {"tags": ["security", "supply-chain"], "precision": "high"}
+    if level in (Level.ERROR, Level.WARNING):
+        properties["security-severity"] = effective_severity(5.0, level)
     return {
         "id": rule_id,
         "name": "".join(part.capitalize() for part in rule_id.split("-")) or "Unknown",
         "shortDescription": {"text": text},
         "fullDescription": {"text": text},
         "help": {"text": text, "markdown": text},
-        "defaultConfiguration": {"level": "warning"},
-        "properties": {"tags": ["security", "supply-chain"], "precision": "high"},
+        "helpUri": help_uri(rule_id),
+        "defaultConfiguration": _configuration(Level.WARNING, level),
+        "properties": properties,
     }
-
-
-def _severity(value: object) -> str:
-    try:
-        return f"{float(str(value)):.1f}"
-    except ValueError:
-        return str(value)
 
 
 def _level_name(value: object) -> str:
@@ -246,6 +319,25 @@ def _result(
         properties["evidence"] = json_safe(dict(finding.evidence))
     if properties:
         result["properties"] = properties
+    return result
+
+
+def _suppressed(
+    waived: WaivedFinding, rule_index: int, location: Mapping[str, str], uri: str
+) -> dict[str, Any]:
+    """A waived finding: a result with an accepted external suppression (the policy)."""
+    result = _result(waived.finding, rule_index, location, uri)
+    expires = f" (expires {waived.expires.isoformat()})" if waived.expires else ""
+    result["suppressions"] = [
+        {
+            "kind": "external",
+            "status": "accepted",
+            "justification": truncate(
+                terminal(f"exception[{waived.exception}]: {waived.reason}{expires}"),
+                MAX_MESSAGE,
+            ),
+        }
+    ]
     return result
 
 

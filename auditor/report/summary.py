@@ -51,6 +51,7 @@ class Summary:
     findings_by_level: dict[Level, int]  # ERROR and WARNING
     findings_by_rule: dict[str, dict[Level, int]]  # rules sorted by id
     packages_with_findings: int
+    waived: int = 0  # findings the policy's exceptions waived (not counted above)
 
     @property
     def errors(self) -> int:
@@ -96,4 +97,30 @@ def summarize(report: Report) -> Summary:
         findings_by_level=by_level,
         findings_by_rule=dict(sorted(by_rule.items())),
         packages_with_findings=len(flagged),
+        waived=sum(1 for w in report.waived if w.finding.level is not Level.OFF),
     )
+
+
+# Exit codes of `audit` (the CLI and the JSON report's `exit_code` agree).
+EXIT_OK = 0
+EXIT_FINDINGS = 1
+EXIT_USAGE = 2
+EXIT_INCOMPLETE = 3
+_FAILING = {"error": {Level.ERROR}, "warning": {Level.ERROR, Level.WARNING}, "never": set()}
+
+
+def exit_code(report: Report) -> int:
+    """3 when the audit is incomplete and the policy does not allow it, else 1 or 0."""
+    from auditor.policy.catalog import INCOMPLETE_RULES
+
+    if any(f.rule in INCOMPLETE_RULES and f.level is Level.ERROR for f in report.findings):
+        return EXIT_INCOMPLETE
+    failing = _FAILING.get(report.fail_on, _FAILING["error"])
+    if any(f.level in failing for f in report.findings):
+        return EXIT_FINDINGS
+    return EXIT_OK
+
+
+def tampered(report: Report) -> int:
+    """How many packages are `invalid` (tampering), whatever else the exit code says."""
+    return sum(1 for r in report.results if r.status is Status.INVALID)

@@ -11,7 +11,8 @@ import textwrap
 from collections.abc import Sequence
 from typing import Any
 
-from auditor.models import Finding, Level, PackageResult, Report, Status
+from auditor import PRODUCT_NAME
+from auditor.models import Finding, Level, PackageResult, Report, Status, WaivedFinding
 from auditor.report._common import (
     change_cells,
     clean,
@@ -23,7 +24,6 @@ from auditor.report._common import (
     truncate,
     unverified_results,
 )
-from auditor.report.json_report import TOOL_NAME
 from auditor.report.summary import COVERAGE_SCOPES, Summary, summarize
 from auditor.sanitize import log_lines
 
@@ -70,7 +70,7 @@ def render_text(report: Report, *, color: bool = False, verbose: bool = False) -
     out: list[str] = []
 
     policy = clean(report.policy) if report.policy else "built-in default"
-    header = f"{TOOL_NAME} {clean(report.tool_version)} · {clean(display_path(report.lockfile))}"
+    header = f"{PRODUCT_NAME} {clean(report.tool_version)} · {clean(display_path(report.lockfile))}"
     out.append(paint.bold(truncate(header, WIDTH)))
     out.append(truncate(f"policy: {policy}", WIDTH))
     out.append("")
@@ -96,6 +96,12 @@ def render_text(report: Report, *, color: bool = False, verbose: bool = False) -
         out.append("")
         out.append(paint.bold(f"Findings ({count_levels(summary.errors, summary.warnings)})"))
         out.extend(_findings_table(findings, paint))
+
+    waived = [w for w in report.waived if w.finding.level is not Level.OFF]
+    if waived:
+        out.append("")
+        out.append(paint.bold(f"Waived by policy exceptions ({len(waived)})"))
+        out.extend(_waived_table(waived))
 
     if report.changes:
         out.append("")
@@ -219,6 +225,28 @@ def _findings_table(findings: Sequence[Finding], paint: _Painter) -> list[str]:
     return [*table.splitlines(), *_more(len(findings) - len(shown))]
 
 
+def _waived_table(waived: Sequence[WaivedFinding]) -> list[str]:
+    headers = ["rule", "package", "exception", "reason"]
+    shown = waived[:MAX_ROWS]
+    cells = [
+        [
+            clean(w.finding.rule),
+            _finding_package(w.finding),
+            f"[{w.exception}]" + (f" until {w.expires.isoformat()}" if w.expires else ""),
+            clean(w.reason),
+        ]
+        for w in shown
+    ]
+    widths = _fit_widths(headers, cells, WIDTH - _SEP * (len(headers) - 1))
+    # The reason wraps (it is what a reviewer reads); the other cells are cut.
+    rows = [
+        [*(truncate(c, w) for c, w in zip(row[:3], widths, strict=False)), _wrap(row[3], widths[3])]
+        for row in cells
+    ]
+    table = tabulate(rows, headers=headers, tablefmt=_TABLE_FORMAT, disable_numparse=True)
+    return [*table.splitlines(), *_more(len(waived) - len(shown))]
+
+
 def _finding_package(finding: Finding) -> str:
     return clean(spec(finding.package, finding.version))
 
@@ -240,11 +268,12 @@ def _verdict(summary: Summary, paint: _Painter) -> list[str]:
         lines.append(
             paint(f"{undecided} package(s) could not be checked: the audit is incomplete.", "31")
         )
+    waived = f" ({summary.waived} waived by policy exceptions)" if summary.waived else ""
     if summary.findings == 0:
-        lines.append(paint("No findings.", "33" if undecided else "32"))
+        lines.append(paint(f"No findings{waived}.", "33" if undecided else "32"))
     else:
         counts = count_levels(summary.errors, summary.warnings)
-        text = f"{counts} in {summary.packages_with_findings} package(s)."
+        text = f"{counts} in {summary.packages_with_findings} package(s){waived}."
         lines.append(paint(text, _LEVEL_COLOR[Level.ERROR if summary.errors else Level.WARNING]))
     return lines
 

@@ -111,3 +111,24 @@ def test_all_formats_at_once(tmp_path: Path) -> None:
     assert sarif["version"] == "2.1.0" and len(sarif["runs"]) == 1
     assert (tmp_path / "stdout.sarif").read_text() == outs["sarif"].read_text()
     assert "provenance-npm-test" in outs["markdown"].read_text()
+
+
+@pytest.mark.parametrize("policy", ["baseline", "recommended", "strict"])
+@pytest.mark.parametrize("fail_on", ["error", "warning", "never"])
+def test_json_exit_code_is_the_exit_code(policy: str, fail_on: str, tmp_path: Path) -> None:
+    rc, doc = _audit_json(
+        tmp_path, "--policy", str(POLICIES / f"{policy}.toml"), "--fail-on", fail_on
+    )
+    assert doc["exit_code"] == rc and doc["fail_on"] == fail_on
+
+
+def test_sarif_category_option_sets_the_automation_id(tmp_path: Path) -> None:
+    out = tmp_path / "r.sarif"
+    rc = main(
+        [str(DEMO / "package-lock.json"), "--offline", str(DEMO / "offline"), "-q",
+         "--output", str(tmp_path / "r.txt"), "--sarif", str(out),
+         "--sarif-category", "npm-provenance-auditor/pull-request"]
+    )  # fmt: skip
+    assert rc == 1
+    run = json.loads(out.read_text())["runs"][0]
+    assert run["automationDetails"]["id"] == "npm-provenance-auditor/pull-request/"

@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 
 from auditor.models import AttestationInfo, Finding, Level, PackageResult, SourceKind, Status
-from auditor.policy import PolicyContext, default_policy, evaluate, waive
+from auditor.policy import PolicyContext, default_policy, evaluate, evaluate_waived, waive
 
 from ._helpers import (
     NOW,
@@ -518,6 +518,20 @@ def test_exception_waives_matching_versions_only() -> None:
     v2 = result(Status.UNATTESTED, version="2.0.0", packument=pk)
     fs = run(EXC, v1, v2)
     assert [(f.rule, f.version) for f in fs] == [("release-age", "2.0.0")]
+
+
+def test_waived_findings_are_returned_with_their_exception_and_reason() -> None:
+    pk = history("dep", ("1.0.0", 1, "none"), ("2.0.0", 1, "none"))
+    v1 = result(Status.UNATTESTED, packument=pk)
+    v2 = result(Status.UNATTESTED, version="2.0.0", packument=pk)
+    kept, waived = evaluate_waived(policy(EXC), [v1, v2], PolicyContext(now=NOW))
+    assert kept == evaluate(policy(EXC), [v1, v2], PolicyContext(now=NOW))
+    assert [(w.finding.rule, w.finding.version) for w in waived] == [("release-age", "1.0.0")]
+    assert waived[0].exception == 0 and waived[0].reason == "urgent security fix"
+    assert waived[0].expires is not None and waived[0].expires.isoformat() == "2026-05-10"
+    # An expired exception waives nothing, so nothing is reported as waived.
+    _, none = evaluate_waived(policy(EXC), [v1], PolicyContext(now=NOW.replace(day=11)))
+    assert none == []
 
 
 def test_exception_valid_through_expiry_day_then_expired_is_a_finding() -> None:

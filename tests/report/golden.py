@@ -17,7 +17,8 @@ def normalize(text: str, *, root: Path | None = None) -> str:
         text = text.replace(root.as_uri(), "file:///ROOT").replace(str(root), "/ROOT")
     # Only where the tool prints its own version: a package may have the same version.
     v = re.escape(__version__)
-    text = re.sub(rf'("name": "auditor",\s*"version": "){v}"', r'\1<VERSION>"', text)
+    names = "(?:auditor|npm-provenance-auditor)"
+    text = re.sub(rf'("name": "{names}",\s*"version": "){v}"', r'\1<VERSION>"', text)
     text = re.sub(rf'"semanticVersion": "{v}"', '"semanticVersion": "<VERSION>"', text)
     return re.sub(rf"auditor {v}(?![\w.-])", "auditor <VERSION>", text)
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 from auditor import __version__
 from auditor.diff.changes import Change, ChangeKind
@@ -18,6 +18,7 @@ from auditor.models import (
     SourceKind,
     Status,
     VerificationResult,
+    WaivedFinding,
 )
 from auditor.policy import RuleInfo
 
@@ -146,7 +147,37 @@ def mixed() -> Report:
             evidence={"scope": "production", "expected": 0.8, "actual": 0.5},
         ),
     ]
-    return report(results, findings, policy="policies/recommended.toml")
+    waived = WaivedFinding(
+        Finding(
+            "identity-repository",
+            Level.WARNING,
+            "is-odd@3.0.1: source repository 'https://github.com/fork/is-odd' is not allowed "
+            "by identity[0] (*)",
+            "is-odd",
+            "3.0.1",
+            30,
+            {"actual": "https://github.com/fork/is-odd", "policy": "identity[0] (*)"},
+        ),
+        exception=0,
+        reason="fork reviewed by security (SEC-1)",
+        expires=date(2027, 6, 30),
+    )
+    # The policy demoted identity-repository (catalogue 8.0) to a warning: SARIF says Medium.
+    levels = {
+        "attestation-invalid": Level.ERROR,
+        "incomplete": Level.ERROR,
+        "provenance-required": Level.ERROR,
+        "coverage-minimum": Level.WARNING,
+        "identity-repository": Level.WARNING,
+        "release-age": Level.WARNING,
+    }
+    return report(
+        results,
+        findings,
+        policy="policies/recommended.toml",
+        waived=(waived,),
+        rule_levels=levels,
+    )
 
 
 def invalid() -> Report:

@@ -120,3 +120,30 @@ def test_hostile_evidence_stays_valid_json() -> None:
 
 def test_deterministic_bytes() -> None:
     assert render(mixed(), "json") == render(mixed(), "json")
+
+
+def test_waived_findings_and_the_exit_code_are_in_the_report() -> None:
+    doc = json.loads(render(mixed(), "json"))
+    validate_report_json(doc)
+    (waived,) = doc["waived"]
+    assert waived["rule"] == "identity-repository" and waived["exception"] == 0
+    assert waived["reason"] == "fork reviewed by security (SEC-1)"
+    assert waived["expires"] == "2027-06-30"
+    assert doc["summary"]["findings"]["waived"] == 1
+    assert all(f["rule"] != "identity-repository" for f in doc["findings"])
+    assert doc["exit_code"] == 1 and doc["fail_on"] == "error"
+
+
+@pytest.mark.parametrize(("fail_on", "code"), [("error", 1), ("warning", 1), ("never", 0)])
+def test_exit_code_follows_fail_on(fail_on: str, code: int) -> None:
+    import dataclasses
+
+    doc = json.loads(render(dataclasses.replace(mixed(), fail_on=fail_on), "json"))
+    assert doc["exit_code"] == code
+
+
+def test_an_incomplete_audit_implies_exit_3_even_with_fail_on_never() -> None:
+    import dataclasses
+
+    doc = json.loads(render(dataclasses.replace(errors(), fail_on="never"), "json"))
+    assert doc["exit_code"] == 3

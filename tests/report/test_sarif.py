@@ -49,7 +49,8 @@ def test_real_catalogue_output_is_valid(
 def test_driver_has_one_rule_per_catalogue_check() -> None:
     run = sarif(render_sarif(mixed(), root=Path.cwd()))["runs"][0]
     driver = run["tool"]["driver"]
-    assert driver["name"] == "auditor" and driver["version"] and driver["informationUri"]
+    assert driver["name"] == "npm-provenance-auditor"
+    assert driver["version"] and driver["informationUri"]
     ids = [r["id"] for r in driver["rules"]]
     assert set(ids) >= STABLE_RULE_IDS
     assert ids[: len(RULES)] == list(RULES)
@@ -83,7 +84,7 @@ def test_location_relative_to_git_top_level(
     loc = run["results"][0]["locations"][0]["physicalLocation"]
     assert loc["artifactLocation"] == {"uri": "app/web/package-lock.json", "uriBaseId": "%SRCROOT%"}
     assert run["originalUriBaseIds"]["%SRCROOT%"]["uri"] == repo.as_uri() + "/"
-    assert run["automationDetails"]["id"] == "auditor/app/web/package-lock.json/"
+    assert run["automationDetails"]["id"] == "npm-provenance-auditor/app/web/package-lock.json/"
     assert repository_root("web/package-lock.json", repo / "app") == repo
 
 
@@ -202,3 +203,72 @@ def test_incomplete_audit_is_a_tool_notification() -> None:
 def test_relative_uri_is_percent_encoded(tmp_path: Path) -> None:
     loc = artifact_location("my app/package-lock.json", tmp_path, tmp_path)
     assert loc == {"uri": "my%20app/package-lock.json", "uriBaseId": "%SRCROOT%"}
+
+
+@pytest.mark.parametrize("rule_id", sorted(RULES))
+@pytest.mark.parametrize("level", [Level.ERROR, Level.WARNING])
+def test_severity_follows_the_level_the_policy_gave(rule_id: str, level: Level) -> None:
+    """GitHub's default check fails on High: an error is High or worse, a warning never."""
+    finding = Finding(rule_id, level, f"x@1.0.0: {rule_id}", "x", "1.0.0", 3)
+    r = report([], [finding], rule_levels={rule_id: level})
+    run = sarif(render_sarif(r, root=Path.cwd()))["runs"][0]
+    result = run["results"][0]
+    descriptor = run["tool"]["driver"]["rules"][result["ruleIndex"]]
+    severity = float(descriptor["properties"]["security-severity"])
+    if level is Level.ERROR:
+        assert severity >= 7.0
+    else:
+        assert severity < 7.0
+    assert result["level"] == descriptor["defaultConfiguration"]["level"] == str(level)
+
+
+def test_severity_follows_the_findings_when_the_report_has_no_levels() -> None:
+    # A report built without rule_levels (older callers): the findings' level decides.
+    finding = Finding("identity-repository", Level.WARNING, "x@1.0.0: repo", "x", "1.0.0", 3)
+    run = sarif(render_sarif(report([], [finding]), root=Path.cwd()))["runs"][0]
+    descriptor = run["tool"]["driver"]["rules"][run["results"][0]["ruleIndex"]]
+    assert float(descriptor["properties"]["security-severity"]) < 7.0
+
+
+def test_rules_the_policy_turned_off_are_disabled() -> None:
+    r = report([], [], rule_levels=dict.fromkeys(RULES, Level.OFF))
+    rules = sarif(render_sarif(r, root=Path.cwd()))["runs"][0]["tool"]["driver"]["rules"]
+    release_age = next(d for d in rules if d["id"] == "release-age")
+    assert release_age["defaultConfiguration"] == {"enabled": False, "level": "none"}
+
+
+def test_every_rule_links_to_its_anchor_in_the_policy_docs() -> None:
+    docs = (Path(__file__).resolve().parents[2] / "docs" / "policy.md").read_text("utf-8")
+    run = sarif(render_sarif(mixed(), root=Path.cwd()))["runs"][0]
+    for descriptor in run["tool"]["driver"]["rules"]:
+        uri = descriptor["helpUri"]
+        assert uri.startswith(run["tool"]["driver"]["informationUri"])
+        anchor = uri.rsplit("#", 1)[1]
+        assert f'<a id="{anchor}"></a>' in docs, anchor
+
+
+def test_category_is_the_automation_id_upload_sarif_keeps() -> None:
+    # upload-sarif's `category` input only fills runs without automationDetails: the id
+    # written here is the category, so the CLI takes it as an option.
+    default = sarif(render_sarif(mixed(), root=Path.cwd()))["runs"][0]
+    assert default["automationDetails"]["id"] == "npm-provenance-auditor/package-lock.json/"
+    chosen = sarif(render_sarif(mixed(), root=Path.cwd(), category="npm-provenance-auditor/pr"))
+    assert chosen["runs"][0]["automationDetails"]["id"] == "npm-provenance-auditor/pr/"
+    via_render = sarif(render(mixed(), "sarif", sarif_category="team/x/"))
+    assert via_render["runs"][0]["automationDetails"]["id"] == "team/x/"
+
+
+def test_waived_findings_are_suppressed_results_after_the_open_ones() -> None:
+    run = sarif(render_sarif(mixed(), root=Path.cwd(), rules=TEST_RULES))["runs"][0]
+    open_results = [r for r in run["results"] if "suppressions" not in r]
+    suppressed = [r for r in run["results"] if "suppressions" in r]
+    assert len(open_results) == len(mixed().findings)
+    assert [r["ruleId"] for r in suppressed] == ["identity-repository"]
+    assert run["results"][-1] is suppressed[0]
+    (suppression,) = suppressed[0]["suppressions"]
+    assert suppression["kind"] == "external" and suppression["status"] == "accepted"
+    assert "fork reviewed by security (SEC-1)" in suppression["justification"]
+    # A waived finding never takes the place of an open one when results are capped.
+    capped = sarif(render_sarif(mixed(), root=Path.cwd(), max_results=len(open_results)))
+    assert all("suppressions" not in r for r in capped["runs"][0]["results"])
+    assert capped["runs"][0]["properties"]["resultsOmitted"] == 1
