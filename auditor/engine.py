@@ -3,9 +3,10 @@
 `run_audit` is what `audit LOCKFILE` runs; `fetch_into` is `audit fetch --into DIR`.
 
 Per package: one request to the attestations endpoint (404: unattested).  Packuments are
-fetched only when the policy needs them, or, for a publish-only package, to check that the
-registry did not advertise a provenance attestation the response lacks (stripped
-provenance is `invalid`, reason PROVENANCE_STRIPPED).  Anything that could not be fetched
+fetched when the policy needs them, and for every package the endpoint served no provenance
+for (404, publish-only, another status, a body that is not attestations), to check that the
+registry did not advertise what the endpoint lacks (stripped provenance is `invalid`, reason
+PROVENANCE_STRIPPED, decided in `auditor.registry.stripping`).  Anything that could not be fetched
 or decoded is `error` with a FETCH_* reason: the engine never turns a failure into
 "unattested" or "verified".
 """
@@ -54,6 +55,12 @@ from auditor.registry.offline import (
 )
 from auditor.registry.packument import PackumentError, parse_packument
 from auditor.registry.sources import Fetched, OfflineSource, RegistrySource, Source
+from auditor.registry.stripping import (
+    PROVENANCE_STRIPPED,
+    Served,
+    answered_without_attestations,
+    stripped,
+)
 
 if TYPE_CHECKING:
     from auditor.policy import Policy
@@ -454,41 +461,57 @@ class Auditor:
             return _error(package, "INSECURE_REGISTRY", refused, registry)
         name, version = package.name, package.version
         pk_wait = fetcher.packument(name, registry, True) if self.needs_packuments else None
+        # An endpoint that answered with something other than attestations (another status,
+        # an HTML page, an empty body) is `error` unless the packument advertised
+        # attestations: then it is stripping (`invalid`), decided below with the 404 case.
+        failed: tuple[str, str] | None = None
+        verification: VerificationResult | None = None
         try:
             fetched = await fetcher.attestations(name, version, registry)
         except FetchError as exc:
             self.progress.fetched()
-            if pk_wait is not None:
-                _forget(pk_wait)
-            return _error(package, exc.reason, f"attestations: {exc.message}", registry)
-        self.progress.fetched()
-
-        verification: VerificationResult | None = None
-        if fetched.found:
-            outcome = await self.verifier.verify(name, version, package.integrity, fetched.body)
-            if isinstance(outcome, tuple):
+            failed = (exc.reason, f"attestations: {exc.message}")
+            if not answered_without_attestations(exc.reason):
                 if pk_wait is not None:
                     _forget(pk_wait)
-                return _error(package, outcome[0], outcome[1], registry)
-            verification = outcome
-            status, reason, message = outcome.status, outcome.reason, outcome.message
+                return _error(package, *failed, registry)
+            status, reason, message = Status.ERROR, None, None
         else:
-            status, reason, message = Status.UNATTESTED, None, None
+            self.progress.fetched()
+            if fetched.found:
+                outcome = await self.verifier.verify(name, version, package.integrity, fetched.body)
+                if isinstance(outcome, tuple):
+                    failed = outcome
+                    if not answered_without_attestations(outcome[0]):
+                        if pk_wait is not None:
+                            _forget(pk_wait)
+                        return _error(package, *failed, registry)
+                    status, reason, message = Status.ERROR, None, None
+                else:
+                    verification = outcome
+                    status, reason, message = outcome.status, outcome.reason, outcome.message
+            else:
+                status, reason, message = Status.UNATTESTED, None, None
 
         packument: Packument | None = None
         if pk_wait is not None:
             try:
                 packument = await pk_wait
             except FetchError as exc:
+                if failed is not None:
+                    return _error(package, *failed, registry)
                 return _error(package, exc.reason, f"packument: {exc.message}", registry)
 
-        # Stripping cross-check: what did the registry's metadata advertise?
-        if status is Status.PUBLISH_ONLY or (status is Status.UNATTESTED and packument):
+        # Stripping cross-check for every registry package the endpoint served no
+        # provenance for: what did the registry's own metadata advertise?
+        if status in (Status.PUBLISH_ONLY, Status.UNATTESTED, Status.ERROR):
             check = packument
             if check is None:
                 try:
                     check = await fetcher.packument(name, registry, False)
                 except FetchError as exc:
+                    if failed is not None:
+                        return _error(package, *failed, registry)
                     return _error(
                         package,
                         exc.reason,
@@ -504,27 +527,22 @@ class Auditor:
                     "cannot check for stripped provenance",
                     registry,
                 )
-            if info is not None and info.provenance_advertised:
+            served = Served.PUBLISH_ONLY if status is Status.PUBLISH_ONLY else Served.NOTHING
+            why = stripped(info, served)
+            if why is not None:
+                if failed is not None:
+                    why += f" ({failed[0]})"
                 return PackageResult(
                     package,
                     Status.INVALID,
-                    "PROVENANCE_STRIPPED",
-                    "the registry advertises a provenance attestation that its "
-                    "attestations response lacks",
+                    PROVENANCE_STRIPPED,
+                    why,
                     verification,
                     packument,
                     registry,
                 )
-            if info is not None and status is Status.UNATTESTED and info.attestations_advertised:
-                return PackageResult(
-                    package,
-                    Status.INVALID,
-                    "PROVENANCE_STRIPPED",
-                    "the registry advertises attestations but the attestations endpoint has none",
-                    None,
-                    packument,
-                    registry,
-                )
+            if failed is not None:
+                return _error(package, *failed, registry)
         return PackageResult(package, status, reason, message, verification, packument, registry)
 
 
@@ -942,7 +960,9 @@ async def fetch_into(lockfile: Lockfile, options: FetchOptions) -> FetchSummary:
                 counts["att"] += 1
             else:
                 counts["missing"] += 1
-            if options.packuments or (got.found and not _mentions_provenance(got.body)):
+            # The offline stripping check needs the packument of every package the
+            # endpoint served no provenance for, 404s included.
+            if options.packuments or not got.found or not _mentions_provenance(got.body):
                 await packument(pkg)
             progress.verified()
 

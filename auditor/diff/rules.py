@@ -21,6 +21,7 @@ from auditor.models import (
     Status,
     strip_ref,
 )
+from auditor.registry.stripping import PROVENANCE_STRIPPED
 
 CHANGE_PROVENANCE_LOST = "change-provenance-lost"
 CHANGE_REPOSITORY = "change-repository"
@@ -50,6 +51,10 @@ class RuleLevels(Protocol):
 def evidence_of(result: PackageResult | None) -> Evidence | None:
     """Verified evidence strength of one version; None when it could not be decided."""
     if result is None or result.status is Status.ERROR:
+        return None
+    if result.reason == PROVENANCE_STRIPPED:
+        # The registry advertised attestations it did not serve: what the version really
+        # had cannot be told (comparing it as "no attestation" would hide a loss).
         return None
     if result.status is Status.VERIFIED:
         return Evidence.PROVENANCE

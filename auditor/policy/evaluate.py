@@ -279,15 +279,8 @@ class _Evaluator:
 
     @staticmethod
     def stripped(r: PackageResult) -> bool:
-        if r.reason == STRIPPED_REASON:
-            return True
-        info = r.version_info
-        # The packument is a claim, but a claim of provenance we did not get is suspicious.
-        return bool(
-            info
-            and info.provenance_advertised
-            and r.status in (Status.UNATTESTED, Status.PUBLISH_ONLY)
-        )
+        # Decided by the engine for every registry package (auditor.registry.stripping).
+        return r.reason == STRIPPED_REASON
 
     def hygiene(self, r: PackageResult) -> Iterator[Finding]:
         p, cfg = r.package, self.policy.source_hygiene

@@ -82,9 +82,16 @@ def test_fail_on_never_keeps_exit_zero_but_reports_everything(tmp_path: Path) ->
 def test_undecided_package_is_error_status_and_exit_3(tmp_path: Path) -> None:
     offline = tmp_path / "offline"
     shutil.copytree(DEMO / "offline", offline)
-    # A cut-off response: the data could not be decoded, so the package is undecided.
+    # A cut-off response: not attestations.  The packument advertises attestations for
+    # this version, so that is stripping (invalid, whatever the endpoint served instead).
     target = offline / "attestations" / "gundam-visor@1.0.1.json"
     target.write_bytes(target.read_bytes()[:100])
+    rc, doc = _audit_json(tmp_path, offline=offline)
+    assert rc == 1
+    pkg = next(p for p in doc["packages"] if p["name"] == "gundam-visor")
+    assert pkg["status"] == "invalid" and pkg["reason"] == "PROVENANCE_STRIPPED"
+    # Without the packument nothing says what the registry had: undecided.
+    (offline / "packuments" / "gundam-visor.json").unlink()
     rc, doc = _audit_json(tmp_path, offline=offline)
     assert rc == 3
     pkg = next(p for p in doc["packages"] if p["name"] == "gundam-visor")

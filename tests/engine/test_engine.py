@@ -79,9 +79,10 @@ def test_statuses_end_to_end(scenario: Scenario, tmp_path: Path) -> None:
         assert statuses(report.results) == scenario.expected
         stripped = next(r for r in report.results if r.package.name == "stripped")
         assert stripped.reason == "PROVENANCE_STRIPPED"
-        # One request per package; the packument only for the publish-only ones.
+        # One request per package; the packument for those served without provenance
+        # (publish-only and unattested: the stripping check).
         assert reg.count("attestations") == 5
-        assert reg.count("packument") == 2
+        assert reg.count("packument") == 3
         assert reg.count(name="gitdep") == 0  # non-registry: no request at all
         assert all(
             "application/vnd.npm.install-v1+json" in (r.accept or "")
@@ -116,11 +117,20 @@ def test_fetch_failures_are_errors_never_unattested(
         reg.inject(fault, name="gamma", endpoint="attestations")
         report = _audit(scenario, _options(reg, scenario, tmp_path, use_cache=False))
     by_name = {r.package.name: r for r in report.results}
-    for name in ("alpha", "gamma"):
-        assert by_name[name].status is Status.ERROR
-        assert by_name[name].reason in (reason, "FETCH_TRUNCATED", "FETCH_CONNECTION")
-        if reason not in ("FETCH_TRUNCATED", "FETCH_CONNECTION"):
-            assert by_name[name].reason == reason
+    # gamma's packument advertises nothing: an undecided package.
+    assert by_name["gamma"].status is Status.ERROR
+    assert by_name["gamma"].reason in (reason, "FETCH_TRUNCATED", "FETCH_CONNECTION")
+    if reason not in ("FETCH_TRUNCATED", "FETCH_CONNECTION"):
+        assert by_name["gamma"].reason == reason
+    # alpha's advertises provenance: an answer that is not attestations (a status, a body
+    # that is not JSON) is stripping; a failed transfer stays undecided.
+    alpha = by_name["alpha"]
+    if reason.startswith(("FETCH_HTTP_", "FETCH_MALFORMED")):
+        assert (alpha.status, alpha.reason) == (Status.INVALID, "PROVENANCE_STRIPPED")
+        assert alpha.message is not None and reason in alpha.message
+    else:
+        assert alpha.status is Status.ERROR
+        assert alpha.reason in (reason, "FETCH_TRUNCATED", "FETCH_CONNECTION")
     assert by_name["beta"].status is Status.PUBLISH_ONLY  # the rest is unaffected
 
 

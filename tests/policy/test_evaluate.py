@@ -58,12 +58,15 @@ def test_invalid_attestations_are_always_an_error() -> None:
     assert "DSSE_SIGNATURE" in f.message
 
 
-def test_stripped_provenance_from_engine_reason_and_from_packument() -> None:
-    by_reason = result(Status.UNATTESTED, reason="PROVENANCE_STRIPPED")
-    by_claim = result(Status.PUBLISH_ONLY, name="p", packument=history("p", ("1.0.0", 3, "prov")))
-    findings = run("", by_reason, by_claim)
-    assert rules(findings) == ["provenance-stripped", "provenance-stripped"]
+def test_stripped_provenance_is_the_engines_verdict_only() -> None:
+    """Decided in one place (auditor.registry.stripping, applied by the engine to every
+    registry package): the policy reports the reason and draws no conclusion of its own."""
+    by_reason = result(Status.INVALID, reason="PROVENANCE_STRIPPED")
+    findings = run("", by_reason)
+    assert rules(findings) == ["provenance-stripped"]
     assert all(f.level is Level.ERROR for f in findings)
+    claim_only = result(Status.PUBLISH_ONLY, name="p", packument=history("p", ("1.0.0", 3, "x")))
+    assert rules(run("", claim_only)) == []
 
 
 def test_always_on_rules_cannot_be_waived_even_by_hand_built_policy() -> None:
@@ -311,8 +314,9 @@ def test_downgrade_against_earlier_versions_by_publish_time() -> None:
 def test_downgrade_uses_verified_status_not_claims_for_the_audited_version() -> None:
     pk = history("dep", ("1.0.0", 100, "prov"), ("1.1.0", 1, "prov"))
     # The packument claims provenance for 1.1.0, but only the publish attestation verified:
-    # provenance-stripped fires (always on) and nothing else.
-    fs = run("[trust_downgrade]\n", result(Status.PUBLISH_ONLY, version="1.1.0", packument=pk))
+    # the engine made it invalid (stripped); provenance-stripped fires and nothing else.
+    stripped = result(Status.INVALID, version="1.1.0", packument=pk, reason="PROVENANCE_STRIPPED")
+    fs = run("[trust_downgrade]\n", stripped)
     assert rules(fs) == ["provenance-stripped"]
     pk2 = history("dep", ("1.0.0", 100, "tp"), ("1.1.0", 1, "prov"))
     fs = run("[trust_downgrade]\n", verified(name="dep", version="1.1.0", packument=pk2))

@@ -266,6 +266,7 @@ FaultKind = Literal[
     "truncate",
     "malformed",
     "html",
+    "empty",
     "oversize",
 ]
 
@@ -331,6 +332,11 @@ class Fault:
     def html(cls, times: int | None = None) -> Fault:
         """200 with a text/html body (a captive portal or a misconfigured proxy)."""
         return cls("html", times)
+
+    @classmethod
+    def empty(cls, times: int | None = None) -> Fault:
+        """200 application/json with an empty body."""
+        return cls("empty", times)
 
     @classmethod
     def oversized(cls, size: int = 20 * 1024 * 1024, times: int | None = None) -> Fault:
@@ -689,6 +695,8 @@ class LoopbackRegistry:
                 body=b"<!DOCTYPE html><html><body><h1>Sign in</h1></body></html>",
                 content_type="text/html",
             )
+        if fault.kind == "empty":
+            return _json(200, b"")
         if fault.kind == "oversize":
             return await self._stream_oversize(request, fault.size)
         # reset / truncate: announce a body, send part of it, then drop the connection.
