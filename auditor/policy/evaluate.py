@@ -153,6 +153,25 @@ def _patterns(globs: Iterable[Glob]) -> list[str]:
     return [g.pattern for g in globs]
 
 
+# The runner environment a hosted builder of each issuer certifies.
+_HOSTED_RUNNER = {GITHUB_ISSUER: "github-hosted", GITLAB_ISSUER: "gitlab-hosted"}
+# Fulcio added the Build Signer URI (.9) and the other claims from .8 on in 2023; a
+# certificate without any of them is one of the older ones (only trusted when signed
+# before LEGACY_CUTOFF: a newer certificate missing them is odd, and claims stay required).
+LEGACY_CUTOFF = datetime(2024, 1, 1, tzinfo=UTC)
+
+
+def _legacy_certificate(r: PackageResult, ident: Identity) -> bool:
+    """The certificate predates Fulcio's 2023 claims (.9 onwards), by content and by time."""
+    if any(
+        v is not None
+        for v in (ident.build_signer, ident.runner_environment, ident.repository_id, ident.workflow)
+    ):
+        return False
+    accepted = _accepted_at(r)  # the latest verified time: stricter than the earliest
+    return accepted is not None and accepted < LEGACY_CUTOFF
+
+
 def _builder_matches(builder: str, ident: Identity) -> bool:
     """Named builders read the certificate; builder-id globs read the (checked) predicate."""
     issuer = (ident.issuer or "").rstrip("/").lower()
@@ -374,23 +393,43 @@ class _Evaluator:
 
     def identity(self, r: PackageResult, ident: Identity, block: IdentityRule) -> Iterator[Finding]:
         spec = r.package.spec
+        legacy = _legacy_certificate(r, ident)
 
         def shown(actual: str | None) -> str:
-            # Old certificates lack some extensions (e.g. runner environment before 2023).
-            return repr(actual) if actual is not None else "(absent from the certificate)"
+            if actual is not None:
+                return repr(actual)
+            if legacy:
+                return "(absent: the certificate predates this claim)"
+            return "(absent from the certificate)"
 
         def check(
-            rule: str, what: str, ok: bool, expected: list[str], actual: str | None
+            rule: str,
+            what: str,
+            ok: bool,
+            expected: list[str],
+            actual: str | None,
+            key: str | None = None,
         ) -> Iterator[Finding]:
             if ok:
                 return
-            yield from self.finding(
-                rule,
-                r,
+            evidence: dict[str, object] = {
+                "expected": expected,
+                "actual": actual,
+                "policy": block.label,
+            }
+            message = (
                 f"{spec}: {what} {shown(actual)} is not allowed by {block.label}; "
-                f"expected one of {expected}",
-                {"expected": expected, "actual": actual, "policy": block.label},
+                f"expected one of {expected}"
             )
+            if actual is None and legacy and key is not None:
+                # Fulcio added the claim in 2023: an older certificate cannot carry it, so
+                # the claim is unknown, and fails only where the policy requires it.
+                if key not in block.require_claims:
+                    return
+                evidence["claim"] = "absent: certificate issued before Fulcio carried it"
+                evidence["required_by"] = f"{block.label}.require_claims"
+                message += f" (required by require_claims: {key})"
+            yield from self.finding(rule, r, message, evidence)
 
         if block.repositories:
             yield from check(
@@ -407,6 +446,7 @@ class _Evaluator:
                 ident.repository_id in block.repository_ids,
                 list(block.repository_ids),
                 ident.repository_id,
+                "repository_ids",
             )
         if block.owner_ids:
             yield from check(
@@ -415,6 +455,7 @@ class _Evaluator:
                 ident.owner_id in block.owner_ids,
                 list(block.owner_ids),
                 ident.owner_id,
+                "owner_ids",
             )
         if block.issuers:
             issuer = ident.issuer.rstrip("/") if ident.issuer else None
@@ -432,6 +473,7 @@ class _Evaluator:
                 any(g.match(ident.workflow_path) for g in block.workflows),
                 _patterns(block.workflows),
                 ident.workflow_path,
+                "workflows",
             )
         if block.refs:
             yield from check(
@@ -467,12 +509,23 @@ class _Evaluator:
                 ident.runner_environment in block.runners,
                 list(block.runners),
                 ident.runner_environment,
+                "runners",
             )
         if block.builders:
+            ok = any(_builder_matches(b, ident) for b in block.builders)
+            if not ok and legacy and ident.runner_environment is None:
+                # A hosted builder is judged by the runner claim: unknown on old certificates.
+                hosted = replace(ident, runner_environment=_HOSTED_RUNNER.get(ident.issuer or ""))
+                if any(_builder_matches(b, hosted) for b in block.builders):
+                    yield from check(
+                        "identity-builder", "runner environment", False,
+                        list(block.builders), None, "builders",
+                    )  # fmt: skip
+                    return
             yield from check(
                 "identity-builder",
                 "builder",
-                any(_builder_matches(b, ident) for b in block.builders),
+                ok,
                 list(block.builders),
                 ident.builder_id,
             )

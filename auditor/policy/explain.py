@@ -35,6 +35,7 @@ def _identity(block: IdentityRule) -> dict[str, Any]:
     }
     for key in _IDENTITY_LISTS:
         out[key] = [str(v) for v in getattr(block, key)]
+    out["require_claims"] = list(block.require_claims)
     return out
 
 
@@ -146,7 +147,8 @@ def _toml(d: dict[str, Any]) -> str:
         lines.extend(["", "[[identity]]"])
         for key, value in block.items():
             if isinstance(value, list) and not value:
-                lines.append(f"# {key}: not checked" if key != "exclude" else "exclude = []")
+                empty = key in ("exclude", "require_claims")
+                lines.append(f"{key} = []" if empty else f"# {key}: not checked")
             else:
                 lines.append(f"{key} = {_val(value)}")
     for exc in d["exceptions"]:

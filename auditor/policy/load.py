@@ -21,6 +21,7 @@ from auditor.models import Level
 from auditor.policy.catalog import ALWAYS_ON_RULES, RULES, UNWAIVABLE_RULES
 from auditor.policy.globs import Glob, GlobSyntaxError, Selector, uri_glob
 from auditor.policy.model import (
+    LEGACY_ABSENT_KEYS,
     NAMED_BUILDERS,
     REQUIRE_SCOPES,
     CoverageConfig,
@@ -124,6 +125,7 @@ _IDENTITY_KEYS = {
     "deny_triggers": "identity-trigger",
     "runners": "identity-runner",
     "builders": "identity-builder",
+    "require_claims": None,
 }
 
 T = TypeVar("T")
@@ -432,7 +434,7 @@ class _Loader:
         packages = self.items(t["packages"], f"{path}.packages", self.selector)
         if not packages:
             raise self.fail(f"{path}.packages", "must name at least one package glob")
-        checks = [k for k in _IDENTITY_KEYS if k not in ("packages", "exclude") and k in t]
+        checks = [k for k, rule in _IDENTITY_KEYS.items() if rule and k in t]
         if not checks:
             raise self.fail(path, "checks nothing; add repositories, refs, builders, ...")
 
@@ -471,7 +473,23 @@ class _Loader:
             deny_triggers=strings("deny_triggers", trigger),
             runners=strings("runners", runner),
             builders=strings("builders", self.builder),
+            require_claims=self.require_claims(t, path),
         )
+
+    def require_claims(self, t: dict[str, Any], path: str) -> tuple[str, ...]:
+        """`true`: every claim-based key of the block; a list: those keys; default none."""
+        if "require_claims" not in t:
+            return ()
+        value, key_path = t["require_claims"], f"{path}.require_claims"
+        if isinstance(value, bool):
+            return tuple(k for k in LEGACY_ABSENT_KEYS if k in t) if value else ()
+        keys = self.items(
+            value, key_path, lambda v, p: self.choice(v, p, LEGACY_ABSENT_KEYS, "claim key")
+        )
+        for i, key in enumerate(keys):
+            if key not in t:
+                raise self.fail(f"{key_path}[{i}]", f"the block does not check {key!r}")
+        return keys
 
     def exception(self, value: object, index: int) -> PolicyException:
         path = f"exception[{index}]"

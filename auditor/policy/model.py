@@ -16,6 +16,12 @@ REQUIRE_SCOPES = ("none", "direct", "production", "all")
 # Named builders an identity rule may trust (see evaluate._builder_matches).
 NAMED_BUILDERS = ("github-hosted", "gitlab-hosted", "slsa-github-generator")
 
+# `[[identity]]` keys whose certificate claims Fulcio added in 2023 (extensions .9 onwards:
+# Build Config URI, Runner Environment, repository and owner ids).  Certificates issued
+# before cannot carry them: there the claim is unknown, not a failure, unless the block
+# names the key in `require_claims` (or says `require_claims = true`).
+LEGACY_ABSENT_KEYS = ("repository_ids", "owner_ids", "workflows", "runners", "builders")
+
 
 @dataclass(frozen=True, slots=True)
 class ProvenanceConfig:
@@ -53,6 +59,7 @@ class IdentityRule:
     deny_triggers: tuple[str, ...] = ()
     runners: tuple[str, ...] = ()
     builders: tuple[str, ...] = ()  # named builders or builder-id globs (contain "://")
+    require_claims: tuple[str, ...] = ()  # LEGACY_ABSENT_KEYS an old certificate must satisfy
 
     @property
     def label(self) -> str:

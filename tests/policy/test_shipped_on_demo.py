@@ -49,3 +49,28 @@ def test_shipped_policy_runs_on_the_demo(path: Path) -> None:
     if path.name == "baseline.toml":
         failing = {f.rule for f in report.findings if f.level is Level.ERROR}
         assert failing <= {"attestation-invalid", "provenance-stripped"}
+
+
+def test_old_certificates_pass_recommended_and_fail_strict_only_by_require_claims() -> None:
+    """2023 certificates carry no runner claim: unknown under recommended, required by strict."""
+    engine = pytest.importorskip("auditor.engine")
+
+    def findings(name: str) -> list[tuple[str, str | None, str]]:
+        path = ROOT / "policies" / name
+        options = engine.AuditOptions(
+            offline=DEMO / "offline",
+            registry="http://127.0.0.1:4873",
+            quiet=True,
+            npm=False,
+            env={},
+            now=NOW,
+            verify_workers=0,
+            use_cache=False,
+            policy_path=path,
+        )
+        report = engine.run_audit(DEMO / "package-lock.json", load_policy(path), options)
+        return [(f.rule, f.package, f.message) for f in report.findings]
+
+    assert not [f for f in findings("recommended.toml") if f[0].startswith("identity-")]
+    strict = [f for f in findings("strict.toml") if f[0] == "identity-runner"]
+    assert strict and all("require_claims" in message for _, _, message in strict)
