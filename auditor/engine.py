@@ -491,7 +491,12 @@ class Auditor:
                     verification = outcome
                     status, reason, message = outcome.status, outcome.reason, outcome.message
             else:
-                status, reason, message = Status.UNATTESTED, None, None
+                # An integrity npm would not pin one sha512 by is said on the package, too.
+                status, reason, message = (
+                    Status.UNATTESTED,
+                    package.integrity_reason,
+                    package.integrity_problem,
+                )
 
         packument: Packument | None = None
         if pk_wait is not None:

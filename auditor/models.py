@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import re
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from enum import StrEnum
@@ -52,7 +53,7 @@ class Level(StrEnum):
 class Hash:
     """One hash of a Subresource Integrity string."""
 
-    algorithm: str  # sha1, sha256, sha384, sha512 (lower case)
+    algorithm: str  # as npm recognises it: lower case (sha512, sha1, ...)
     digest: bytes
 
     @property
@@ -64,28 +65,159 @@ class Hash:
         return f"{self.algorithm}-{base64.b64encode(self.digest).decode()}"
 
 
-_SRI_SIZES = {"sha1": 20, "sha256": 32, "sha384": 48, "sha512": 64}
+# npm checks a tarball with ssri (npm/ssri lib/index.js, see docs/lockfile.md): a token is
+# `alg-digest[?opts]` with `alg` in lower case ASCII letters and digits and known to Node's
+# crypto; other tokens are ignored.  It checks the one algorithm of highest priority present
+# and accepts the tarball when its digest, base64 as Node prints it, equals ANY digest of that
+# algorithm, compared as text.
+_SSRI_TOKEN = re.compile(r"([a-z0-9]+)-([^?]+)(\?.*)?", re.DOTALL)
+# JavaScript's `\s` (ssri splits the value on /\s+/), which is not Python's str.split().
+_JS_SPACE = re.compile(
+    "[\t\n\v\f\r \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff]+"
+)
+# crypto.getHashes() names that the token pattern can spell (Node 20, OpenSSL 3).  Which of
+# these Node knows only decides whether npm checks nothing or checks a weak algorithm: never
+# `verified` either way.
+_NODE_HASHES = frozenset(
+    {
+        "blake2b512",
+        "blake2s256",
+        "md5",
+        "ripemd",
+        "ripemd160",
+        "rmd160",
+        "sha1",
+        "sha224",
+        "sha256",
+        "sha384",
+        "sha512",
+        "shake128",
+        "shake256",
+        "sm3",
+    }
+)
+# ssri's DEFAULT_PRIORITY (weakest first); an algorithm not listed ranks below all of them.
+_SSRI_PRIORITY = ("md5", "whirlpool", "sha1", "sha224", "sha256", "sha384", "sha512")
+_SRI_SIZES = {"md5": 16, "sha1": 20, "sha224": 28, "sha256": 32, "sha384": 48, "sha512": 64}
+
+# Reason codes of an integrity value npm cannot be bound by (None: it pins one sha512).
+INTEGRITY_REASONS: dict[str, str] = {
+    "MISSING_INTEGRITY": "the lockfile entry has no integrity: npm checks nothing",
+    "INTEGRITY_UNCHECKED": "no hash npm recognises (algorithms are lower case): npm checks nothing",
+    "INTEGRITY_MALFORMED": "a hash npm checks is not the base64 of a digest: it matches no tarball",
+    "WEAK_INTEGRITY": "npm checks an algorithm other than sha512: it cannot be bound",
+    "INTEGRITY_AMBIGUOUS": "npm accepts a tarball matching any of several different sha512 hashes",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class IntegrityCheck:
+    """What npm checks a fetched tarball against, for one lockfile `integrity` value."""
+
+    algorithm: str | None  # the algorithm npm checks; None: npm checks nothing
+    accepted: tuple[str, ...]  # the digests (as written) of that algorithm: any one passes
+    hashes: tuple[Hash, ...]  # every recognised hash whose digest is well-formed
+    reason: str | None = None  # INTEGRITY_REASONS code; None: exactly one sha512 is accepted
+    problem: str | None = None  # a precise message for `reason`
+
+    @property
+    def sha512(self) -> bytes | None:
+        """The one sha512 npm accepts, or None when it accepts other bytes too (or none)."""
+        if self.reason is not None:
+            return None
+        return base64.b64decode(self.accepted[0])
+
+
+def _canonical(digest: str, size: int | None) -> bytes | None:
+    """The bytes of `digest` if it is base64 exactly as Node prints a digest, else None."""
+    try:
+        raw = base64.b64decode(digest, validate=True)
+    except (binascii.Error, ValueError):
+        return None
+    if base64.b64encode(raw).decode("ascii") != digest or (size is not None and len(raw) != size):
+        return None
+    return raw
+
+
+def _rank(algorithm: str) -> int:
+    return _SSRI_PRIORITY.index(algorithm) if algorithm in _SSRI_PRIORITY else -1
+
+
+def check_integrity(value: object) -> IntegrityCheck:
+    """Read a lockfile `integrity` value exactly as npm's ssri does (never raises)."""
+    if value is None:
+        return IntegrityCheck(None, (), (), "MISSING_INTEGRITY", "no integrity in the lockfile")
+    if not isinstance(value, str):
+        return IntegrityCheck(None, (), (), "INTEGRITY_MALFORMED", "integrity is not a string")
+    tokens = [t for t in _JS_SPACE.split(value) if t]
+    if not tokens:  # ssri: an empty value is no integrity at all
+        return IntegrityCheck(None, (), (), "MISSING_INTEGRITY", "the integrity is empty")
+    by_alg: dict[str, list[str]] = {}  # insertion order is ssri's tie-break
+    hashes: list[Hash] = []
+    ignored: list[str] = []
+    for token in tokens:
+        m = _SSRI_TOKEN.fullmatch(token)
+        if m is None or m.group(1) not in _NODE_HASHES:
+            ignored.append(token)
+            continue
+        alg, digest = m.group(1), m.group(2)
+        by_alg.setdefault(alg, []).append(digest)
+        raw = _canonical(digest, _SRI_SIZES.get(alg))
+        if raw is not None:
+            hashes.append(Hash(alg, raw))
+    if not by_alg:
+        return IntegrityCheck(
+            None,
+            (),
+            (),
+            "INTEGRITY_UNCHECKED",
+            f"npm recognises no hash in the integrity (ignores {_quote(ignored[0])})",
+        )
+    algorithm = next(iter(by_alg))
+    for alg in by_alg:
+        if _rank(alg) > _rank(algorithm):
+            algorithm = alg
+    accepted = tuple(dict.fromkeys(by_alg[algorithm]))
+    found = tuple(hashes)
+    if algorithm != "sha512":
+        return IntegrityCheck(
+            algorithm,
+            accepted,
+            found,
+            "WEAK_INTEGRITY",
+            f"npm checks only {algorithm}, which cannot be bound to a sha512 attestation",
+        )
+    for digest in accepted:
+        if _canonical(digest, 64) is None:
+            return IntegrityCheck(
+                algorithm,
+                accepted,
+                found,
+                "INTEGRITY_MALFORMED",
+                f"sha512 digest {_quote(digest)} is not the base64 of 64 bytes",
+            )
+    if len(accepted) > 1:
+        return IntegrityCheck(
+            algorithm,
+            accepted,
+            found,
+            "INTEGRITY_AMBIGUOUS",
+            f"npm accepts any of {len(accepted)} different sha512 hashes",
+        )
+    return IntegrityCheck(algorithm, accepted, found)
+
+
+def _quote(text: str) -> str:
+    return repr(text[:40] + ("…" if len(text) > 40 else ""))
 
 
 def parse_sri(value: str) -> tuple[Hash, ...]:
-    """Parse an SRI string (space separated `alg-base64[?opts]`).  Raises ValueError."""
-    hashes: list[Hash] = []
-    for token in value.split():
-        alg, sep, rest = token.partition("-")
-        alg = alg.lower()
-        if not sep or alg not in _SRI_SIZES:
-            raise ValueError(f"unsupported integrity token {token[:40]!r}")
-        b64 = rest.split("?", 1)[0]
-        try:
-            digest = base64.b64decode(b64, validate=True)
-        except (binascii.Error, ValueError):
-            raise ValueError(f"integrity {alg} digest is not base64") from None
-        if len(digest) != _SRI_SIZES[alg]:
-            raise ValueError(f"integrity {alg} digest has {len(digest)} bytes")
-        hashes.append(Hash(alg, digest))
-    if not hashes:
-        raise ValueError("empty integrity")
-    return tuple(hashes)
+    """The well-formed hashes npm recognises in an SRI string.  Raises ValueError when npm
+    would check nothing or a hash it checks is malformed."""
+    check = check_integrity(value)
+    if check.reason in ("MISSING_INTEGRITY", "INTEGRITY_UNCHECKED", "INTEGRITY_MALFORMED"):
+        raise ValueError(check.problem)
+    return check.hashes
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,8 +228,8 @@ class Package:
     version: str
     source: SourceKind
     integrity: str | None = None  # the SRI string as written in the lockfile
-    hashes: tuple[Hash, ...] = ()  # parsed integrity; empty when missing or invalid
-    integrity_problem: str | None = None  # why `hashes` is empty although integrity was set
+    hashes: tuple[Hash, ...] = ()  # the well-formed hashes npm recognises in `integrity`
+    integrity_problem: str | None = None  # why npm's check does not pin one sha512
     resolved: str | None = None
     paths: tuple[str, ...] = ()  # every `packages` key (v2/v3) or synthesized path (v1)
     aliases: tuple[str, ...] = ()  # names it is installed under when aliased
@@ -109,6 +241,7 @@ class Package:
     has_install_script: bool = False
     direct: bool = False
     line: int = 0  # 1-based line of the first entry's key in the lockfile
+    integrity_reason: str | None = None  # INTEGRITY_REASONS code when it does not pin one sha512
 
     @property
     def spec(self) -> str:
@@ -121,10 +254,14 @@ class Package:
 
     @property
     def sha512(self) -> bytes | None:
-        for h in self.hashes:
-            if h.algorithm == "sha512":
-                return h.digest
-        return None
+        """The one sha512 npm would accept for this entry; None when it would accept other
+        bytes too (several sha512 hashes, a weaker algorithm) or check nothing."""
+        if self.integrity_reason is not None:
+            return None
+        digests = {h.digest for h in self.hashes if h.algorithm == "sha512"}
+        if len(digests) != 1 or max(_rank(h.algorithm) for h in self.hashes) != _rank("sha512"):
+            return None
+        return digests.pop()
 
     @property
     def sha1_only(self) -> bool:

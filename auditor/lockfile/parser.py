@@ -50,7 +50,7 @@ from auditor.lockfile.sources import (
     is_tarball_path,
     valid_name,
 )
-from auditor.models import Hash, Lockfile, Package, SourceKind, parse_sri
+from auditor.models import Lockfile, Package, SourceKind, check_integrity
 
 LOCKFILE_NAMES = ("package-lock.json", "npm-shrinkwrap.json")
 # Bounded memory: the decoded JSON of a lockfile takes several times its size.
@@ -534,17 +534,9 @@ def _package(group: list[_Instance]) -> Package:
         group.sort(key=lambda i: (i.line, i.key))
     first = group[0]
     raw = first.integrity
-    integrity: str | None = None
-    problem: str | None = None
-    hashes: tuple[Hash, ...] = ()
-    if isinstance(raw, str):
-        integrity = raw
-        try:
-            hashes = parse_sri(raw)
-        except ValueError as exc:
-            problem = f"invalid integrity: {exc}"
-    elif raw is not None:
-        problem = "integrity is not a string"
+    check = check_integrity(raw)
+    integrity = raw if isinstance(raw, str) else None
+    problem = check.problem if raw is not None else None
     if len(group) == 1:  # the common case: skip the merging
         dev, optional, dev_optional = first.dev, first.optional, first.dev_optional
         if dev or optional:
@@ -570,8 +562,9 @@ def _package(group: list[_Instance]) -> Package:
         version=first.version,
         source=first.source,
         integrity=integrity,
-        hashes=hashes,
+        hashes=check.hashes,
         integrity_problem=problem,
+        integrity_reason=check.reason,
         resolved=first.resolved,
         paths=paths,
         aliases=aliases,

@@ -270,8 +270,11 @@ _ALL: tuple[RuleInfo, ...] = (
     _rule(
         "integrity-missing",
         "Lockfile entry has no usable integrity",
-        "The lockfile has no (or an unparsable) integrity hash for this package, so the "
-        "installed bytes are not pinned and cannot be bound to an attestation.",
+        "Read as npm reads it, the lockfile integrity does not pin this package to one sha512: "
+        "it is missing, npm recognises no hash in it (an unknown or upper-case algorithm: npm "
+        "then checks nothing), npm would check only a weaker algorithm, a digest is malformed, "
+        "or npm would accept any of several different sha512 hashes. The installed bytes are "
+        "not pinned and cannot be bound to an attestation (reason code in the evidence).",
         "Regenerate the lockfile with a current npm.",
         "[rules] integrity-missing",
         severity="6.5",

@@ -326,13 +326,20 @@ class _Evaluator:
                 f"{p.spec} is resolved from {p.resolved}, outside the configured registries",
                 {"expected": list(self.registries), "actual": p.resolved},
             )
-        if p.source in (SourceKind.REGISTRY, SourceKind.REMOTE) and not p.hashes:
+        if p.source in (SourceKind.REGISTRY, SourceKind.REMOTE) and p.sha512 is None:
+            # Read as npm reads it: integrity npm would not check, or would check against
+            # anything but one sha512, is no integrity (docs/lockfile.md).
             why = p.integrity_problem or "no integrity in the lockfile"
             yield from self.finding(
                 "integrity-missing",
                 r,
                 f"{p.spec} has no usable integrity ({why})",
-                {"expected": "sha512 integrity", "actual": p.integrity, "problem": why},
+                {
+                    "expected": "one sha512 integrity",
+                    "actual": p.integrity,
+                    "problem": why,
+                    "reason": p.integrity_reason or "MISSING_INTEGRITY",
+                },
             )
         if p.sha1_only:
             yield from self.finding(

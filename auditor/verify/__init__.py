@@ -18,7 +18,8 @@ Public API (see docs/architecture.md):
 
   RESPONSE_MALFORMED, NO_ATTESTATIONS, DUPLICATE_ATTESTATION, UNSUPPORTED_FORMAT,
   BUNDLE_MALFORMED, PREDICATE_TYPE, STATEMENT_MALFORMED, PAYLOAD_TYPE, SUBJECT_NAME,
-  SUBJECT_DIGEST, PUBLISH_PREDICATE, MISSING_INTEGRITY, WEAK_INTEGRITY, DSSE_SIGNATURE,
+  SUBJECT_DIGEST, PUBLISH_PREDICATE, MISSING_INTEGRITY, WEAK_INTEGRITY, INTEGRITY_UNCHECKED,
+  INTEGRITY_MALFORMED, INTEGRITY_AMBIGUOUS, DSSE_SIGNATURE,
   TLOG_BODY_MISMATCH, SET_INVALID, INCLUSION_PROOF, CHECKPOINT, LOG_UNKNOWN,
   NO_VERIFIED_TIME, TIMESTAMP_INVALID, CERT_CHAIN, SCT, CERT_IDENTITY, KEY_UNKNOWN,
   KEY_NOT_VALID_AT_TIME, ROLE_MISMATCH, CERT_PREDICATE_MISMATCH, BUILD_TYPE_UNKNOWN.
@@ -30,7 +31,9 @@ Fulcio certificate, publish the npm `npm:attestations` key); DSSE signature; pay
 log lookup and log-body binding; SET (Rekor v1); inclusion proof and checkpoint; RFC 3161
 timestamps; validity of the log key, Fulcio chain + SCT, or npm key at every verified time.
 Per set: outer vs statement predicate type, exactly one subject equal to the purl, sha512
-equal to the lockfile's, publish predicate name/version, certificate-vs-SLSA predicate.
+equal to the one sha512 npm would accept for the lockfile entry (its integrity read as npm's
+ssri reads it: `auditor.models.check_integrity`), publish predicate name/version,
+certificate-vs-SLSA predicate.
 """
 
 from __future__ import annotations

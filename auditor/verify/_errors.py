@@ -14,8 +14,12 @@ REASONS: dict[str, str] = {
     "SUBJECT_NAME": "subject name is not the package's purl, or not exactly one subject",
     "SUBJECT_DIGEST": "subject sha512 differs from the lockfile integrity, or is missing",
     "PUBLISH_PREDICATE": "publish predicate name/version differ from the package",
+    # The lockfile integrity, read as npm reads it (auditor.models.INTEGRITY_REASONS):
     "MISSING_INTEGRITY": "the lockfile entry has no integrity to bind the attestations to",
-    "WEAK_INTEGRITY": "the lockfile integrity has no sha512 hash (cannot be bound)",
+    "WEAK_INTEGRITY": "npm would check the tarball with an algorithm other than sha512",
+    "INTEGRITY_UNCHECKED": "npm recognises no hash in the integrity and would check nothing",
+    "INTEGRITY_MALFORMED": "a sha512 digest npm checks is not the base64 of 64 bytes",
+    "INTEGRITY_AMBIGUOUS": "npm would accept any of several different sha512 hashes",
     "DSSE_SIGNATURE": "the DSSE signature does not verify with the signer's key",
     "TLOG_BODY_MISMATCH": "the transparency-log entry body describes another signature/key/payload",
     "SET_INVALID": "the signed entry timestamp (inclusion promise) does not verify",

@@ -13,7 +13,7 @@ from auditor.models import (
     Identity,
     Status,
     VerificationResult,
-    parse_sri,
+    check_integrity,
 )
 from auditor.verify import certs, statement, tlog
 from auditor.verify._errors import Reject
@@ -250,21 +250,18 @@ def _classify(response: bytes) -> list[tuple[str, str, Any]]:
 
 
 def _expected_sha512(integrity: str | None) -> str:
-    if integrity is None or not integrity.strip():
-        raise Reject(
-            "MISSING_INTEGRITY", "the lockfile entry has no integrity to bind the attestations to"
-        )
-    try:
-        hashes = parse_sri(integrity)
-    except ValueError as exc:
-        raise Reject("MISSING_INTEGRITY", f"the lockfile integrity is unusable: {exc}") from None
-    for h in hashes:
-        if h.algorithm == "sha512":
-            return h.hex
-    algs = ",".join(sorted({h.algorithm for h in hashes}))
-    raise Reject(
-        "WEAK_INTEGRITY", f"the lockfile integrity has only {algs}; attestations bind sha512"
-    )
+    """The one sha512 (hex) npm would accept for the entry, read as npm's ssri reads it.
+
+    An integrity npm would not check, or would check with an algorithm that cannot be bound,
+    or that accepts more than one sha512, is refused: binding it would vouch for bytes npm
+    may install without matching the attestation.
+    """
+    check = check_integrity(integrity)
+    if check.reason is not None:
+        raise Reject(check.reason, f"the lockfile integrity cannot be bound: {check.problem}")
+    sha512 = check.sha512
+    assert sha512 is not None
+    return sha512.hex()
 
 
 def _verify_set(

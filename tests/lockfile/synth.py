@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from auditor.errors import LockfileError
 from auditor.lockfile import parse_lockfile_bytes
 from auditor.lockfile.lines import load_with_lines
-from auditor.models import Package, SourceKind, parse_sri
+from auditor.models import Package, SourceKind, check_integrity
 
 REGISTRY = "http://127.0.0.1:4873"
 
@@ -70,7 +70,9 @@ def _merge_expected(
         version=version,
         source=source,
         integrity=integrity,
-        hashes=parse_sri(integrity) if integrity else (),
+        hashes=check_integrity(integrity).hashes,
+        integrity_problem=check_integrity(integrity).problem if integrity is not None else None,
+        integrity_reason=check_integrity(integrity).reason,
         resolved=resolved,
         paths=tuple(k for k, _, _ in places),
         aliases=tuple(sorted({i for _, i, _ in places if i != name})),

@@ -187,9 +187,21 @@ def test_integrity_problems_are_per_package() -> None:
     pk = {p.name: p for p in load("integrity.v3.json").packages}
     assert pk["missing"].integrity is None and pk["missing"].integrity_problem is None
     assert pk["missing"].hashes == ()
-    for bad in ("not-base64", "short-digest", "md5", "numeric"):
-        assert pk[bad].hashes == (), bad
+    # Read as npm's ssri reads them: the reason says why npm's check pins no single sha512.
+    reasons = {
+        "missing": "MISSING_INTEGRITY",
+        "not-base64": "INTEGRITY_MALFORMED",
+        "short-digest": "INTEGRITY_MALFORMED",
+        "md5": "WEAK_INTEGRITY",
+        "sha1-only": "WEAK_INTEGRITY",
+        "numeric": "INTEGRITY_MALFORMED",
+        "multi": None,
+    }
+    assert {name: p.integrity_reason for name, p in pk.items()} == reasons
+    for bad in ("not-base64", "short-digest", "md5", "numeric", "sha1-only"):
+        assert pk[bad].sha512 is None, bad
         assert pk[bad].integrity_problem, bad
+    assert pk["not-base64"].hashes == () and pk["short-digest"].hashes == ()
     assert "base64" in (pk["not-base64"].integrity_problem or "")
     assert pk["numeric"].integrity is None
     assert pk["sha1-only"].sha1_only and pk["sha1-only"].sha512 is None

@@ -1,0 +1,81 @@
+"""The shipped policies fail on every lockfile entry npm would not pin to the audited bytes.
+
+Each test takes the attacker's side: craft the lockfile field npm reads differently from a
+naive reader and check that `recommended` and `strict` still fail (docs/lockfile.md).
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from auditor.models import Finding, Level, PackageResult, Status, check_integrity
+from auditor.policy import PolicyContext, evaluate, load_policy
+from tests.policy._helpers import NOW, REGISTRY, result, verified
+
+ROOT = Path(__file__).resolve().parents[2]
+SHIPPED = ("recommended.toml", "strict.toml")
+
+
+def sri(data: bytes, alg: str = "sha512") -> str:
+    return f"{alg}-" + base64.b64encode(hashlib.new(alg, data).digest()).decode()
+
+
+GOOD, EVIL = sri(b"good"), sri(b"evil")
+
+# Integrity values npm would not pin to one sha512: (value, reason code).
+UNPINNED = [
+    (EVIL.replace("sha512", "SHA512"), "INTEGRITY_UNCHECKED"),
+    ("sha3-512-" + EVIL[7:], "INTEGRITY_UNCHECKED"),
+    (sri(b"evil", "sha1"), "WEAK_INTEGRITY"),
+    (sri(b"evil", "sha256"), "WEAK_INTEGRITY"),
+    ("sha512-!!notbase64", "INTEGRITY_MALFORMED"),
+    (GOOD.rstrip("="), "INTEGRITY_MALFORMED"),
+    (f"{GOOD} {EVIL}", "INTEGRITY_AMBIGUOUS"),
+    ("", "MISSING_INTEGRITY"),
+    (None, "MISSING_INTEGRITY"),
+]
+
+
+def _with_integrity(r: PackageResult, value: str | None) -> PackageResult:
+    check = check_integrity(value)
+    package = replace(
+        r.package,
+        integrity=value,
+        hashes=check.hashes,
+        integrity_reason=check.reason,
+        integrity_problem=check.problem if value is not None else None,
+    )
+    return replace(r, package=package)
+
+
+def _errors(policy_file: str, *results: PackageResult) -> list[Finding]:
+    policy = load_policy(ROOT / "policies" / policy_file)
+    context = PolicyContext(now=NOW, registries=(REGISTRY,))
+    return [f for f in evaluate(policy, list(results), context) if f.level is Level.ERROR]
+
+
+@pytest.mark.parametrize("policy_file", SHIPPED)
+@pytest.mark.parametrize(("value", "reason"), UNPINNED)
+@pytest.mark.parametrize("status", [Status.UNATTESTED, Status.PUBLISH_ONLY, Status.INVALID])
+def test_unpinned_integrity_fails_shipped_policies(
+    policy_file: str, value: str | None, reason: str, status: Status
+) -> None:
+    r = _with_integrity(result(status, name="dep"), value)
+    assert r.package.sha512 is None
+    errors = _errors(policy_file, r)
+    missing = [f for f in errors if f.rule == "integrity-missing"]
+    assert missing, (policy_file, value)
+    assert missing[0].evidence["reason"] == reason
+
+
+@pytest.mark.parametrize("policy_file", SHIPPED)
+def test_pinned_integrity_is_not_flagged(policy_file: str) -> None:
+    for value in (GOOD, f"{GOOD} {sri(b'evil', 'sha1')}", f"{GOOD} {EVIL.upper()}"):
+        r = _with_integrity(verified(name="dep"), value)
+        assert r.package.sha512 == hashlib.sha512(b"good").digest()
+        assert not [f for f in _errors(policy_file, r) if f.rule.startswith("integrity")]
