@@ -287,6 +287,8 @@ def _cmd_audit(args: argparse.Namespace) -> int:
         policy_path=Path(args.policy) if args.policy else None,
     )
     report = replace(run_audit(lockfile_path, policy, options), fail_on=args.fail_on)
+    for failure in report.failures:  # once per registry, not once per package
+        _err(f"audit: error: {failure.describe()}")
 
     color = (
         args.output is None

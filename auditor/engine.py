@@ -34,6 +34,7 @@ from auditor.models import (
     PackageResult,
     Packument,
     Report,
+    RunFailure,
     SourceKind,
     Status,
     VerificationResult,
@@ -45,7 +46,13 @@ from auditor.registry.cache import (
     default_key_path,
     load_cache_key,
 )
-from auditor.registry.client import DEFAULT_CONCURRENCY, FetchError, NetworkSettings, RegistryClient
+from auditor.registry.client import (
+    DEFAULT_CONCURRENCY,
+    FetchError,
+    NetworkSettings,
+    RegistryClient,
+    display_origin,
+)
 from auditor.registry.config import NpmConfig, resolve_npm_config
 from auditor.registry.offline import (
     OfflineDirectory,
@@ -666,6 +673,7 @@ def _audit_parsed(
     n_registry = sum(1 for p in (*head_packages, *base_packages) if p.source is SourceKind.REGISTRY)
     verifier = Verifier(load_trust_fn, verify_fn, auto_workers(n_registry, options.verify_workers))
     verifier.start()
+    failures: list[RunFailure] = []
     try:
         if options.offline is not None or n_registry == 0:
             verifier.trust()  # nothing to overlap with: report a TrustError right away
@@ -679,6 +687,7 @@ def _audit_parsed(
                 policy.needs_packuments,
                 options,
                 progress,
+                failures,
             )
         )
         verifier.trust()  # a TrustError is the answer even when nothing needed verifying
@@ -722,6 +731,7 @@ def _audit_parsed(
         generated_at=now,
         waived=tuple(waived),
         rule_levels=policy.rule_levels(),
+        failures=tuple(failures),
     )
 
 
@@ -830,6 +840,7 @@ async def _audit_async(
     needs_packuments: bool,
     options: AuditOptions,
     progress: ProgressSink,
+    failures: list[RunFailure] | None = None,
 ) -> tuple[list[PackageResult], list[PackageResult]]:
     settings = _settings(options.network, options.concurrency)
     progress.start(len(head) + len(base))
@@ -848,12 +859,54 @@ async def _audit_async(
         auditor = Auditor(fetcher, verifier, needs_packuments=needs_packuments, progress=progress)
         results = await _both(auditor, head, base)
         _settle(fetcher)
+        if client.unreachable and failures is not None:
+            failures += run_failures(client.unreachable, config, [*results[0], *results[1]])
         progress.note(
             f"{client.stats.requests} requests, {client.stats.retries} retries, "
             f"{client.stats.bytes} bytes"
             + (f"; cache {cache.hits} hits, {cache.misses} misses" if cache else "")
         )
     return results
+
+
+def run_failures(
+    unreachable: Mapping[str, str], config: NpmConfig | None, results: Sequence[PackageResult]
+) -> list[RunFailure]:
+    """One RunFailure per host given up on, naming where its registry was configured."""
+    out = []
+    for host, why in sorted(unreachable.items()):
+        affected = [
+            r
+            for r in results
+            if r.status is Status.ERROR
+            and r.reason == "FETCH_CONNECTION"
+            and r.registry is not None
+            and display_origin(r.registry) == host
+        ]
+        registries = {r.registry for r in affected if r.registry}
+        out.append(
+            RunFailure(
+                registry=host,
+                source=_configured_by(config, registries),
+                message=why,
+                packages=frozenset(r.package.spec for r in affected),
+            )
+        )
+    return out
+
+
+def _configured_by(config: NpmConfig | None, registries: set[str]) -> str:
+    """Where the registries were configured: the origin of the default registry (never a
+    value, so never an expanded environment variable), or the scope keys naming them."""
+    if config is None:
+        return "unknown"
+    where = []
+    if config.registry in registries or not registries:
+        where.append(config.origin or "npm's default")
+    where += sorted(
+        f"{scope}:registry" for scope, url in config.scopes.items() if url in registries
+    )
+    return ", ".join(where) or "a lockfile resolved URL"
 
 
 async def _both(

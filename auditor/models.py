@@ -489,6 +489,24 @@ class WaivedFinding:
 
 
 @dataclass(frozen=True, slots=True)
+class RunFailure:
+    """A failure of the whole run rather than of one package: a registry that stopped
+    answering.  Reported once (stderr, SARIF `toolExecutionNotifications`), never per package;
+    it always makes the audit incomplete (exit 3)."""
+
+    registry: str  # scheme://host[:port] only: a path or query could carry a secret
+    source: str  # where the registry was configured (--registry, a .npmrc path, ...)
+    message: str
+    packages: frozenset[str] = frozenset()  # name@version of the packages it left undecided
+
+    def describe(self) -> str:
+        return (
+            f"registry {self.registry} (configured by {self.source}) is unreachable: "
+            f"{self.message}; {len(self.packages)} package(s) not checked"
+        )
+
+
+@dataclass(frozen=True, slots=True)
 class Report:
     """The complete outcome of one audit; formats are pure functions of it."""
 
@@ -503,3 +521,4 @@ class Report:
     # The level the policy gives every rule (SARIF severities follow it); empty: unknown.
     rule_levels: dict[str, Level] = field(default_factory=dict)
     fail_on: str = "error"  # --fail-on: the lowest level that fails (error, warning, never)
+    failures: tuple[RunFailure, ...] = ()  # run-level failures (an unreachable registry)

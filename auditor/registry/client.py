@@ -50,6 +50,9 @@ class NetworkSettings:
     max_attestation_bytes: int = MAX_ATTESTATIONS_BYTES  # one limit, see auditor.models
     max_packument_bytes: int = 64 * MIB
     max_redirects: int = 3
+    # Requests in a row whose every attempt failed to connect to one host: after this many
+    # the host is given up for the run (every later request to it fails at once).
+    give_up_after: int = 3
 
 
 class FetchError(Exception):
@@ -118,6 +121,9 @@ class RegistryClient:
         self._sem = asyncio.Semaphore(self.settings.concurrency)
         self._deadline = 0.0
         self._proxies: dict[tuple[str, str, int | None], tuple[str | None, Any]] = {}
+        self._conn_failures: dict[tuple[str, str, int | None], int] = {}
+        # Hosts given up on: "scheme://host[:port]" -> the connection error that did it.
+        self.unreachable: dict[str, str] = {}
 
     async def __aenter__(self) -> RegistryClient:
         self._entered = True
@@ -182,16 +188,28 @@ class RegistryClient:
     ) -> HttpResponse:
         """GET with retries.  Returns 200/304/404 responses; raises FetchError otherwise."""
         s = self.settings
+        origin = _origin(url)
         last: FetchError | None = None
         for attempt in range(s.attempts):
+            self._check_reachable(origin)
             if self._remaining() <= 0:
                 raise FetchError("FETCH_BUDGET", f"overall time budget of {s.budget:g}s spent")
             delay: float | None = None
             try:
-                return await self._attempt(url, max_bytes=max_bytes, accept=accept, etag=etag)
+                response = await self._attempt(url, max_bytes=max_bytes, accept=accept, etag=etag)
             except _Retry as r:
                 last = r.error
                 delay = r.retry_after
+            except _GivenUp:
+                raise
+            except FetchError:
+                self._conn_failures.pop(origin, None)  # the host answered
+                raise
+            else:
+                self._conn_failures.pop(origin, None)
+                return response
+            if last.reason != "FETCH_CONNECTION":
+                self._conn_failures.pop(origin, None)  # it answered, slowly or badly
             if attempt + 1 >= s.attempts:
                 break
             self.stats.retries += 1
@@ -201,9 +219,25 @@ class RegistryClient:
             backoff = min(backoff, max(0.0, self._remaining()))
             await self._sleep(backoff)
         assert last is not None
+        if last.reason == "FETCH_CONNECTION":
+            self._connection_failed(origin, last.message)
         if s.attempts > 1:
             raise FetchError(last.reason, f"{last.message} (after {s.attempts} attempts)")
         raise last
+
+    def _check_reachable(self, origin: tuple[str, str, int | None]) -> None:
+        if self.unreachable:
+            why = self.unreachable.get(_display_origin(origin))
+            if why is not None:
+                raise _GivenUp("FETCH_CONNECTION", f"registry unreachable, not asked: {why}")
+
+    def _connection_failed(self, origin: tuple[str, str, int | None], message: str) -> None:
+        """Fail fast and once: after `give_up_after` requests in a row that could not
+        connect, stop asking the host (3,000 packages must not each retry a dead port)."""
+        count = self._conn_failures.get(origin, 0) + 1
+        self._conn_failures[origin] = count
+        if count >= self.settings.give_up_after:
+            self.unreachable.setdefault(_display_origin(origin), message)
 
     async def _attempt(
         self, url: str, *, max_bytes: int, accept: str, etag: str | None
@@ -214,6 +248,8 @@ class RegistryClient:
         s = self.settings
         first_origin = _origin(url)
         async with self._sem:
+            # Asked again once through the queue: the host may have been given up meanwhile.
+            self._check_reachable(first_origin)
             self.stats.in_flight += 1
             self.stats.max_in_flight = max(self.stats.max_in_flight, self.stats.in_flight)
             try:
@@ -284,6 +320,10 @@ class RegistryClient:
         return HttpResponse(200, bytes(buf), resp.headers.get("ETag"))
 
 
+class _GivenUp(FetchError):
+    """The host was given up on earlier in the run; nothing was sent."""
+
+
 class _Retry(Exception):
     def __init__(self, error: FetchError, retry_after: float | None = None) -> None:
         super().__init__(error.message)
@@ -316,6 +356,17 @@ def env_proxy(url: str) -> tuple[str | None, dict[str, str] | None]:
 def _origin(url: str) -> tuple[str, str, int | None]:
     p = urlsplit(url)
     return (p.scheme, (p.hostname or "").lower(), p.port)
+
+
+def _display_origin(origin: tuple[str, str, int | None]) -> str:
+    """scheme://host[:port]: what messages may name (no path, query or credentials)."""
+    scheme, host, port = origin
+    host = f"[{host}]" if ":" in host else host
+    return f"{scheme}://{host}" + (f":{port}" if port is not None else "")
+
+
+def display_origin(url: str) -> str:
+    return _display_origin(_origin(url))
 
 
 def _redirect_target(current: str, location: str | None) -> str:

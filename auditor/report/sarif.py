@@ -171,7 +171,15 @@ def sarif_document(
     location = artifact_location(report.lockfile, root, cwd)
     uri = location["uri"]
 
-    findings = [f for f in report.findings if f.level is not Level.OFF]
+    # Packages a run-level failure (an unreachable registry) left undecided are one
+    # notification in the invocation, not one `incomplete` result each (3,000 alerts).
+    run_level = frozenset().union(*(f.packages for f in report.failures))
+    findings = [
+        f
+        for f in report.findings
+        if f.level is not Level.OFF
+        and not (f.rule == "incomplete" and spec(f.package, f.version) in run_level)
+    ]
     waived = [w for w in report.waived if w.finding.level is not Level.OFF]
     levels = _rule_levels(report, findings, waived)
     descriptors = [_rule(info, levels.get(info.id)) for info in catalogue.values()]
@@ -357,13 +365,22 @@ def fingerprint(finding: Finding, uri: str) -> str:
 
 
 def _invocation(report: Report) -> dict[str, Any]:
-    invocation: dict[str, Any] = {"executionSuccessful": True}
-    undecided = sum(1 for r in report.results if r.status is Status.ERROR)
+    invocation: dict[str, Any] = {"executionSuccessful": not report.failures}
+    notes = [
+        {"level": "error", "message": {"text": sarif_message(f.describe())}}
+        for f in report.failures
+    ]
+    run_level = frozenset().union(*(f.packages for f in report.failures))
+    undecided = sum(
+        1 for r in report.results if r.status is Status.ERROR and r.package.spec not in run_level
+    )
     if undecided:
-        invocation["toolExecutionNotifications"] = [
+        notes.append(
             {
                 "level": "warning",
                 "message": {"text": f"{undecided} package(s) could not be checked (status error)"},
             }
-        ]
+        )
+    if notes:
+        invocation["toolExecutionNotifications"] = notes
     return invocation

@@ -113,6 +113,8 @@ def exit_code(report: Report) -> int:
     """3 when the audit is incomplete and the policy does not allow it, else 1 or 0."""
     from auditor.policy.catalog import INCOMPLETE_RULES
 
+    if report.failures:  # a registry given up on: incomplete whatever the policy says
+        return EXIT_INCOMPLETE
     if any(f.rule in INCOMPLETE_RULES and f.level is Level.ERROR for f in report.findings):
         return EXIT_INCOMPLETE
     failing = _FAILING.get(report.fail_on, _FAILING["error"])
