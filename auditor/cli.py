@@ -20,11 +20,16 @@ import sys
 from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from auditor import __version__
 from auditor.errors import AuditorError, UsageError
 from auditor.models import Report
 from auditor.sanitize import console
+
+if TYPE_CHECKING:
+    from auditor.diff.baseconfig import BaseConfig
+    from auditor.policy import Policy
 
 EXIT_OK = 0
 EXIT_FINDINGS = 1
@@ -138,6 +143,12 @@ def build_audit_parser() -> argparse.ArgumentParser:
         "--base-ref",
         metavar="REF",
         help="audit only what changed against the lockfile at this git ref",
+    )
+    p.add_argument(
+        "--policy-from-ref",
+        metavar="REF",
+        help="read the configuration files inside the repository (--policy, .npmrc, "
+        "--trusted-root, --npm-keys) at this git ref (default with --base-ref: its ref)",
     )
     p.add_argument(
         "--all",
@@ -265,17 +276,42 @@ def _cmd_fetch(args: argparse.Namespace) -> int:
 
 
 def _cmd_audit(args: argparse.Namespace) -> int:
-    from auditor.engine import AuditOptions, run_audit
     from auditor.policy import default_policy, load_policy
+
+    config_ref = args.policy_from_ref or args.base_ref
+    if config_ref is None:
+        policy = load_policy(Path(args.policy)) if args.policy else default_policy()
+        lockfile_path = _resolve_lockfile(args.lockfile)
+        return _run_audit(args, lockfile_path, policy, None)
+    from auditor.diff.baseconfig import BaseConfig
+
+    lockfile_path = _resolve_lockfile(args.lockfile)
+    option = "--policy-from-ref" if args.policy_from_ref else "--base-ref"
+    # Pull-request mode: the configuration inside the repository comes from the base.
+    with BaseConfig.open(config_ref, lockfile_path, option) as base_config:
+        policy = base_config.policy(Path(args.policy)) if args.policy else default_policy()
+        return _run_audit(args, lockfile_path, policy, base_config)
+
+
+def _run_audit(
+    args: argparse.Namespace, lockfile_path: Path, policy: Policy, base_config: BaseConfig | None
+) -> int:
+    from auditor.diff.baseconfig import ROLE_NPM_KEYS, ROLE_TRUSTED_ROOT
+    from auditor.engine import AuditOptions, run_audit
     from auditor.report import render, write_reports
 
-    policy = load_policy(Path(args.policy)) if args.policy else default_policy()
-    lockfile_path = _resolve_lockfile(args.lockfile)
+    trusted_root = Path(args.trusted_root) if args.trusted_root else None
+    npm_keys = Path(args.npm_keys) if args.npm_keys else None
+    if base_config is not None:
+        if trusted_root is not None:
+            trusted_root = base_config.trust_file(trusted_root, ROLE_TRUSTED_ROOT, "--trusted-root")
+        if npm_keys is not None:
+            npm_keys = base_config.trust_file(npm_keys, ROLE_NPM_KEYS, "--npm-keys")
     options = AuditOptions(
         registry=args.registry,
         offline=Path(args.offline) if args.offline else None,
-        trusted_root=Path(args.trusted_root) if args.trusted_root else None,
-        npm_keys=Path(args.npm_keys) if args.npm_keys else None,
+        trusted_root=trusted_root,
+        npm_keys=npm_keys,
         concurrency=args.concurrency,
         cache_dir=Path(args.cache_dir) if args.cache_dir else None,
         use_cache=not args.no_cache,
@@ -284,7 +320,12 @@ def _cmd_audit(args: argparse.Namespace) -> int:
         audit_all=args.audit_all,
         quiet=args.quiet,
         verbose=args.verbose,
-        policy_path=Path(args.policy) if args.policy else None,
+        # A policy the base does not have gives the built-in default (source None).
+        policy_path=Path(args.policy) if args.policy and policy.source else None,
+        base_config=base_config,
+        # `--base FILE` has no ref to read the project .npmrc at: with an explicit
+        # --registry, the pull request's .npmrc is not read at all.
+        project_npmrc=not (args.base and args.registry),
     )
     report = replace(run_audit(lockfile_path, policy, options), fail_on=args.fail_on)
     for failure in report.failures:  # once per registry, not once per package

@@ -53,7 +53,7 @@ from auditor.registry.client import (
     RegistryClient,
     display_origin,
 )
-from auditor.registry.config import NpmConfig, resolve_npm_config
+from auditor.registry.config import NpmConfig, NpmrcReader, resolve_npm_config
 from auditor.registry.offline import (
     OfflineDirectory,
     UnsafeName,
@@ -104,6 +104,12 @@ class AuditOptions:
     quiet: bool = False
     verbose: int = 0
     policy_path: Path | None = None
+    # Configuration from the base (`auditor.diff.baseconfig.BaseConfig`): npmrc files inside
+    # the repository are read at its ref, and what the work tree changed is a finding.
+    base_config: Any = None
+    # False: the project .npmrc is not read at all (`--base FILE` with `--registry`: the
+    # pull request controls it, and there is no ref to read it at).
+    project_npmrc: bool = True
     # Not on the command line: injection points for tests and benchmarks.
     network: NetworkSettings | None = None
     now: datetime | None = None
@@ -583,10 +589,33 @@ def _configured_registries(config: NpmConfig | None) -> tuple[str, ...]:
 
 
 def _resolve_config(
-    lockfile_path: Path, registry: str | None, env: Mapping[str, str] | None, npm: str | bool | None
+    lockfile_path: Path,
+    registry: str | None,
+    env: Mapping[str, str] | None,
+    npm: str | bool | None,
+    options: AuditOptions | None = None,
 ) -> NpmConfig:
+    project_dir = lockfile_path.resolve().parent
+    reader: NpmrcReader | None = None
+    npm_cwd: Path | None = None
+    if options is not None and options.base_config is not None:
+        # npmrc files inside the repository come from the base; npm itself runs outside
+        # the work tree so that it cannot read the pull request's .npmrc either.
+        reader = options.base_config.npmrc
+        npm_cwd = options.base_config.scratch_dir()
+    elif options is not None and not options.project_npmrc:
+        project_npmrc = project_dir / ".npmrc"
+
+        def reader(path: Path) -> tuple[bytes | None, str] | None:
+            return (None, f"{path} (not read)") if path == project_npmrc else None
+
     return resolve_npm_config(
-        lockfile_path.resolve().parent, registry, env=env, npm=npm if npm else None
+        project_dir,
+        registry,
+        env=env,
+        npm=npm if npm else None,
+        reader=reader,
+        npm_cwd=npm_cwd,
     )
 
 
@@ -662,12 +691,12 @@ def _audit_parsed(
         directory = OfflineDirectory(options.offline)
         # Offline, the configuration only labels results (same report as the live run).
         try:
-            config = _resolve_config(lockfile_path, options.registry, options.env, None)
+            config = _resolve_config(lockfile_path, options.registry, options.env, None, options)
         except ConfigError:
             config = None
     else:
         directory = None
-        config = _resolve_config(lockfile_path, options.registry, options.env, options.npm)
+        config = _resolve_config(lockfile_path, options.registry, options.env, options.npm, options)
         progress.note(f"registry {config.registry} (from {config.origin})")
 
     n_registry = sum(1 for p in (*head_packages, *base_packages) if p.source is SourceKind.REGISTRY)
@@ -721,6 +750,11 @@ def _audit_parsed(
         findings += kept_changes
         findings.sort(key=finding_sort_key)
         waived = sort_waived([*waived, *waived_changes])
+    if options.base_config is not None:
+        from auditor.policy import finding_sort_key
+
+        findings += options.base_config.findings(policy)
+        findings.sort(key=finding_sort_key)
     return Report(
         tool_version=__version__,
         lockfile=str(lockfile_path),

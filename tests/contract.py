@@ -29,5 +29,6 @@ STABLE_RULE_IDS = frozenset(
         "change-workflow",
         "change-install-script",
         "change-source",
+        "change-audit-config",
     }
 )

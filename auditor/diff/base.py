@@ -1,4 +1,8 @@
-"""Reading the base lockfile: a file (`--base`) or the lockfile at a git ref (`--base-ref`)."""
+"""Reading the base lockfile: a file (`--base`) or the lockfile at a git ref (`--base-ref`).
+
+`GitRef` is the one way files are read at a git ref (also the audit configuration, see
+`auditor.diff.baseconfig`): no work-tree file and no symlink is followed.
+"""
 
 from __future__ import annotations
 
@@ -36,54 +40,91 @@ def read_base_lockfile(
     return parse_lockfile_bytes(data, label)
 
 
+class GitRef:
+    """A commit of the git repository that contains `where` (a directory).
+
+    Raises UsageError (prefixed with `option`) when git is missing, `where` is not in a
+    work tree, or `ref` names no commit (a shallow clone lacking it is told as such).
+    """
+
+    def __init__(self, ref: str, where: Path, option: str = "--base-ref") -> None:
+        self.option = option
+        if not ref or ref.startswith("-") or any(c in ref for c in "\0\n\r"):
+            # A leading '-' would be read by git as an option.
+            raise UsageError(f"{option}: not a git ref: {ref!r}")
+        if not where.is_dir():
+            raise UsageError(f"{option}: no such directory: {where}")
+        self.ref = ref
+        self.cwd = where
+        top = self._git("rev-parse", "--show-toplevel", what="not a git repository").strip()
+        self.top = Path(os.fsdecode(top)).resolve()
+        # Commit first, so an unknown ref is told as such.
+        self._git(
+            "rev-parse",
+            "--verify",
+            "--quiet",
+            "--end-of-options",
+            f"{ref}^{{commit}}",
+            what=f"unknown git ref {ref!r} (a shallow clone? fetch with fetch-depth: 0)",
+        )
+
+    def relative(self, path: Path) -> str | None:
+        """`path` relative to the work tree's top (posix), or None when outside it.
+
+        Lexical: symlinks inside the work tree (which a pull request controls) are not
+        followed; the path names the file the base has at that place.  Only the part of
+        the path down to the work tree's top is resolved.
+        """
+        lexical = Path(os.path.normpath(Path.cwd() / path))
+        parts = lexical.parts
+        for i in range(1, len(parts)):
+            if Path(*parts[:i]).resolve() == self.top:
+                return Path(*parts[i:]).as_posix()
+        return None
+
+    def label(self, rel: str) -> str:
+        return f"{self.ref}:{rel}"
+
+    def read(self, rel: str, max_bytes: int) -> bytes | None:
+        """The blob at `ref:rel`, or None when no file is there.  UsageError when it is
+        not a regular file (a tree, submodule or symlink) or larger than `max_bytes`."""
+        label = self.label(rel)
+        listing = self._git(
+            "ls-tree",
+            "-z",
+            "--full-tree",
+            "--end-of-options",
+            self.ref,
+            "--",
+            rel,
+            what=f"cannot list {label}",
+        )
+        if not listing:
+            return None
+        if listing.split(b" ", 1)[0] not in (b"100644", b"100755"):
+            # A tree, a submodule or a symlink (whose blob is the link target).
+            raise UsageError(f"{self.option}: {label} is not a regular file")
+        size_text = self._git("cat-file", "-s", label, what=f"cannot read {label}").strip()
+        if int(size_text or b"0") > max_bytes:
+            raise UsageError(f"{self.option}: {label} is larger than {max_bytes} bytes")
+        return self._git("show", label, what=f"cannot read {label}")
+
+    def _git(self, *args: str, what: str) -> bytes:
+        return _git(self.cwd, *args, what=what, option=self.option)
+
+
 def _git_read(ref: str, lockfile_path: Path) -> tuple[bytes | None, str]:
     """(blob bytes or None when the file does not exist at `ref`, "REF:path" label)."""
-    if not ref or ref.startswith("-") or any(c in ref for c in "\0\n\r"):
-        # A leading '-' would be read by git as an option.
-        raise UsageError(f"--base-ref: not a git ref: {ref!r}")
     lockfile = lockfile_path.resolve()
-    cwd = lockfile.parent
-    if not cwd.is_dir():
-        raise UsageError(f"--base-ref: no such directory: {cwd}")
-    top = _git(cwd, "rev-parse", "--show-toplevel", what="not a git repository").strip()
+    at = GitRef(ref, lockfile.parent)
     try:
-        rel = lockfile.relative_to(Path(os.fsdecode(top)).resolve()).as_posix()
+        rel = lockfile.relative_to(at.top).as_posix()
     except ValueError:
         raise UsageError(f"--base-ref: {lockfile_path} is outside the git work tree") from None
-    # Commit first, so an unknown ref (or a shallow clone lacking it) is told as such.
-    _git(
-        cwd,
-        "rev-parse",
-        "--verify",
-        "--quiet",
-        "--end-of-options",
-        f"{ref}^{{commit}}",
-        what=f"unknown git ref {ref!r} (a shallow clone? fetch with fetch-depth: 0)",
-    )
-    label = f"{ref}:{rel}"
-    listing = _git(
-        cwd,
-        "ls-tree",
-        "-z",
-        "--full-tree",
-        "--end-of-options",
-        ref,
-        "--",
-        rel,
-        what=f"cannot list {label}",
-    )
-    if not listing:
-        return None, label
-    if listing.split(b" ", 1)[0] not in (b"100644", b"100755"):
-        # A tree, a submodule or a symlink (whose blob is the link target, not JSON).
-        raise UsageError(f"--base-ref: {label} is not a regular file")
-    size_text = _git(cwd, "cat-file", "-s", label, what=f"cannot read {label}").strip()
-    if int(size_text or b"0") > MAX_BASE_BYTES:
-        raise UsageError(f"--base-ref: {label} is larger than {MAX_BASE_BYTES} bytes")
-    return _git(cwd, "show", label, what=f"cannot read {label}"), label
+    return at.read(rel, MAX_BASE_BYTES), at.label(rel)
 
 
-def _git(cwd: Path, *args: str, what: str) -> bytes:
+def _git(cwd: Path, *args: str, what: str, option: str = "--base-ref") -> bytes:
     """Run git; on failure raise a one-line UsageError starting with `what`."""
     env = dict(os.environ, GIT_TERMINAL_PROMPT="0", LC_ALL="C", GIT_PAGER="cat")
     # A lockfile's GIT_DIR/GIT_WORK_TREE from the caller would point git elsewhere.
@@ -100,14 +141,14 @@ def _git(cwd: Path, *args: str, what: str) -> bytes:
             check=False,
         )
     except FileNotFoundError:
-        raise UsageError("--base-ref needs git, which is not on PATH") from None
+        raise UsageError(f"{option} needs git, which is not on PATH") from None
     except subprocess.TimeoutExpired:
-        raise UsageError(f"--base-ref: git {args[0]} timed out after {GIT_TIMEOUT:.0f} s") from None
+        raise UsageError(f"{option}: git {args[0]} timed out after {GIT_TIMEOUT:.0f} s") from None
     except OSError as exc:
-        raise UsageError(f"--base-ref: cannot run git: {exc.strerror or exc}") from None
+        raise UsageError(f"{option}: cannot run git: {exc.strerror or exc}") from None
     if proc.returncode != 0:
         detail = _first_line(proc.stderr)
-        raise UsageError(f"--base-ref: {what}" + (f": {detail}" if detail else ""))
+        raise UsageError(f"{option}: {what}" + (f": {detail}" if detail else ""))
     return proc.stdout
 
 

@@ -364,6 +364,20 @@ _ALL: tuple[RuleInfo, ...] = (
         severity="7.0",
         tags=("diff",),
     ),
+    _rule(
+        "change-audit-config",
+        "The pull request changes the audit's own configuration",
+        "In pull-request mode the audit reads its configuration files that live in the "
+        "repository (the .npmrc registry configuration, the policy file, the trusted root "
+        "and npm keys files) at the base ref, so the pull request cannot weaken the audit "
+        "of its own changes. This pull request adds, edits or deletes one of them: the "
+        "change takes effect only after it is merged.",
+        "Review the configuration change on its own (a registry pointed elsewhere, a rule "
+        "turned off, a key added) before merging; the finding names the file.",
+        "[rules] change-audit-config",
+        severity="8.0",
+        tags=("diff", "policy"),
+    ),
 )
 
 RULES: dict[str, RuleInfo] = {r.id: r for r in _ALL}
@@ -375,5 +389,9 @@ INCOMPLETE_RULES: frozenset[str] = frozenset({"incomplete"})
 ALWAYS_ON_RULES: frozenset[str] = frozenset(r.id for r in _ALL if r.always_on)
 
 # Rules an [[exception]] may not name: tampering, the expiry meta-rule, and the global
-# coverage rule (it has no package to match).
-UNWAIVABLE_RULES: frozenset[str] = ALWAYS_ON_RULES | {"exception-expired", "coverage-minimum"}
+# rules (they have no package to match).
+UNWAIVABLE_RULES: frozenset[str] = ALWAYS_ON_RULES | {
+    "exception-expired",
+    "coverage-minimum",
+    "change-audit-config",  # names a file, not a package
+}

@@ -189,12 +189,15 @@ class PolicyContext:
 
 
 def default_levels() -> dict[str, Level]:
-    """Report-only: everything off except the always-on rules and `incomplete` (error)."""
+    """Report-only: everything off except the always-on rules and `incomplete` (error),
+    and the two hygiene warnings (`exception-expired`, `change-audit-config`)."""
     levels = dict.fromkeys(RULES, Level.OFF)
     for rule in ALWAYS_ON_RULES:
         levels[rule] = Level.ERROR
     levels["incomplete"] = Level.ERROR
     levels["exception-expired"] = Level.WARNING
+    # Shown, not failing: the audit reads its configuration from the base anyway.
+    levels["change-audit-config"] = Level.WARNING
     return levels
 
 

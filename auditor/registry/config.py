@@ -269,7 +269,27 @@ def parse_npmrc(text: str, env: Mapping[str, str], where: str) -> dict[str, str]
     return out
 
 
-def read_npmrc(path: Path, env: Mapping[str, str]) -> dict[str, str]:
+# Reads an npmrc file elsewhere (at a git ref): (content or None for "no file", label), or
+# None to read `path` itself.  See `auditor.diff.baseconfig`.
+NpmrcReader = Callable[[Path], "tuple[bytes | None, str] | None"]
+
+
+def read_npmrc(
+    path: Path, env: Mapping[str, str], reader: NpmrcReader | None = None
+) -> tuple[dict[str, str], str]:
+    """(key -> value, where it was read: the path or "REF:path")."""
+    got = reader(path) if reader is not None else None
+    if got is not None:
+        data, label = got
+        if data is None:
+            return {}, label
+        if len(data) > MAX_NPMRC_BYTES:
+            raise ConfigError(f"{label}: larger than {MAX_NPMRC_BYTES} bytes")
+        return parse_npmrc(data.decode("utf-8", "replace"), env, label), label
+    return _read_npmrc_file(path, env), str(path)
+
+
+def _read_npmrc_file(path: Path, env: Mapping[str, str]) -> dict[str, str]:
     try:
         with path.open("rb") as fh:
             data = fh.read(MAX_NPMRC_BYTES + 1)
@@ -345,10 +365,14 @@ def resolve_npm_config(
     env: Mapping[str, str] | None = None,
     npm: str | bool | None = True,
     npm_runner: NpmRunner = npm_config_get_registry,
+    reader: NpmrcReader | None = None,
+    npm_cwd: Path | None = None,
 ) -> NpmConfig:
     """Resolve the registry configuration for a project (the lockfile's directory).
 
     `npm=True` looks npm up on PATH; a path uses that executable; `None`/False never runs npm.
+    `reader` reads npmrc files from elsewhere (the base of a pull request); `npm_cwd` is
+    where npm runs (default `project_dir`, whose .npmrc npm would read).
     Raises `ConfigError` when no registry is configured anywhere.
     """
     env = dict(os.environ if env is None else env)
@@ -356,20 +380,22 @@ def resolve_npm_config(
     layers: list[tuple[str, dict[str, str]]] = []  # highest precedence first
     envcfg = env_config(env)
     layers.append(("environment", envcfg))
-    layers.append((str(project_dir / ".npmrc"), read_npmrc(project_dir / ".npmrc", env)))
+    project, project_origin = read_npmrc(project_dir / ".npmrc", env, reader)
+    layers.append((project_origin, project))
     user_path = Path(
         env.get("NPM_CONFIG_USERCONFIG")
         or env.get("npm_config_userconfig")
         or Path(home) / ".npmrc"
     )
-    user = read_npmrc(user_path, env)
-    layers.append((str(user_path), user))
+    user, user_origin = read_npmrc(user_path, env, reader)
+    layers.append((user_origin, user))
     merged_so_far: dict[str, str] = {}
     for _, layer in reversed(layers):
         merged_so_far.update(layer)
     global_path = _global_npmrc(env, merged_so_far)
     if global_path is not None:
-        layers.append((str(global_path), read_npmrc(global_path, env)))
+        global_cfg, global_origin = read_npmrc(global_path, env, reader)
+        layers.append((global_origin, global_cfg))
 
     def lookup(key: str) -> tuple[str, str] | None:
         for origin, layer in layers:
@@ -393,7 +419,7 @@ def resolve_npm_config(
         else:
             npm_path = shutil.which("npm", path=env.get("PATH")) if npm is True else npm
             if isinstance(npm_path, str) and npm_path:
-                registry = npm_runner(npm_path, project_dir, env)
+                registry = npm_runner(npm_path, npm_cwd or project_dir, env)
                 origin = "npm config get registry"
     if not registry:
         raise ConfigError(

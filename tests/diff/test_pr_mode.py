@@ -80,6 +80,11 @@ def trust(kit: SigstoreKit, tmp_path_factory: pytest.TempPathFactory) -> tuple[P
 
 @pytest.fixture(scope="module")
 def data(kit: SigstoreKit) -> RegistryData:
+    return registry_data(kit)
+
+
+def registry_data(kit: SigstoreKit) -> RegistryData:
+    """Every version of HISTORY, minted with `kit`."""
     data = RegistryData()
     for name, versions in HISTORY.items():
         for version, (signer, script) in versions.items():
@@ -313,10 +318,11 @@ def test_pre_commit_hook_audits_what_the_commit_changes(
     root, keys = trust
     with running_registry(data) as reg:
         lock = write_lockfile(repo / "package-lock.json", reg.url, BASE)
+        # The policy is read at HEAD (as in a pull request, at the base).
+        (repo / "policy.toml").write_text(POLICY_TOML)
         git(repo, "add", ".")
         git(repo, "commit", "-q", "-m", "base")
         write_lockfile(lock, reg.url, {**BASE, "script": "1.1.0"})
-        (repo / "policy.toml").write_text(POLICY_TOML)
         monkeypatch.chdir(repo)  # pre-commit runs hooks at the repository root
         common = ["--registry", reg.url, "--trusted-root", str(root), "--npm-keys", str(keys)]
         code = hook.run(
