@@ -17,7 +17,8 @@ import asyncio
 import gc
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -29,6 +30,7 @@ from auditor.sanitize import console
 
 if TYPE_CHECKING:
     from auditor.diff.baseconfig import BaseConfig
+    from auditor.lockfile import LockfileChoice
     from auditor.policy import Policy
 
 EXIT_OK = 0
@@ -234,10 +236,27 @@ def _err(message: str) -> None:
     print(console(message), file=sys.stderr)
 
 
-def _resolve_lockfile(arg: str | None) -> Path:
-    from auditor.lockfile import find_lockfile
+def _resolve_lockfile(arg: str | None, *, quiet: bool = False) -> LockfileChoice:
+    """The lockfile npm installs from; says so on stderr when it is not the one asked for."""
+    from auditor.lockfile import choose_lockfile
 
-    return find_lockfile(Path(arg) if arg else None, Path.cwd())
+    choice = choose_lockfile(Path(arg) if arg else None, Path.cwd())
+    if choice.note is not None and not quiet:
+        _err(f"audit: {choice.note}")
+    return choice
+
+
+@contextmanager
+def _naming_both(choice: LockfileChoice) -> Iterator[None]:
+    """An unreadable or invalid shrinkwrap beside package-lock.json: one line naming both."""
+    from auditor.errors import LockfileError
+
+    try:
+        yield
+    except LockfileError as exc:
+        if choice.requested is None or not str(exc).startswith(str(choice.path)):
+            raise
+        raise LockfileError(f"{exc} (npm installs from it, not from {choice.requested})") from None
 
 
 def _cmd_policy(args: argparse.Namespace) -> int:
@@ -257,7 +276,9 @@ def _cmd_fetch(args: argparse.Namespace) -> int:
     from auditor.lockfile import parse_lockfile
     from auditor.policy import load_policy
 
-    lockfile = parse_lockfile(_resolve_lockfile(args.lockfile))
+    choice = _resolve_lockfile(args.lockfile, quiet=args.quiet)
+    with _naming_both(choice):
+        lockfile = parse_lockfile(choice.path)
     policy = load_policy(Path(args.policy)) if args.policy else None
     options = FetchOptions(
         into=Path(args.into),
@@ -281,20 +302,23 @@ def _cmd_audit(args: argparse.Namespace) -> int:
     config_ref = args.policy_from_ref or args.base_ref
     if config_ref is None:
         policy = load_policy(Path(args.policy)) if args.policy else default_policy()
-        lockfile_path = _resolve_lockfile(args.lockfile)
-        return _run_audit(args, lockfile_path, policy, None)
+        return _run_audit(args, _resolve_lockfile(args.lockfile, quiet=args.quiet), policy, None)
     from auditor.diff.baseconfig import BaseConfig
 
-    lockfile_path = _resolve_lockfile(args.lockfile)
+    choice = _resolve_lockfile(args.lockfile, quiet=args.quiet)
+    lockfile_path = choice.path
     option = "--policy-from-ref" if args.policy_from_ref else "--base-ref"
     # Pull-request mode: the configuration inside the repository comes from the base.
     with BaseConfig.open(config_ref, lockfile_path, option) as base_config:
         policy = base_config.policy(Path(args.policy)) if args.policy else default_policy()
-        return _run_audit(args, lockfile_path, policy, base_config)
+        return _run_audit(args, choice, policy, base_config)
 
 
 def _run_audit(
-    args: argparse.Namespace, lockfile_path: Path, policy: Policy, base_config: BaseConfig | None
+    args: argparse.Namespace,
+    choice: LockfileChoice,
+    policy: Policy,
+    base_config: BaseConfig | None,
 ) -> int:
     from auditor.diff.baseconfig import ROLE_NPM_KEYS, ROLE_TRUSTED_ROOT
     from auditor.engine import AuditOptions, run_audit
@@ -327,7 +351,14 @@ def _run_audit(
         # --registry, the pull request's .npmrc is not read at all.
         project_npmrc=not (args.base and args.registry),
     )
-    report = replace(run_audit(lockfile_path, policy, options), fail_on=args.fail_on)
+    with _naming_both(choice):
+        report = run_audit(choice.path, policy, options)
+    report = replace(
+        report,
+        fail_on=args.fail_on,
+        lockfile_requested=None if choice.requested is None else str(choice.requested),
+        lockfile_note=choice.note,
+    )
     for failure in report.failures:  # once per registry, not once per package
         _err(f"audit: error: {failure.describe()}")
 

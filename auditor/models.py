@@ -522,3 +522,6 @@ class Report:
     rule_levels: dict[str, Level] = field(default_factory=dict)
     fail_on: str = "error"  # --fail-on: the lowest level that fails (error, warning, never)
     failures: tuple[RunFailure, ...] = ()  # run-level failures (an unreachable registry)
+    # The lockfile asked for when npm installs from `lockfile` instead (and why), else None.
+    lockfile_requested: str | None = None
+    lockfile_note: str | None = None

@@ -60,25 +60,71 @@ _NM = "node_modules/"
 _MAX_WORKSPACE_PATTERNS = 1000
 
 
+@dataclass(frozen=True, slots=True)
+class LockfileChoice:
+    """The lockfile npm would install from, and the one asked for when that differs."""
+
+    path: Path
+    requested: Path | None = None  # set when npm would not install from the file asked for
+    note: str | None = None  # one line saying why `path` is audited instead of `requested`
+
+
 def find_lockfile(arg: Path | None, cwd: Path) -> Path:
-    """The lockfile to audit: `arg` (a file, or a directory to look in), else one in `cwd`."""
+    """The lockfile to audit: `arg` (a file, or a directory to look in), else one in `cwd`;
+    always the one npm installs from (see `choose_lockfile`)."""
+    return choose_lockfile(arg, cwd).path
+
+
+def choose_lockfile(arg: Path | None, cwd: Path) -> LockfileChoice:
+    """Pick the lockfile npm would install from (docs/lockfile.md, "Which lockfile").
+
+    npm reads `npm-shrinkwrap.json` and `package-lock.json` of the project directory and
+    installs from the shrinkwrap whenever it is non-empty; a shrinkwrap it cannot read or
+    parse makes `npm ci` fail.  So a `package-lock.json` (named, or found) beside a non-empty
+    shrinkwrap is not what npm installs: the shrinkwrap is audited instead, and a shrinkwrap
+    that cannot be read is an error naming both files.
+    """
     if arg is not None:
         path = arg if arg.is_absolute() else cwd / arg
         if path.is_dir():
             return _find_in(path)
         if not path.is_file():
             raise LockfileError(f"{arg}: no such lockfile")
-        return path
+        if path.name == LOCKFILE_NAMES[0]:
+            return _prefer_shrinkwrap(path)
+        return LockfileChoice(path)
     return _find_in(cwd)
 
 
-def _find_in(directory: Path) -> Path:
-    # The issue's contract: package-lock.json first (npm itself prefers the shrinkwrap).
-    for name in LOCKFILE_NAMES:
-        candidate = directory / name
-        if candidate.is_file():
-            return candidate
+def _find_in(directory: Path) -> LockfileChoice:
+    lock, shrinkwrap = (directory / name for name in LOCKFILE_NAMES)
+    if lock.is_file():
+        return _prefer_shrinkwrap(lock)
+    if shrinkwrap.is_file():
+        return LockfileChoice(shrinkwrap)
     raise LockfileError(f"no package-lock.json or npm-shrinkwrap.json in {directory}")
+
+
+def _prefer_shrinkwrap(lock: Path) -> LockfileChoice:
+    shrinkwrap = lock.with_name(LOCKFILE_NAMES[1])
+    try:
+        with shrinkwrap.open("rb") as fh:
+            first = fh.read(1)
+    except FileNotFoundError:  # npm too reads ENOENT (a dangling link included) as none
+        return LockfileChoice(lock)
+    except OSError as exc:
+        raise LockfileError(
+            f"{shrinkwrap}: cannot read ({exc.strerror or exc}); npm installs from it "
+            f"instead of {lock.name}, so neither can be audited"
+        ) from None
+    if not first:  # npm reads an empty shrinkwrap as none (`sw || lock`)
+        return LockfileChoice(lock)
+    return LockfileChoice(
+        shrinkwrap,
+        requested=lock,
+        note=f"auditing {shrinkwrap}, not {lock.name}: npm installs from "
+        f"npm-shrinkwrap.json when it exists beside package-lock.json",
+    )
 
 
 def parse_lockfile(path: Path) -> Lockfile:

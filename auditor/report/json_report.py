@@ -83,6 +83,16 @@ def report_document(report: Report) -> dict[str, Any]:
         "schema": SCHEMA_ID,
         "tool": {"name": TOOL_NAME, "version": report.tool_version},
         "lockfile": display_path(report.lockfile),
+        # Set when npm installs from another lockfile than the one asked for (it is audited).
+        "lockfile_substitution": (
+            None
+            if report.lockfile_requested is None
+            else {
+                "requested": display_path(report.lockfile_requested),
+                "audited": display_path(report.lockfile),
+                "reason": report.lockfile_note,
+            }
+        ),
         "policy": report.policy,
         "generated_at": rfc3339(report.generated_at),
         "summary": _summary(summary),

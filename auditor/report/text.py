@@ -73,6 +73,10 @@ def render_text(report: Report, *, color: bool = False, verbose: bool = False) -
     header = f"{PRODUCT_NAME} {clean(report.tool_version)} · {clean(display_path(report.lockfile))}"
     out.append(paint.bold(truncate(header, WIDTH)))
     out.append(truncate(f"policy: {policy}", WIDTH))
+    if report.lockfile_requested is not None:
+        # npm installs from another file than the one asked for: say which was audited.
+        asked = clean(display_path(report.lockfile_requested))
+        out.append(truncate(f"audited instead of {asked}: npm installs from this file", WIDTH))
     out.append("")
     out.extend(_overview(summary, paint))
     out.append("")
