@@ -21,6 +21,7 @@ venv: $(STAMP)
 
 demo: $(STAMP) ## create the venv, install, audit the bundled demo project offline
 	$(VENV)/bin/audit fixtures/demo/package-lock.json --offline fixtures/demo/offline \
+		--npm-keys fixtures/demo/npm-registry-keys.json \
 		--policy policies/recommended.toml --format text \
 		--json $(DEMO_OUT)/report.json --sarif $(DEMO_OUT)/report.sarif \
 		--markdown $(DEMO_OUT)/report.md; rc=$$?; \

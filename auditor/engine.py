@@ -20,8 +20,9 @@ import multiprocessing
 import os
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from concurrent.futures.process import BrokenProcessPool
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -33,11 +34,14 @@ from auditor.models import (
     Package,
     PackageResult,
     Packument,
+    RegistrySignature,
     Report,
     RunFailure,
+    SignatureStatus,
     SourceKind,
     Status,
     VerificationResult,
+    VersionInfo,
 )
 from auditor.progress import NullProgress, ProgressSink, make_progress
 from auditor.registry.cache import (
@@ -71,6 +75,10 @@ from auditor.registry.stripping import (
 
 if TYPE_CHECKING:
     from auditor.policy import Policy
+
+# The npm publish attestation's predicate type (auditor.verify.statement.PUBLISH_TYPE; not
+# imported from there to keep the verifier's imports off the start-up path).
+PUBLISH_PREDICATE = "https://github.com/npm/attestation/tree/main/specs/publish/v0.1"
 
 VerifyFn = Callable[[str, str, "str | None", bytes, Any], VerificationResult]
 
@@ -130,7 +138,7 @@ class FetchOptions:
     concurrency: int | None = None
     cache_dir: Path | None = None
     use_cache: bool = True
-    packuments: bool = False
+    packuments: bool = False  # kept for compatibility: every packument is written now
     quiet: bool = False
     verbose: int = 0
     network: NetworkSettings | None = None
@@ -231,6 +239,15 @@ class Verifier:
         assert self._trust is not None
         return self._trust.result()
 
+    async def loaded_trust(self) -> Any:
+        """The trust material once loaded, or None when it cannot be loaded (run_audit
+        raises the TrustError itself)."""
+        assert self._trust is not None
+        pending = self._trust
+        if not pending.done():
+            await asyncio.wait([asyncio.wrap_future(pending)])
+        return None if pending.exception() is not None else pending.result()
+
     async def verify(self, name: str, version: str, integrity: str | None, body: bytes) -> Outcome:
         assert self._trust is not None
         pending = self._trust
@@ -317,13 +334,22 @@ class Fetcher:
         self._raw_pack: dict[tuple[str | None, str, bool], asyncio.Task[Fetched]] = {}
         self._decode = asyncio.Semaphore(PACKUMENT_DECODES)
         self._users: dict[tuple[str | None, str, str], int] = {}
+        # Per name: the versions the audit needs from its packument, and how many package
+        # audits still need it (the parsed packument is dropped after the last one).
+        self._wanted: dict[tuple[str | None, str], set[str]] = {}
+        self._name_users: dict[tuple[str | None, str], int] = {}
+        self.history = False  # parse every version (the policy reads version history)
 
     def plan(self, packages: Iterable[Package]) -> None:
         """Count who will ask for each response, so `release` can drop bodies early."""
         for p in packages:
             if p.source is SourceKind.REGISTRY:
-                key = (self.registry_for(p), p.name, p.version)
+                registry = self.registry_for(p)
+                key = (registry, p.name, p.version)
                 self._users[key] = self._users.get(key, 0) + 1
+                nkey = (registry, p.name)
+                self._wanted.setdefault(nkey, set()).add(p.version)
+                self._name_users[nkey] = self._name_users.get(nkey, 0) + 1
 
     def forget_packument(self, name: str, registry: str | None, full: bool) -> None:
         task = self._raw_pack.pop((registry, name, full), None)
@@ -342,6 +368,20 @@ class Fetcher:
         task = self._att.pop(key, None)
         if task is not None and task.done():
             _consume(task)
+
+    def release_name(self, name: str, registry: str | None) -> None:
+        """One package audit is done with the packument of `name`: after the last, drop
+        the parsed packuments (memory bounded by the packages in flight)."""
+        nkey = (registry, name)
+        left = self._name_users.get(nkey, 0) - 1
+        if left > 0:
+            self._name_users[nkey] = left
+            return
+        self._name_users.pop(nkey, None)
+        for full in (False, True):
+            task = self._pack.pop((registry, name, full), None)
+            if task is not None and task.done():
+                _consume(task)
 
     def registry_for(self, package: Package) -> str | None:
         return self.config.registry_for(package) if self.config else None
@@ -406,11 +446,18 @@ class Fetcher:
         fetched = await self.raw_packument(name, registry, full)
         if not fetched.found:
             return None
+        wanted = self._wanted.get((registry, name))
+        history = self.history and full
         try:
             if len(fetched.body) <= INLINE_DECODE_BYTES:
-                return parse_packument(name, fetched.body)
+                return parse_packument(name, fetched.body, wanted, history=history, full=full)
             async with self._decode:
-                return await asyncio.to_thread(parse_packument, name, fetched.body)
+                return await asyncio.to_thread(
+                    partial(parse_packument, history=history, full=full),
+                    name,
+                    fetched.body,
+                    wanted,
+                )
         except PackumentError as exc:
             raise FetchError("FETCH_MALFORMED", f"packument: {exc}") from None
         finally:
@@ -438,6 +485,7 @@ class Auditor:
         self.fetcher = fetcher
         self.verifier = verifier
         self.needs_packuments = needs_packuments
+        fetcher.history = needs_packuments
         self.progress = progress
 
     async def audit(self, packages: Sequence[Package]) -> list[PackageResult]:
@@ -471,9 +519,20 @@ class Auditor:
         refused = fetcher.refused(registry)
         if refused is not None:
             self.progress.fetched()
+            fetcher.release_name(package.name, registry)
             return _error(package, "INSECURE_REGISTRY", refused, registry)
+        try:
+            return await self._audit_fetched(package, registry)
+        finally:
+            fetcher.release_name(package.name, registry)
+
+    async def _audit_fetched(self, package: Package, registry: str | None) -> PackageResult:
+        fetcher = self.fetcher
         name, version = package.name, package.version
-        pk_wait = fetcher.packument(name, registry, True) if self.needs_packuments else None
+        # Every registry package needs its packument (the registry signature is in it):
+        # abbreviated unless the policy reads publish times or history.
+        full = self.needs_packuments
+        pk_wait = fetcher.packument(name, registry, full)
         # An endpoint that answered with something other than attestations (another status,
         # an HTML page, an empty body) is `error` unless the packument advertised
         # attestations: then it is stripping (`invalid`), decided below with the 404 case.
@@ -485,8 +544,7 @@ class Auditor:
             self.progress.fetched()
             failed = (exc.reason, f"attestations: {exc.message}")
             if not answered_without_attestations(exc.reason):
-                if pk_wait is not None:
-                    _forget(pk_wait)
+                _forget(pk_wait)
                 return _error(package, *failed, registry)
             status, reason, message = Status.ERROR, None, None
         else:
@@ -496,8 +554,7 @@ class Auditor:
                 if isinstance(outcome, tuple):
                     failed = outcome
                     if not answered_without_attestations(outcome[0]):
-                        if pk_wait is not None:
-                            _forget(pk_wait)
+                        _forget(pk_wait)
                         return _error(package, *failed, registry)
                     status, reason, message = Status.ERROR, None, None
                 else:
@@ -511,32 +568,18 @@ class Auditor:
                     package.integrity_problem,
                 )
 
-        packument: Packument | None = None
-        if pk_wait is not None:
-            try:
-                packument = await pk_wait
-            except FetchError as exc:
-                if failed is not None:
-                    return _error(package, *failed, registry)
-                return _error(package, exc.reason, f"packument: {exc.message}", registry)
+        try:
+            packument = await pk_wait
+        except FetchError as exc:
+            if failed is not None:
+                return _error(package, *failed, registry)
+            return _error(package, exc.reason, f"packument: {exc.message}", registry)
+        info = packument.versions.get(version) if packument is not None else None
+        kept = packument if full else None  # the policy reads only full packuments
 
         # Stripping cross-check for every registry package the endpoint served no
         # provenance for: what did the registry's own metadata advertise?
         if status in (Status.PUBLISH_ONLY, Status.UNATTESTED, Status.ERROR):
-            check = packument
-            if check is None:
-                try:
-                    check = await fetcher.packument(name, registry, False)
-                except FetchError as exc:
-                    if failed is not None:
-                        return _error(package, *failed, registry)
-                    return _error(
-                        package,
-                        exc.reason,
-                        f"packument (provenance cross-check): {exc.message}",
-                        registry,
-                    )
-            info = check.versions.get(version) if check is not None else None
             if info is None and status is Status.PUBLISH_ONLY:
                 return _error(
                     package,
@@ -550,18 +593,136 @@ class Auditor:
             if why is not None:
                 if failed is not None:
                     why += f" ({failed[0]})"
+                signature = await self._signature(package, registry, packument, info, verification)
                 return PackageResult(
                     package,
                     Status.INVALID,
                     PROVENANCE_STRIPPED,
                     why,
                     verification,
-                    packument,
+                    kept,
                     registry,
+                    signature if isinstance(signature, RegistrySignature) else None,
                 )
             if failed is not None:
                 return _error(package, *failed, registry)
-        return PackageResult(package, status, reason, message, verification, packument, registry)
+
+        signature = await self._signature(package, registry, packument, info, verification)
+        if signature is None:
+            return _error(
+                package, "TRUST_UNAVAILABLE", "the trust material could not be loaded", registry
+            )
+        if isinstance(signature, FetchError):
+            return _error(
+                package,
+                signature.reason,
+                f"packument (publish time): {signature.message}",
+                registry,
+            )
+
+        # Provenance alone is not registry acceptance: anyone controlling the response can
+        # mint CI-signed provenance for any name.  The registry's publish attestation or
+        # its signature must bind name@version:integrity.
+        if (
+            status is Status.VERIFIED
+            and verification is not None
+            and not _has_publish(verification)
+            and signature.status is not SignatureStatus.VERIFIED
+        ):
+            return PackageResult(
+                package,
+                Status.INVALID,
+                "PUBLISH_ATTESTATION_MISSING",
+                "provenance without a publish attestation, and no verified registry signature "
+                f"binds {package.spec} to its integrity ({signature.reason or 'no signature'})",
+                verification,
+                kept,
+                registry,
+                signature,
+            )
+        return PackageResult(
+            package, status, reason, message, verification, kept, registry, signature
+        )
+
+    async def _signature(
+        self,
+        package: Package,
+        registry: str | None,
+        packument: Packument | None,
+        info: VersionInfo | None,
+        verification: VerificationResult | None,
+    ) -> RegistrySignature | FetchError | None:
+        """The registry-signature verdict (None: no trust material)."""
+        from auditor.verify import key_needs_time, verify_registry_signature
+
+        trust = await self.verifier.loaded_trust()
+        if trust is None:
+            return None
+        published = _publish_log_time(verification)
+        if published is None and info is not None and key_needs_time(info, trust):
+            # The signing key has an end of validity: judge it at the publish time, which
+            # only the full packument carries.
+            if packument is not None and packument.full:
+                published = info.published
+            else:
+                try:
+                    full = await self.fetcher.packument(package.name, registry, True)
+                except FetchError as exc:
+                    return exc
+                got = full.versions.get(package.version) if full is not None else None
+                published = got.published if got is not None else None
+        return verify_registry_signature(
+            package.name, package.version, package.integrity, info, trust, published
+        )
+
+
+def signing_registries(results: Iterable[PackageResult]) -> frozenset[str]:
+    """Registries that sign packages: any package from them carries dist.signatures.
+
+    A registry that signs every version does not drop one; a registry that signs none (a
+    mirror, a private registry) cannot be held to it.  Keys are `PackageResult.registry`
+    ("" when unknown)."""
+    return frozenset(
+        r.registry or ""
+        for r in results
+        if r.registry_signature is not None
+        and r.registry_signature.status is not SignatureStatus.MISSING
+    )
+
+
+def explain_unsigned(results: list[PackageResult], signing: frozenset[str]) -> list[PackageResult]:
+    """Say why a missing signature is not a finding when the registry signs nothing."""
+    out = []
+    for r in results:
+        sig = r.registry_signature
+        if (
+            sig is not None
+            and sig.status is SignatureStatus.MISSING
+            and (r.registry or "") not in signing
+        ):
+            where = r.registry or "the registry"
+            sig = replace(
+                sig,
+                message=f"{where} serves no registry signatures for any audited package "
+                "(it publishes no signing keys): registry-signature-missing does not apply",
+            )
+            r = replace(r, registry_signature=sig)
+        out.append(r)
+    return out
+
+
+def _has_publish(verification: VerificationResult) -> bool:
+    return any(a.predicate_type == PUBLISH_PREDICATE for a in verification.attestations)
+
+
+def _publish_log_time(verification: VerificationResult | None) -> datetime | None:
+    """The verified log time of the publish attestation: when the registry accepted it."""
+    if verification is None or verification.status is Status.INVALID:
+        return None
+    for a in verification.attestations:
+        if a.predicate_type == PUBLISH_PREDICATE and a.signed_at is not None:
+            return a.signed_at
+    return None
 
 
 def _forget(awaitable: Awaitable[Any]) -> None:
@@ -728,11 +889,15 @@ def _audit_parsed(
 
     head_results.sort(key=_sort_key)
     base_results.sort(key=_sort_key)
+    signing = signing_registries([*head_results, *base_results])
+    head_results = explain_unsigned(head_results, signing)
+    base_results = explain_unsigned(base_results, signing)
     now = options.now or datetime.now(UTC)
     context = PolicyContext(
         now=now,
         registries=_configured_registries(config),
         base_results=base_results if plan else None,
+        signing_registries=signing,
     )
     findings, waived = evaluate_waived(policy, head_results, context)
     if plan is not None:
@@ -975,8 +1140,8 @@ def _settings(network: NetworkSettings | None, concurrency: int | None) -> Netwo
 async def fetch_into(lockfile: Lockfile, options: FetchOptions) -> FetchSummary:
     """Write the offline layout for `lockfile` into `options.into` from the live registry.
 
-    Attestation responses that exist (404: no file), and packuments when asked for, or
-    for packages whose response has no provenance (the offline audit's stripping check).
+    Attestation responses that exist (404: no file), and the full packument of every
+    registry package (its registry signature, and publish times for any policy).
     """
     config = await asyncio.to_thread(
         _resolve_config, Path(lockfile.path), options.registry, options.env, options.npm
@@ -1052,10 +1217,8 @@ async def fetch_into(lockfile: Lockfile, options: FetchOptions) -> FetchSummary:
                 counts["att"] += 1
             else:
                 counts["missing"] += 1
-            # The offline stripping check needs the packument of every package the
-            # endpoint served no provenance for, 404s included.
-            if options.packuments or not got.found or not _mentions_provenance(got.body):
-                await packument(pkg)
+            # Every package's packument: its registry signature is in it.
+            await packument(pkg)
             progress.verified()
 
         fetcher.plan(distinct.values())
@@ -1073,21 +1236,6 @@ async def fetch_into(lockfile: Lockfile, options: FetchOptions) -> FetchSummary:
         packuments=counts["pack"],
         skipped=skipped,
         errors=tuple(sorted(errors)),
-    )
-
-
-def _mentions_provenance(body: bytes) -> bool:
-    """Cheap pre-verification look: does any entry claim a SLSA provenance predicate?"""
-    try:
-        doc = json.loads(body)
-    except (ValueError, RecursionError):
-        return False
-    entries = doc.get("attestations") if isinstance(doc, dict) else None
-    if not isinstance(entries, list):
-        return False
-    return any(
-        isinstance(e, dict) and "slsa.dev/provenance" in str(e.get("predicateType", ""))
-        for e in entries
     )
 
 

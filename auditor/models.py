@@ -406,6 +406,24 @@ _EVIDENCE_ORDER = [
 ]
 
 
+class SignatureStatus(StrEnum):
+    """The verdict on a version's registry signature (`dist.signatures`)."""
+
+    VERIFIED = "verified"  # every signature verifies with a trusted key over name@version:integrity
+    MISSING = "missing"  # the registry served no signature for this version
+    INVALID = "invalid"  # a signature is present but does not verify, or binds other bytes
+
+
+@dataclass(frozen=True, slots=True)
+class RegistrySignature:
+    """Outcome of checking the registry's ECDSA signature over `<name>@<version>:<integrity>`."""
+
+    status: SignatureStatus
+    keyid: str | None = None  # the key that verified (or that failed)
+    reason: str | None = None  # stable code for MISSING and INVALID (e.g. SIGNATURE_INVALID)
+    message: str | None = None  # precise human message (text reports)
+
+
 @dataclass(frozen=True, slots=True)
 class VersionInfo:
     """What a packument says about one version (registry claims, not verified)."""
@@ -413,6 +431,9 @@ class VersionInfo:
     version: str
     published: datetime | None = None
     integrity: str | None = None
+    # dist.signatures as (keyid, sig) pairs; None when the field is absent.  Entries that
+    # are not {keyid: str, sig: str} objects are kept as ("", "") so they fail verification.
+    signatures: tuple[tuple[str, str], ...] | None = None
     provenance_advertised: bool = False  # dist.attestations.provenance present
     attestations_advertised: bool = False  # dist.attestations present
     trusted_publisher: bool = False  # _npmUser.trustedPublisher present
@@ -432,10 +453,16 @@ class VersionInfo:
 
 @dataclass(frozen=True, slots=True)
 class Packument:
-    """The parts of a packument the policy needs."""
+    """The parts of a packument the audit needs.
+
+    `versions` holds the versions the audit asked for, and every version when the
+    policy needs the history (`history`).  `full` is False for the abbreviated document
+    (no publish times)."""
 
     name: str
     versions: dict[str, VersionInfo] = field(default_factory=dict)
+    history: bool = True
+    full: bool = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -449,6 +476,9 @@ class PackageResult:
     verification: VerificationResult | None = None
     packument: Packument | None = None  # only when the policy needed it and it was fetched
     registry: str | None = None  # registry base URL the package was fetched from (no secrets)
+    registry_signature: RegistrySignature | None = (
+        None  # None: not a registry package, or undecided
+    )
 
     @property
     def identity(self) -> Identity | None:

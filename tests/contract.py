@@ -5,6 +5,8 @@ STABLE_RULE_IDS = frozenset(
     {
         "attestation-invalid",
         "provenance-stripped",
+        "registry-signature-invalid",
+        "registry-signature-missing",
         "incomplete",
         "provenance-required",
         "coverage-minimum",

@@ -96,6 +96,35 @@ _ALL: tuple[RuleInfo, ...] = (
         always_on=True,
     ),
     _rule(
+        "registry-signature-invalid",
+        "The registry signature does not verify",
+        "The version's registry signature (dist.signatures, ECDSA P-256 over "
+        "<name>@<version>:<integrity>) names an unknown or expired key, does not verify, or "
+        "signs another integrity than the lockfile's. The registry did not accept these "
+        "bytes under this name and version: a mirror, proxy or cache is serving something else, "
+        "or the lockfile was edited.",
+        "Do not install this version. Compare the lockfile integrity with the registry's, "
+        "re-resolve from a trusted registry, and refresh the pinned keys if a new key is in use.",
+        "",
+        severity="9.5",
+        tags=("tampering", "signature"),
+        always_on=True,
+    ),
+    _rule(
+        "registry-signature-missing",
+        "The registry served no signature for this version",
+        "The version carries no registry signature although its registry signs packages "
+        "(other packages from it carry dist.signatures). A registry that signs every version "
+        "does not drop one: stripping the signature hides a version the registry never "
+        "accepted. Registries that sign nothing (many mirrors and private registries) are "
+        "exempt, and the report says so.",
+        "Fetch the version from the origin registry and compare; do not install it until its "
+        "registry signature verifies.",
+        "[rules] registry-signature-missing",
+        severity="7.5",
+        tags=("signature",),
+    ),
+    _rule(
         "incomplete",
         "The package could not be fetched or decided",
         "The audit could not decide this package: its attestations or registry metadata "

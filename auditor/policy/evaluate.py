@@ -1,7 +1,9 @@
 """Policy evaluation: results -> findings.  Pure: no I/O, the clock comes from the context.
 
 Decisions (docs/policy.md explains them to users):
-- Tampering (attestation-invalid, provenance-stripped) is always an error and never waived.
+- Tampering (attestation-invalid, provenance-stripped, registry-signature-invalid) is always
+  an error and never waived.  registry-signature-missing applies only to packages from a
+  registry that signs (`PolicyContext.signing_registries`).
 - A check that lacks the data it needs (no publish time, no packument) yields an
   `incomplete` finding rather than a silent pass: an undecided package is not a pass.
 - Identity rules judge only verified provenance; a package without provenance fails an
@@ -26,6 +28,7 @@ from auditor.models import (
     Identity,
     Level,
     PackageResult,
+    SignatureStatus,
     SourceKind,
     Status,
     WaivedFinding,
@@ -230,6 +233,7 @@ class _Evaluator:
         self.now = _aware(context.now)
         regs = [*context.registries, *policy.source_hygiene.registries]
         self.registries = tuple(dict.fromkeys(r if r.endswith("/") else r + "/" for r in regs))
+        self.signing_registries = context.signing_registries
 
     def finding(
         self,
@@ -267,6 +271,7 @@ class _Evaluator:
             return
         if r.package.source is not SourceKind.REGISTRY:
             return
+        yield from self.signature(r)
         if self.stripped(r):
             yield from self.finding(
                 "provenance-stripped",
@@ -295,6 +300,28 @@ class _Evaluator:
                     yield from self.identity(r, ident, block)
         yield from self.downgrade(r)
         yield from self.release_age(r)
+
+    def signature(self, r: PackageResult) -> Iterator[Finding]:
+        sig = r.registry_signature
+        if sig is None or sig.status is SignatureStatus.VERIFIED:
+            return
+        evidence: dict[str, object] = {"reason": sig.reason, "keyid": sig.keyid}
+        if sig.status is SignatureStatus.INVALID:
+            yield from self.finding(
+                "registry-signature-invalid",
+                r,
+                f"{r.package.spec}: the registry signature does not verify"
+                f" ({sig.reason or 'INVALID'}: {sig.message or 'no detail'})",
+                evidence,
+            )
+        elif (r.registry or "") in self.signing_registries:
+            yield from self.finding(
+                "registry-signature-missing",
+                r,
+                f"{r.package.spec}: no registry signature, although {r.registry or 'its registry'}"
+                f" signs packages ({sig.reason or 'SIGNATURE_MISSING'})",
+                {**evidence, "registry": r.registry},
+            )
 
     @staticmethod
     def stripped(r: PackageResult) -> bool:

@@ -181,11 +181,15 @@ class PolicyContext:
     `now` must be timezone-aware (UTC).  `registries` are the configured registry base
     URLs (for source-registry-mismatch).  `base_results` are the results of the base
     lockfile in pull-request mode (the change-* rules themselves live in `auditor.diff`).
+    `signing_registries` are the registries known to sign packages (see the field).
     """
 
     now: datetime
     registries: tuple[str, ...] = ()
     base_results: Sequence[PackageResult] | None = None
+    # Registries (base URLs as in `PackageResult.registry`; "" when unknown) that sign
+    # packages: registry-signature-missing applies only to packages from these.
+    signing_registries: frozenset[str] = frozenset()
 
 
 def default_levels() -> dict[str, Level]:

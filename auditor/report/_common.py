@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from enum import Enum
 from pathlib import Path, PurePath
 
-from auditor.models import Identity, PackageResult, Report, SourceKind, Status
+from auditor.models import Identity, PackageResult, Report, SignatureStatus, SourceKind, Status
 from auditor.sanitize import terminal
 
 clean = terminal  # the terminal escaper, under the name the formats use
@@ -147,3 +147,26 @@ def unverified_results(report: Report) -> list[PackageResult]:
         and (r.package.source is SourceKind.REGISTRY or r.status is Status.ERROR)
     ]
     return sorted(selected, key=lambda r: _UNVERIFIED_ORDER.get(r.status, 3))
+
+
+def unsigned_results(report: Report) -> list[PackageResult]:
+    """Registry packages whose registry signature is present but invalid, then missing."""
+    selected = [
+        r
+        for r in report.results
+        if r.registry_signature is not None
+        and r.registry_signature.status is not SignatureStatus.VERIFIED
+    ]
+    return sorted(
+        selected,
+        key=lambda r: 0 if r.registry_signature and r.registry_signature.status == "invalid" else 1,
+    )
+
+
+def signature_cells(result: PackageResult) -> tuple[str, str]:
+    """(status, why) of a package's registry signature, for tables."""
+    sig = result.registry_signature
+    if sig is None:
+        return "-", "-"
+    why = " ".join(x for x in (sig.reason, sig.message) if x) or "-"
+    return str(sig.status), why

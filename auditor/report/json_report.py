@@ -18,6 +18,7 @@ from auditor.models import (
     Level,
     Package,
     PackageResult,
+    RegistrySignature,
     Report,
     WaivedFinding,
 )
@@ -116,6 +117,15 @@ def _summary(summary: Summary) -> dict[str, Any]:
             s: {"verified": summary.coverage[s].verified, "total": summary.coverage[s].total}
             for s in COVERAGE_SCOPES
         },
+        "registry_signatures": dict(summary.by_signature),
+        "signature_coverage": {s: summary.signature_coverage[s].ratio for s in COVERAGE_SCOPES},
+        "signature_coverage_counts": {
+            s: {
+                "verified": summary.signature_coverage[s].verified,
+                "total": summary.signature_coverage[s].total,
+            }
+            for s in COVERAGE_SCOPES
+        },
         "findings": {
             "total": summary.findings,
             "by_level": {str(k): v for k, v in summary.findings_by_level.items()},
@@ -152,7 +162,14 @@ def _package(result: PackageResult) -> dict[str, Any]:
         "registry": result.registry,
         "identity": identity_record(result.identity),
         "attestations": [_attestation(a) for a in result.attestations],
+        "registry_signature": _signature(result.registry_signature),
     }
+
+
+def _signature(sig: RegistrySignature | None) -> dict[str, Any] | None:
+    if sig is None:
+        return None
+    return {"status": str(sig.status), "keyid": sig.keyid, "reason": sig.reason}
 
 
 def identity_record(identity: Identity | None) -> dict[str, str | None] | None:

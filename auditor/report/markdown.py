@@ -21,7 +21,9 @@ from auditor.report._common import (
     finding_detail,
     identity_cells,
     plural,
+    signature_cells,
     spec,
+    unsigned_results,
     unverified_results,
 )
 from auditor.report.summary import COVERAGE_SCOPES, Summary, summarize
@@ -78,6 +80,7 @@ def render_markdown(report: Report, *, max_chars: int = MAX_CHARS) -> str:
     unverified = unverified_results(report)
     verified = [r for r in report.results if r.status is Status.VERIFIED]
     waived = [w for w in report.waived if w.finding.level is not Level.OFF]
+    unsigned = unsigned_results(report)
 
     sections: list[tuple[str, int, list[str], Iterator[str]]] = [
         (
@@ -97,6 +100,12 @@ def render_markdown(report: Report, *, max_chars: int = MAX_CHARS) -> str:
             len(unverified),
             ["package", "status", "reason"],
             (_status_row(r) for r in unverified),
+        ),
+        (
+            f"Registry signatures not verified ({len(unsigned)})",
+            len(unsigned),
+            ["package", "signature", "reason"],
+            (_signature_row(r) for r in unsigned),
         ),
         (
             f"Changes against the base lockfile ({len(report.changes)})",
@@ -145,11 +154,17 @@ def _head(report: Report, summary: Summary) -> list[str]:
         ]
     lines += ["| status | packages |", "|:--|--:|"]
     lines += [f"| {_STATUS_ICON[s]} {s} | {n} |" for s, n in summary.by_status.items()]
-    lines += ["", "| verified provenance | verified | registry packages | share |"]
-    lines += ["|:--|--:|--:|--:|"]
+    lines += [
+        "",
+        "| verified provenance | verified | registry packages | share "
+        "| registry signature verified | share |",
+    ]
+    lines += ["|:--|--:|--:|--:|--:|--:|"]
     for scope in COVERAGE_SCOPES:
-        c = summary.coverage[scope]
-        lines.append(f"| {scope} | {c.verified} | {c.total} | {c.percent} |")
+        c, g = summary.coverage[scope], summary.signature_coverage[scope]
+        lines.append(
+            f"| {scope} | {c.verified} | {c.total} | {c.percent} | {g.verified} | {g.percent} |"
+        )
     lines.append("")
     return lines
 
@@ -200,6 +215,11 @@ def _status_row(item: PackageResult) -> str:
         f"| {code(item.package.spec)} | {_STATUS_ICON[item.status]} {item.status} "
         f"| {escape(why or '-')} |"
     )
+
+
+def _signature_row(item: PackageResult) -> str:
+    status, why = signature_cells(item)
+    return f"| {code(item.package.spec)} | {escape(status)} | {escape(why)} |"
 
 
 def _signer_row(item: PackageResult) -> str:

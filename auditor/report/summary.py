@@ -5,7 +5,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from auditor.models import Level, Package, Report, SourceKind, Status
+from auditor.models import Level, Package, Report, SignatureStatus, SourceKind, Status
+
+# Registry-signature counts: the three verdicts, and "unknown" (not decided: the package
+# could not be fetched or its packument was not checked).
+SIGNATURE_KEYS: tuple[str, ...] = ("verified", "missing", "invalid", "unknown")
 
 # Coverage scopes in display order; each selects a subset of the registry packages.
 COVERAGE_SCOPES: tuple[str, ...] = ("all", "production", "development", "direct", "transitive")
@@ -47,6 +51,8 @@ class Summary:
     by_status: dict[Status, int]
     by_source: dict[SourceKind, int]
     coverage: dict[str, Coverage]  # keyed by COVERAGE_SCOPES, in that order
+    signature_coverage: dict[str, Coverage]  # verified registry signatures, same scopes
+    by_signature: dict[str, int]  # registry packages by SIGNATURE_KEYS
     findings: int
     findings_by_level: dict[Level, int]  # ERROR and WARNING
     findings_by_rule: dict[str, dict[Level, int]]  # rules sorted by id
@@ -72,10 +78,22 @@ def summarize(report: Report) -> Summary:
 
     registry = [r for r in report.results if r.package.source is SourceKind.REGISTRY]
     coverage: dict[str, Coverage] = {}
+    signature_coverage: dict[str, Coverage] = {}
     for scope in COVERAGE_SCOPES:
         selected = [r for r in registry if _SCOPE_FILTERS[scope](r.package)]
         verified = sum(1 for r in selected if r.status is Status.VERIFIED)
         coverage[scope] = Coverage(verified=verified, total=len(selected))
+        signed = sum(
+            1
+            for r in selected
+            if r.registry_signature is not None
+            and r.registry_signature.status is SignatureStatus.VERIFIED
+        )
+        signature_coverage[scope] = Coverage(verified=signed, total=len(selected))
+    by_signature = dict.fromkeys(SIGNATURE_KEYS, 0)
+    for r in registry:
+        sig = r.registry_signature
+        by_signature[str(sig.status) if sig is not None else "unknown"] += 1
 
     by_level = {Level.ERROR: 0, Level.WARNING: 0}
     by_rule: dict[str, dict[Level, int]] = {}
@@ -93,6 +111,8 @@ def summarize(report: Report) -> Summary:
         by_status=by_status,
         by_source=by_source,
         coverage=coverage,
+        signature_coverage=signature_coverage,
+        by_signature=by_signature,
         findings=len(counted),
         findings_by_level=by_level,
         findings_by_rule=dict(sorted(by_rule.items())),

@@ -20,8 +20,10 @@ from auditor.report._common import (
     display_path,
     finding_detail,
     identity_cells,
+    signature_cells,
     spec,
     truncate,
+    unsigned_results,
     unverified_results,
 )
 from auditor.report.summary import COVERAGE_SCOPES, Summary, summarize
@@ -88,6 +90,12 @@ def render_text(report: Report, *, color: bool = False, verbose: bool = False) -
         out.append(paint.bold(f"Registry packages without verified provenance ({len(unverified)})"))
         out.extend(_status_table(unverified, paint))
 
+    unsigned = unsigned_results(report)
+    if unsigned:
+        out.append("")
+        out.append(paint.bold(f"Registry signatures not verified ({len(unsigned)})"))
+        out.extend(_signature_table(unsigned, paint))
+
     if verbose:
         verified = [r for r in report.results if r.status is Status.VERIFIED]
         if verified:
@@ -148,17 +156,46 @@ def _join_wrapped(prefix: str, parts: Sequence[tuple[str, str]], suffix: str) ->
 
 def _coverage(summary: Summary) -> list[str]:
     rows = [
-        [scope, str(c.verified), str(c.total), c.percent]
-        for scope, c in ((s, summary.coverage[s]) for s in COVERAGE_SCOPES)
+        [scope, str(c.verified), str(c.total), c.percent, str(g.verified), g.percent]
+        for scope, c, g in (
+            (s, summary.coverage[s], summary.signature_coverage[s]) for s in COVERAGE_SCOPES
+        )
     ]
     table = tabulate(
         rows,
-        headers=["coverage", "verified", "registry", "share"],
+        headers=["coverage", "verified", "registry", "share", "signed", "signed share"],
         tablefmt=_TABLE_FORMAT,
-        colalign=("left", "right", "right", "right"),
+        colalign=("left", "right", "right", "right", "right", "right"),
         disable_numparse=True,
     )
-    return ["Verified provenance among registry packages:", *table.splitlines()]
+    return [
+        "Verified provenance and registry signatures among registry packages:",
+        *table.splitlines(),
+    ]
+
+
+def _signature_table(results: Sequence[PackageResult], paint: _Painter) -> list[str]:
+    shown = results[:MAX_ROWS]
+    pkg_width = min(40, max(len("package") + 2, *(len(clean(r.package.spec)) for r in shown)))
+    why_width = WIDTH - pkg_width - len("signature") - 2 * _SEP
+    rows = []
+    for r in shown:
+        status, why = signature_cells(r)
+        color = "1;31" if status == "invalid" else "33"
+        rows.append(
+            [
+                truncate(clean(r.package.spec), pkg_width),
+                paint(status, color),
+                _wrap(clean(why), why_width),
+            ]
+        )
+    table = tabulate(
+        rows,
+        headers=["package", "signature", "reason"],
+        tablefmt=_TABLE_FORMAT,
+        disable_numparse=True,
+    )
+    return [*table.splitlines(), *_more(len(results) - len(shown))]
 
 
 def _status_table(results: Sequence[PackageResult], paint: _Painter) -> list[str]:

@@ -14,6 +14,10 @@ Public API (see docs/architecture.md):
   "when present"); a publish-only set is PUBLISH_ONLY (stripping detection is policy's job).
 * `verify_bundle(obj, role, trust, label)`: one JSON-decoded bundle in its role
   ("provenance" or "publish"); raises `Reject` (with `.code` and `.message`).
+* `verify_registry_signature(name, version, lockfile_integrity, info, trust, published)
+  -> RegistrySignature`: the registry's ECDSA signature in `dist.signatures` over
+  `<name>@<version>:<integrity>` (see `auditor.verify.signatures`); `SIGNATURE_REASONS`
+  are its reason codes.
 * `REASON_CODES`: the stable reason codes of INVALID results:
 
   RESPONSE_MALFORMED, NO_ATTESTATIONS, DUPLICATE_ATTESTATION, UNSUPPORTED_FORMAT,
@@ -40,15 +44,25 @@ from __future__ import annotations
 
 from auditor.verify._errors import REASON_CODES, REASONS, Reject
 from auditor.verify.core import verify_attestations, verify_bundle
+from auditor.verify.signatures import (
+    SIGNATURE_REASONS,
+    integrity_accepted,
+    key_needs_time,
+    verify_registry_signature,
+)
 from auditor.verify.trust import TrustMaterial, check_trusted_root, load_trust
 
 __all__ = [
     "REASONS",
     "REASON_CODES",
+    "SIGNATURE_REASONS",
     "Reject",
     "TrustMaterial",
     "check_trusted_root",
+    "integrity_accepted",
+    "key_needs_time",
     "load_trust",
     "verify_attestations",
     "verify_bundle",
+    "verify_registry_signature",
 ]

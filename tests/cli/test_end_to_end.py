@@ -31,6 +31,7 @@ def _audit_json(tmp_path: Path, *args: str, offline: Path = DEMO / "offline") ->
     out = tmp_path / "report.json"
     rc = main(
         [str(DEMO / "package-lock.json"), "--offline", str(offline), "--json", str(out), "-q",
+         "--npm-keys", str(DEMO / "npm-registry-keys.json"),
          "--format", "text", "--output", str(tmp_path / "report.txt"), *args]
     )  # fmt: skip
     return rc, json.loads(out.read_text())

@@ -145,7 +145,7 @@ def test_npmrc_token_and_scope_routing_without_leaks(
         )
         assert code in (0, 1), err
         assert set(a.authorization_headers) == {f"Bearer {token}"}
-        assert b.authorization_headers == [None]  # the scoped registry never sees it
+        assert b.authorization_headers == [None, None]  # attestations, packument: no token
         assert b.count("attestations", name="@acme/widget") == 1
         assert a.count(name="@acme/widget") == 0
     statuses = {f"{p['name']}@{p['version']}": p["status"] for p in json.loads(out)["packages"]}

@@ -21,7 +21,7 @@ def test_export_generated_set(tmp_path: Path) -> None:
         dist = pack["versions"][row["version"]]["dist"]
         assert dist["integrity"] == row["integrity"]
         assert dist["tarball"].startswith("{{REGISTRY}}/" + row["name"] + "/-/")
-        assert dist["signatures"][0]["keyid"] == keys[0]["keyid"]
+        assert dist["signatures"][0]["keyid"] == keys[-1]["keyid"]  # the current key
         file = dist["tarball"].rsplit("/", 1)[1]
         assert (out / "tarballs" / enc / file).is_file()
         att = out / "attestations" / f"{enc}@{row['version']}.json"

@@ -283,7 +283,25 @@ def test_trust_files_written(kit: SigstoreKit, tmp_path: Path) -> None:
     assert shape(doc["certificateAuthorities"][0]) == shape(real["certificateAuthorities"][-1])
     k = json.loads(keys.read_text())["keys"]
     assert {e["keyUsage"] for e in k} == {"npm:signatures", "npm:attestations"}
-    assert all(e["keyId"] == kit.npm_key_id for e in k)
+    # Mirrors the real key set: a retired key with an end, then the current key, each for
+    # both usages, key ids derived the same way (OpenSSH SHA-256 fingerprint).
+    assert [e["keyId"] for e in k] == [kit.npm_key_2023_id] * 2 + [kit.npm_key_id] * 2
+    real_keys = json.loads((FIXTURES / "trust" / "npm-registry-keys.json").read_text())["keys"]
+    assert [e["keyUsage"] for e in k] == [e["keyUsage"] for e in real_keys]
+    assert k[0]["publicKey"]["validFor"] == real_keys[0]["publicKey"]["validFor"]
+    assert k[1]["publicKey"]["validFor"] == real_keys[1]["publicKey"]["validFor"]
+
+
+def test_key_ids_derive_like_the_real_registry_keys() -> None:
+    """The kit's key id derivation reproduces the real keys' ids from their public keys."""
+    from cryptography.hazmat.primitives.serialization import load_der_public_key
+
+    from tests.support.kit import ssh_key_id
+
+    real_keys = json.loads((FIXTURES / "trust" / "npm-registry-keys.json").read_text())["keys"]
+    for entry in real_keys:
+        key = load_der_public_key(base64.b64decode(entry["publicKey"]["rawBytes"]))
+        assert ssh_key_id(key) == entry["keyId"]  # type: ignore[arg-type]
 
 
 def test_same_seed_same_keys() -> None:

@@ -13,7 +13,11 @@ from tests.contract import STABLE_RULE_IDS
 def test_catalogue_covers_exactly_the_stable_ids() -> None:
     assert set(RULES) == STABLE_RULE_IDS
     assert frozenset({"incomplete"}) == INCOMPLETE_RULES
-    assert {"attestation-invalid", "provenance-stripped"} == ALWAYS_ON_RULES
+    assert {
+        "attestation-invalid",
+        "provenance-stripped",
+        "registry-signature-invalid",
+    } == ALWAYS_ON_RULES
     assert ALWAYS_ON_RULES <= UNWAIVABLE_RULES
 
 
@@ -37,6 +41,11 @@ def test_default_policy_is_report_only_but_tampering() -> None:
     assert policy.level("provenance-stripped") is Level.ERROR
     assert policy.level("incomplete") is Level.ERROR
     failing = {r for r in RULES if policy.level(r) is Level.ERROR}
-    assert failing == {"attestation-invalid", "provenance-stripped", "incomplete"}
+    assert failing == {
+        "attestation-invalid",
+        "provenance-stripped",
+        "registry-signature-invalid",
+        "incomplete",
+    }
     assert not policy.needs_packuments
     assert "built-in" in policy.summary()

@@ -248,7 +248,11 @@ def test_shipped_policy_set() -> None:
     assert {"baseline.toml", "recommended.toml", "strict.toml", "org-example.toml"} <= names
     baseline = load_policy(ROOT / "policies" / "baseline.toml")
     failing = {r for r in RULES if baseline.level(r) is Level.ERROR}
-    assert failing == {"attestation-invalid", "provenance-stripped"}  # report only
+    # report only
+    assert failing == {"attestation-invalid", "provenance-stripped", "registry-signature-invalid"}
+    for shipped in ("recommended.toml", "strict.toml"):
+        level = load_policy(ROOT / "policies" / shipped).level("registry-signature-missing")
+        assert level is Level.ERROR
     org = load_policy(ROOT / "policies" / "org-example.toml")
     acme = org.identity[0]
     assert acme.repository_ids and acme.owner_ids and acme.require_provenance

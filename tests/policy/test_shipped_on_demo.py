@@ -29,6 +29,7 @@ def test_shipped_policy_runs_on_the_demo(path: Path) -> None:
     policy = load_policy(path)
     options = engine.AuditOptions(
         offline=DEMO / "offline",
+        npm_keys=DEMO / "npm-registry-keys.json",  # the pinned keys plus the demo signing key
         registry="http://127.0.0.1:4873",
         quiet=True,
         npm=False,
@@ -49,6 +50,9 @@ def test_shipped_policy_runs_on_the_demo(path: Path) -> None:
     if path.name == "baseline.toml":
         failing = {f.rule for f in report.findings if f.level is Level.ERROR}
         assert failing <= {"attestation-invalid", "provenance-stripped"}
+    # Every demo package carries a registry signature that verifies (one is real).
+    signed = [r.registry_signature for r in report.results if r.registry_signature is not None]
+    assert signed and all(s.status == "verified" for s in signed)
 
 
 def test_old_certificates_pass_recommended_and_fail_strict_only_by_require_claims() -> None:
@@ -59,6 +63,7 @@ def test_old_certificates_pass_recommended_and_fail_strict_only_by_require_claim
         path = ROOT / "policies" / name
         options = engine.AuditOptions(
             offline=DEMO / "offline",
+            npm_keys=DEMO / "npm-registry-keys.json",
             registry="http://127.0.0.1:4873",
             quiet=True,
             npm=False,

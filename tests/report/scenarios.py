@@ -14,7 +14,9 @@ from auditor.models import (
     Level,
     Package,
     PackageResult,
+    RegistrySignature,
     Report,
+    SignatureStatus,
     SourceKind,
     Status,
     VerificationResult,
@@ -29,6 +31,7 @@ BUNDLE_V03 = "application/vnd.dev.sigstore.bundle.v0.3+json"
 SIGNED = datetime(2025, 3, 4, 5, 6, 7, tzinfo=UTC)
 NOW = datetime(2026, 11, 25, 12, 0, 0, tzinfo=UTC)
 INTEGRITY = "sha512-" + "A" * 86 + "=="
+SIGNED_OK = RegistrySignature(SignatureStatus.VERIFIED, "SHA256:k")
 
 
 def identity(repo: str, ref: str = "refs/heads/main", workflow: str = "release.yml") -> Identity:
@@ -71,13 +74,13 @@ def verified(pkg: Package, repo: str) -> PackageResult:
         AttestationInfo(PUBLISH, BUNDLE_V03, "dsse", 2000 + pkg.line, SIGNED, key_id="SHA256:k"),
     )
     ver = VerificationResult(Status.VERIFIED, identity=identity(repo), attestations=atts)
-    return PackageResult(pkg, Status.VERIFIED, verification=ver)
+    return PackageResult(pkg, Status.VERIFIED, verification=ver, registry_signature=SIGNED_OK)
 
 
 def publish_only(pkg: Package) -> PackageResult:
     atts = (AttestationInfo(PUBLISH, BUNDLE_V03, "dsse", 3000 + pkg.line, SIGNED),)
     ver = VerificationResult(Status.PUBLISH_ONLY, attestations=atts)
-    return PackageResult(pkg, Status.PUBLISH_ONLY, verification=ver)
+    return PackageResult(pkg, Status.PUBLISH_ONLY, verification=ver, registry_signature=SIGNED_OK)
 
 
 def report(results: list[PackageResult], findings: list[Finding], **kw: object) -> Report:
@@ -107,7 +110,12 @@ def mixed() -> Report:
         verified(package("sigstore", "2.3.1", 10, direct=True), "sigstore/sigstore-js"),
         publish_only(package("left-pad", "1.3.0", 20, direct=True)),
         PackageResult(
-            package("is-odd", "3.0.1", 30, dev=True), Status.UNATTESTED, "NO_ATTESTATIONS"
+            package("is-odd", "3.0.1", 30, dev=True),
+            Status.UNATTESTED,
+            "NO_ATTESTATIONS",
+            registry_signature=RegistrySignature(
+                SignatureStatus.MISSING, None, "SIGNATURE_MISSING", "no dist.signatures"
+            ),
         ),
         PackageResult(
             package("my-fork", "1.0.0", 40, source=SourceKind.GIT, direct=True),
@@ -188,7 +196,19 @@ def invalid() -> Report:
         message="provenance DSSE signature does not verify with the certificate key",
     )
     results = [
-        PackageResult(pkg, Status.INVALID, ver.reason, ver.message, verification=ver),
+        PackageResult(
+            pkg,
+            Status.INVALID,
+            ver.reason,
+            ver.message,
+            verification=ver,
+            registry_signature=RegistrySignature(
+                SignatureStatus.INVALID,
+                "SHA256:k",
+                "INTEGRITY_MISMATCH",
+                "the registry signed integrity 'sha512-B...', the lockfile has 'sha512-A...'",
+            ),
+        ),
         verified(package("sigstore", "1.0.0", 30), "sigstore/sigstore-js"),
     ]
     findings = [
@@ -200,7 +220,16 @@ def invalid() -> Report:
             "1.0.1",
             12,
             {"reason": "DSSE_SIGNATURE", "detail": ver.message},
-        )
+        ),
+        Finding(
+            "registry-signature-invalid",
+            Level.ERROR,
+            "gundam-visor@1.0.1: the registry signature does not verify (INTEGRITY_MISMATCH)",
+            "gundam-visor",
+            "1.0.1",
+            12,
+            {"reason": "INTEGRITY_MISMATCH", "keyid": "SHA256:k"},
+        ),
     ]
     return report(results, findings)
 

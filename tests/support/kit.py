@@ -16,6 +16,11 @@ Every byte follows docs/attestation-verification.md (shared spec, sections 2-4):
   with origin "<host> - <treeID>" and the 4-byte key hint.  Entries live in a shard: the
   proof index differs from the global log index, as in production.
 * npm registry key: P-256; keyId = "SHA256:" + base64-nopad(SHA-256(OpenSSH wire blob)).
+  The key set mirrors the real one: the current key (`npm_key`, both usages, window from
+  `valid_from`, open unless `npm_key_valid_until`) and a retired key (`npm_key_2023`, like
+  the registry's 2023 key: `npm:signatures` valid [1999-01-01, 2025-01-29),
+  `npm:attestations` [2022-12-01, 2025-01-29)).  Registry signatures (`sign_registry`)
+  are ECDSA-SHA256 DER over `<name>@<version>:<integrity>`, base64, by either key.
 
 Formats: "v0.1" (SET only, 3-cert chain, intoto/0.0.2, "inclusionProof": null),
 "v0.2" (intoto/0.0.2 + proof + checkpoint), "v0.3" / "v0.3-alt" (dsse/0.0.1, both media
@@ -83,6 +88,8 @@ DEFAULT_PUBLISH_REGISTRY = "http://127.0.0.1:4873"
 FULCIO_OID = "1.3.6.1.4.1.57264.1."
 SCT_LIST_OID = x509.ObjectIdentifier("1.3.6.1.4.1.11129.2.4.2")
 EPOCH = datetime(2020, 1, 1, tzinfo=UTC)
+# The end of the real 2023 registry key's validity, mirrored by the kit's retired key.
+NPM_2023_END = "2025-01-29T00:00:00.000Z"
 
 BundleFormat = Literal["v0.1", "v0.2", "v0.3", "v0.3-alt", "rekor2-dsse", "rekor2-hashedrekord"]
 FORMATS: tuple[BundleFormat, ...] = (
@@ -747,6 +754,8 @@ class SigstoreKit:
         self.npm_key = _derive_key(f"{self.seed}:npm", ec.SECP256R1())
         self.npm_key_id = ssh_key_id(self.npm_key.public_key())
         self.rogue_npm_key = _derive_key(f"{self.seed}:rogue-npm", ec.SECP256R1())
+        self.npm_key_2023 = _derive_key(f"{self.seed}:npm-2023", ec.SECP256R1())
+        self.npm_key_2023_id = ssh_key_id(self.npm_key_2023.public_key())
         self._leaves: dict[SignerIdentity, _Leaf] = {}
         self._tbs_key = _derive_key(f"{self.seed}:tbs-only", ec.SECP256R1())
         self._serial = int.from_bytes(hashlib.sha256(self.seed.encode()).digest()[:8])
@@ -987,45 +996,79 @@ class SigstoreKit:
         }
 
     def npm_keys(self) -> dict[str, Any]:
-        """The npm keys file (format of fixtures/trust/npm-registry-keys.json)."""
+        """The npm keys file (format of fixtures/trust/npm-registry-keys.json): the retired
+        2023-style key first, then the current key, each once per usage, as the real file."""
         valid_for: dict[str, str] = {"start": _iso(self.valid_from).replace("Z", ".000Z")}
         if self.npm_key_valid_until is not None:
             valid_for["end"] = _iso(self.npm_key_valid_until).replace("Z", ".000Z")
         raw = b64(spki_der(self.npm_key.public_key()))
+        old = b64(spki_der(self.npm_key_2023.public_key()))
+        retired = [
+            ("npm:signatures", {"start": "1999-01-01T00:00:00.000Z", "end": NPM_2023_END}),
+            ("npm:attestations", {"start": "2022-12-01T00:00:00.000Z", "end": NPM_2023_END}),
+        ]
         return {
             "keys": [
-                {
-                    "keyId": self.npm_key_id,
-                    "keyUsage": usage,
-                    "publicKey": {
-                        "rawBytes": raw,
-                        "keyDetails": "PKIX_ECDSA_P256_SHA_256",
-                        "validFor": dict(valid_for),
-                    },
-                }
-                for usage in ("npm:signatures", "npm:attestations")
+                *(
+                    {
+                        "keyId": self.npm_key_2023_id,
+                        "keyUsage": usage,
+                        "publicKey": {
+                            "rawBytes": old,
+                            "keyDetails": "PKIX_ECDSA_P256_SHA_256",
+                            "validFor": window,
+                        },
+                    }
+                    for usage, window in retired
+                ),
+                *(
+                    {
+                        "keyId": self.npm_key_id,
+                        "keyUsage": usage,
+                        "publicKey": {
+                            "rawBytes": raw,
+                            "keyDetails": "PKIX_ECDSA_P256_SHA_256",
+                            "validFor": dict(valid_for),
+                        },
+                    }
+                    for usage in ("npm:signatures", "npm:attestations")
+                ),
             ]
         }
 
     def registry_keys(self) -> list[dict[str, Any]]:
-        """Entries of `GET /-/npm/v1/keys`."""
+        """Entries of `GET /-/npm/v1/keys` (the retired key with its `expires`)."""
         expires = None
         if self.npm_key_valid_until is not None:
             expires = _iso(self.npm_key_valid_until).replace("Z", ".000Z")
         return [
+            {
+                "expires": NPM_2023_END,
+                "keyid": self.npm_key_2023_id,
+                "keytype": "ecdsa-sha2-nistp256",
+                "scheme": "ecdsa-sha2-nistp256",
+                "key": b64(spki_der(self.npm_key_2023.public_key())),
+            },
             {
                 "expires": expires,
                 "keyid": self.npm_key_id,
                 "keytype": "ecdsa-sha2-nistp256",
                 "scheme": "ecdsa-sha2-nistp256",
                 "key": b64(spki_der(self.npm_key.public_key())),
-            }
+            },
         ]
 
-    def sign_registry(self, message: str) -> dict[str, str]:
+    def sign_registry(
+        self, message: str, *, key: Literal["current", "2023", "rogue"] = "current"
+    ) -> dict[str, str]:
         """A `dist.signatures` entry over `<name>@<version>:<integrity>`."""
-        sig = self.npm_key.sign(message.encode(), ec.ECDSA(hashes.SHA256()))
-        return {"keyid": self.npm_key_id, "sig": b64(sig)}
+        signer = {
+            "current": self.npm_key,
+            "2023": self.npm_key_2023,
+            "rogue": self.rogue_npm_key,
+        }[key]
+        sig = signer.sign(message.encode(), ec.ECDSA(hashes.SHA256()))
+        return {"keyid": ssh_key_id(signer.public_key()), "sig": b64(sig)}
 
     def write_trust(self, directory: Path) -> tuple[Path, Path]:
         """Write trusted_root.json and npm-registry-keys.json; return their paths."""

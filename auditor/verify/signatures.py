@@ -1,0 +1,142 @@
+"""Registry signatures: the ECDSA P-256 signature in a version's `dist.signatures`.
+
+The registry signs `<name>@<version>:<integrity>` (its `dist.integrity`, as stored) with
+a key whose `keyUsage` is `npm:signatures`; the signature is base64 DER ECDSA-SHA256.
+As `npm audit signatures` does (pacote):
+
+* every entry must verify; an entry whose `keyid` is not a trusted `npm:signatures` key
+  fails (npm: EMISSINGSIGNATUREKEY);
+* a key with an end of validity is accepted only for versions published before that end
+  (npm: EEXPIREDSIGNATUREKEY); the start of a window is not checked (the 2023 key's
+  window starts in 1999 for that reason).  Without a publish time npm assumes
+  2015-01-01; so do we.  The publish time is the verified log time of the publish
+  attestation when there is one, else the packument's `time` (a registry claim, like the
+  signature itself);
+* no signature at all is `missing`, which only matters on a registry that signs.
+
+Beyond npm: the lockfile's integrity must be one npm accepts for the signed value, or the
+signature vouches for other bytes than those the lockfile installs (INTEGRITY_MISMATCH).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from datetime import UTC, datetime
+
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import ec
+
+from auditor.models import RegistrySignature, SignatureStatus, VersionInfo
+from auditor.verify.trust import NpmKey, TrustMaterial
+
+SIGNATURES_USAGE = "npm:signatures"
+# pacote's MISSING_TIME_CUTOFF: "some really old packages have no time field".
+MISSING_TIME_CUTOFF = datetime(2015, 1, 1, tzinfo=UTC)
+
+# Stable reason codes of `registry_signature.reason`.
+SIGNATURE_REASONS: dict[str, str] = {
+    "SIGNATURE_MISSING": "the registry served no dist.signatures for this version",
+    "VERSION_NOT_IN_PACKUMENT": "the registry's packument does not list this version",
+    "SIGNATURE_MALFORMED": "dist.signatures or dist.integrity is not in the registry's format",
+    "SIGNATURE_KEY_UNKNOWN": "a signature names a keyid that is not a trusted npm:signatures key",
+    "SIGNATURE_KEY_EXPIRED": "the signing key's validity ended before the version was published",
+    "SIGNATURE_INVALID": "the signature does not verify over <name>@<version>:<integrity>",
+    "INTEGRITY_MISMATCH": "the lockfile integrity is not the integrity the registry signed",
+}
+
+
+def integrity_accepted(lockfile: str, signed: str) -> bool:
+    """Does npm install the lockfile's integrity when the registry signed `signed`?
+
+    Exact comparison (after trimming) until the npm-parity integrity model lands; it never
+    accepts more than npm does, so it can only make a verdict stricter."""
+    return lockfile.strip() == signed.strip()
+
+
+def key_needs_time(info: VersionInfo, trust: TrustMaterial) -> bool:
+    """True when judging the signatures needs the publish time (a key with an end)."""
+    for keyid, _ in info.signatures or ():
+        key = trust.npm_key(keyid, SIGNATURES_USAGE)
+        if key is not None and key.window.end is not None:
+            return True
+    return False
+
+
+def verify_registry_signature(
+    name: str,
+    version: str,
+    lockfile_integrity: str | None,
+    info: VersionInfo | None,
+    trust: TrustMaterial,
+    published: datetime | None,
+) -> RegistrySignature:
+    """Judge one version's registry signatures.  Never raises for bad data."""
+    if info is None:
+        return RegistrySignature(
+            SignatureStatus.MISSING,
+            None,
+            "VERSION_NOT_IN_PACKUMENT",
+            "the registry's packument does not list this version",
+        )
+    sigs = info.signatures
+    if not sigs:
+        return RegistrySignature(
+            SignatureStatus.MISSING, None, "SIGNATURE_MISSING", "no dist.signatures"
+        )
+    signed = info.integrity
+    if not isinstance(signed, str) or not signed:
+        return _invalid(None, "SIGNATURE_MALFORMED", "signatures present but no dist.integrity")
+    message = f"{name}@{version}:{signed}".encode()
+    when = published or MISSING_TIME_CUTOFF
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    first: str | None = None
+    for keyid, sig in sigs:
+        if not keyid or not sig:
+            return _invalid(None, "SIGNATURE_MALFORMED", "a dist.signatures entry lacks keyid/sig")
+        first = first or keyid
+        key = trust.npm_key(keyid, SIGNATURES_USAGE)
+        if key is None:
+            return _invalid(
+                keyid, "SIGNATURE_KEY_UNKNOWN", f"no trusted npm:signatures key {keyid[:80]!r}"
+            )
+        end = key.window.end
+        if end is not None and when >= end:
+            return _invalid(
+                keyid,
+                "SIGNATURE_KEY_EXPIRED",
+                f"key {keyid} expired {end.isoformat()}, version published {when.isoformat()}",
+            )
+        if not _verifies(key, sig, message):
+            return _invalid(
+                keyid, "SIGNATURE_INVALID", f"signature by {keyid} does not verify over {message!r}"
+            )
+    if lockfile_integrity is not None and not integrity_accepted(lockfile_integrity, signed):
+        return _invalid(
+            first,
+            "INTEGRITY_MISMATCH",
+            f"the registry signed integrity {signed[:100]!r}, the lockfile has "
+            f"{lockfile_integrity[:100]!r}",
+        )
+    return RegistrySignature(SignatureStatus.VERIFIED, first, None, None)
+
+
+def _invalid(keyid: str | None, reason: str, message: str) -> RegistrySignature:
+    return RegistrySignature(SignatureStatus.INVALID, keyid, reason, message)
+
+
+def _verifies(key: NpmKey, sig: str, message: bytes) -> bool:
+    public = key.key
+    if not isinstance(public, ec.EllipticCurvePublicKey) or public.curve.name != "secp256r1":
+        return False
+    try:
+        der = base64.b64decode(sig, validate=True)
+    except (binascii.Error, ValueError):
+        return False
+    try:
+        public.verify(der, message, ec.ECDSA(hashes.SHA256()))
+    except (InvalidSignature, ValueError):
+        return False
+    return True
