@@ -203,24 +203,29 @@ def _parse_wanted(name: str, body: bytes, wanted: frozenset[str], full: bool) ->
 
 
 def _find_object(text: str, version: str) -> dict[str, Any] | None:
-    """The last `"<version>":{...}` object whose `version` field is that version (JSON.parse
-    keeps the last of duplicate keys).  Each candidate is decoded at most once and the
-    search resumes after it, so the work is linear in the body."""
+    """The `"<version>":{...}` object: the last one whose `version` field is that version,
+    else the last one (JSON.parse keeps the last of duplicate keys; a version document
+    normally names its version, an object nested elsewhere under that key does not).
+    Each candidate is decoded at most once and the search resumes after it, so the work
+    is linear in the body."""
     pattern = re.compile(re.escape(json.dumps(version)) + r"\s*:\s*\{")
-    found: dict[str, Any] | None = None
+    named: dict[str, Any] | None = None
+    last: dict[str, Any] | None = None
     pos = 0
     while True:
         m = pattern.search(text, pos)
         if m is None:
-            return found
+            return named if named is not None else last
         start = m.end() - 1
         try:
             obj, end = _DECODER.raw_decode(text, start)
         except (ValueError, RecursionError):
             pos = m.end()
             continue
-        if isinstance(obj, dict) and obj.get("version") == version:
-            found = obj
+        if isinstance(obj, dict):
+            last = obj
+            if obj.get("version") == version:
+                named = obj
         pos = end
 
 

@@ -1,0 +1,258 @@
+"""Registry signatures (dist.signatures): real ones with the pinned keys, and every attack
+on each trust decision with the kit's key set (which mirrors the real one)."""
+
+from __future__ import annotations
+
+import base64
+import json
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from auditor.models import RegistrySignature, SignatureStatus, VersionInfo
+from auditor.verify import TrustMaterial, load_trust, verify_registry_signature
+from auditor.verify.signatures import SIGNATURE_REASONS, key_needs_time
+from tests.support.kit import SigstoreKit
+
+REPO = Path(__file__).resolve().parents[2]
+REAL = json.loads((REPO / "fixtures" / "real" / "signatures.json").read_text())["versions"]
+KEY_2023_END = datetime(2025, 1, 29, tzinfo=UTC)
+INTEGRITY = "sha512-" + base64.b64encode(bytes(range(64))).decode()
+NAME, VERSION = "@acme/widget", "1.2.3"
+AFTER_2023_KEY = datetime(2025, 6, 1, tzinfo=UTC)
+BEFORE_2023_KEY = datetime(2024, 6, 1, tzinfo=UTC)
+
+
+def _time(value: str) -> datetime:
+    return datetime.fromisoformat(value.replace("Z", "+00:00"))
+
+
+def _info(signatures: Any, integrity: str | None = INTEGRITY) -> VersionInfo:
+    return VersionInfo(VERSION, integrity=integrity, signatures=signatures)
+
+
+@pytest.fixture(scope="module")
+def kit() -> SigstoreKit:
+    return SigstoreKit(seed="sig")
+
+
+@pytest.fixture(scope="module")
+def trust(kit: SigstoreKit, tmp_path_factory: pytest.TempPathFactory) -> TrustMaterial:
+    root, keys = kit.write_trust(tmp_path_factory.mktemp("trust"))
+    return load_trust(root, keys)
+
+
+def _check(
+    trust: TrustMaterial,
+    signatures: Any,
+    *,
+    lockfile: str | None = INTEGRITY,
+    signed: str | None = INTEGRITY,
+    published: datetime | None = None,
+    name: str = NAME,
+    version: str = VERSION,
+) -> RegistrySignature:
+    info = VersionInfo(version, integrity=signed, signatures=signatures)
+    return verify_registry_signature(name, version, lockfile, info, trust, published)
+
+
+def _sig(kit: SigstoreKit, message: str, key: str = "current") -> tuple[str, str]:
+    entry = kit.sign_registry(message, key=key)  # type: ignore[arg-type]
+    return (entry["keyid"], entry["sig"])
+
+
+MESSAGE = f"{NAME}@{VERSION}:{INTEGRITY}"
+
+
+# --------------------------------------------------------------------------- real data
+
+
+@pytest.mark.parametrize("row", REAL, ids=lambda r: f"{r['name']}@{r['version']}")
+def test_real_registry_signatures_verify_with_the_pinned_keys(row: dict[str, Any]) -> None:
+    trust = load_trust()
+    sigs = tuple((s["keyid"], s["sig"]) for s in row["signatures"])
+    info = VersionInfo(row["version"], integrity=row["integrity"], signatures=sigs)
+    got = verify_registry_signature(
+        row["name"], row["version"], row["integrity"], info, trust, _time(row["published"])
+    )
+    assert got == RegistrySignature(SignatureStatus.VERIFIED, sigs[0][0])
+    # The 2023 key has an end: judging it needs the publish time.
+    assert key_needs_time(info, trust)
+    # The same signature on a version published after the key's end is not accepted ...
+    late = verify_registry_signature(
+        row["name"], row["version"], row["integrity"], info, trust, KEY_2023_END
+    )
+    assert (late.status, late.reason) == (SignatureStatus.INVALID, "SIGNATURE_KEY_EXPIRED")
+    # ... and without a publish time npm assumes 2015-01-01 (pacote's cutoff).
+    untimed = verify_registry_signature(
+        row["name"], row["version"], row["integrity"], info, trust, None
+    )
+    assert untimed.status is SignatureStatus.VERIFIED
+
+
+def test_real_signature_does_not_transfer_to_another_version() -> None:
+    trust = load_trust()
+    a, b = REAL[0], REAL[1]
+    sigs = tuple((s["keyid"], s["sig"]) for s in a["signatures"])
+    for name, version, integrity in (
+        (b["name"], a["version"], a["integrity"]),
+        (a["name"], b["version"], a["integrity"]),
+        (a["name"], a["version"], b["integrity"]),
+    ):
+        info = VersionInfo(version, integrity=integrity, signatures=sigs)
+        got = verify_registry_signature(name, version, integrity, info, trust, None)
+        assert (got.status, got.reason) == (SignatureStatus.INVALID, "SIGNATURE_INVALID")
+
+
+# --------------------------------------------------------------------------- kit: happy paths
+
+
+def test_current_key_verifies_without_a_publish_time(
+    kit: SigstoreKit, trust: TrustMaterial
+) -> None:
+    sigs = (_sig(kit, MESSAGE),)
+    assert not key_needs_time(_info(sigs), trust)  # open window: no time needed
+    got = _check(trust, sigs)
+    assert got == RegistrySignature(SignatureStatus.VERIFIED, kit.npm_key_id)
+
+
+def test_2023_style_key_verifies_before_its_end(kit: SigstoreKit, trust: TrustMaterial) -> None:
+    sigs = (_sig(kit, MESSAGE, "2023"),)
+    got = _check(trust, sigs, published=BEFORE_2023_KEY)
+    assert got == RegistrySignature(SignatureStatus.VERIFIED, kit.npm_key_2023_id)
+
+
+# --------------------------------------------------------------------------- attacks
+
+
+def test_forged_signature_is_invalid(kit: SigstoreKit, trust: TrustMaterial) -> None:
+    keyid, sig = _sig(kit, MESSAGE)
+    raw = bytearray(base64.b64decode(sig))
+    raw[-1] ^= 1
+    forged = base64.b64encode(bytes(raw)).decode()
+    for bad in (forged, base64.b64encode(b"\x30\x06\x02\x01\x01\x02\x01\x01").decode(), "!!"):
+        got = _check(trust, ((keyid, bad),))
+        assert (got.status, got.reason, got.keyid) == (
+            SignatureStatus.INVALID,
+            "SIGNATURE_INVALID",
+            keyid,
+        )
+
+
+def test_rogue_key_claiming_a_trusted_keyid_is_invalid(
+    kit: SigstoreKit, trust: TrustMaterial
+) -> None:
+    _, sig = _sig(kit, MESSAGE, "rogue")
+    got = _check(trust, ((kit.npm_key_id, sig),))
+    assert (got.status, got.reason) == (SignatureStatus.INVALID, "SIGNATURE_INVALID")
+
+
+def test_keyid_not_in_the_trusted_set_is_invalid(kit: SigstoreKit, trust: TrustMaterial) -> None:
+    got = _check(trust, (_sig(kit, MESSAGE, "rogue"),))
+    assert (got.status, got.reason) == (SignatureStatus.INVALID, "SIGNATURE_KEY_UNKNOWN")
+
+
+def test_attestation_only_key_cannot_sign_packages(kit: SigstoreKit, tmp_path: Path) -> None:
+    root, keys = kit.write_trust(tmp_path)
+    doc = json.loads(keys.read_text())
+    doc["keys"] = [k for k in doc["keys"] if k["keyUsage"] != "npm:signatures"]
+    keys.write_text(json.dumps(doc))
+    got = _check(load_trust(root, keys), (_sig(kit, MESSAGE),))
+    assert (got.status, got.reason) == (SignatureStatus.INVALID, "SIGNATURE_KEY_UNKNOWN")
+
+
+def test_expired_key_for_a_version_published_after_its_end(
+    kit: SigstoreKit, trust: TrustMaterial
+) -> None:
+    sigs = (_sig(kit, MESSAGE, "2023"),)
+    assert key_needs_time(_info(sigs), trust)
+    for when in (KEY_2023_END, AFTER_2023_KEY):  # the end is exclusive, as npm's `<`
+        got = _check(trust, sigs, published=when)
+        assert (got.status, got.reason) == (SignatureStatus.INVALID, "SIGNATURE_KEY_EXPIRED")
+    got = _check(trust, sigs, published=KEY_2023_END - timedelta(milliseconds=1))
+    assert got.status is SignatureStatus.VERIFIED
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        f"@acme/other@{VERSION}:{INTEGRITY}",
+        f"{NAME}@1.2.4:{INTEGRITY}",
+        f"{NAME}@{VERSION}:sha512-" + base64.b64encode(bytes(64)).decode(),
+        f"{NAME}@{VERSION}{INTEGRITY}",
+        f"{NAME}:{VERSION}:{INTEGRITY}",
+    ],
+)
+def test_signature_over_another_name_version_or_integrity(
+    kit: SigstoreKit, trust: TrustMaterial, message: str
+) -> None:
+    got = _check(trust, (_sig(kit, message),))
+    assert (got.status, got.reason) == (SignatureStatus.INVALID, "SIGNATURE_INVALID")
+
+
+def test_missing_signatures(trust: TrustMaterial) -> None:
+    for sigs in (None, ()):
+        got = _check(trust, sigs)
+        assert (got.status, got.reason) == (SignatureStatus.MISSING, "SIGNATURE_MISSING")
+    got = verify_registry_signature(NAME, VERSION, INTEGRITY, None, trust, None)
+    assert (got.status, got.reason) == (SignatureStatus.MISSING, "VERSION_NOT_IN_PACKUMENT")
+
+
+def test_signed_integrity_differs_from_the_lockfile(kit: SigstoreKit, trust: TrustMaterial) -> None:
+    """The registry's signature is genuine, but over other bytes than the lockfile pins."""
+    other = "sha512-" + base64.b64encode(bytes(64)).decode()
+    got = _check(trust, (_sig(kit, MESSAGE),), lockfile=other)
+    assert (got.status, got.reason) == (SignatureStatus.INVALID, "INTEGRITY_MISMATCH")
+    # The packument's integrity swapped for the lockfile's: the signature no longer holds.
+    got = _check(trust, (_sig(kit, MESSAGE),), lockfile=other, signed=other)
+    assert (got.status, got.reason) == (SignatureStatus.INVALID, "SIGNATURE_INVALID")
+
+
+def test_every_signature_must_verify(kit: SigstoreKit, trust: TrustMaterial) -> None:
+    good = _sig(kit, MESSAGE)
+    for extra in (_sig(kit, MESSAGE, "rogue"), ("", ""), (kit.npm_key_id, "AAAA")):
+        got = _check(trust, (good, extra))
+        assert got.status is SignatureStatus.INVALID
+
+
+def test_malformed_entries(kit: SigstoreKit, trust: TrustMaterial) -> None:
+    assert _check(trust, (("", ""),)).reason == "SIGNATURE_MALFORMED"
+    got = _check(trust, (_sig(kit, MESSAGE),), signed=None)
+    assert (got.status, got.reason) == (SignatureStatus.INVALID, "SIGNATURE_MALFORMED")
+
+
+def test_reason_codes_are_catalogued(kit: SigstoreKit, trust: TrustMaterial) -> None:
+    seen = {
+        _check(trust, None).reason,
+        _check(trust, (("", ""),)).reason,
+        _check(trust, (_sig(kit, MESSAGE, "rogue"),)).reason,
+        _check(trust, (_sig(kit, MESSAGE, "2023"),), published=AFTER_2023_KEY).reason,
+        _check(trust, (_sig(kit, "x"),)).reason,
+        _check(trust, (_sig(kit, MESSAGE),), lockfile="sha1-x").reason,
+        verify_registry_signature(NAME, VERSION, None, None, trust, None).reason,
+    }
+    assert seen == set(SIGNATURE_REASONS)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    name=st.text(min_size=1, max_size=20),
+    version=st.text(min_size=1, max_size=12),
+    integrity=st.text(min_size=1, max_size=40),
+)
+def test_a_signature_binds_exactly_its_message(
+    kit: SigstoreKit, trust: TrustMaterial, name: str, version: str, integrity: str
+) -> None:
+    """Property: a signature verifies for its own (name, version, integrity) and for no
+    other triple whose message differs."""
+    sigs = (_sig(kit, MESSAGE),)
+    info = VersionInfo(version, integrity=integrity, signatures=sigs)
+    got = verify_registry_signature(name, version, None, info, trust, None)
+    if f"{name}@{version}:{integrity}" == MESSAGE:
+        assert got.status is SignatureStatus.VERIFIED
+    else:
+        assert got.status is SignatureStatus.INVALID
