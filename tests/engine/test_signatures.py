@@ -114,7 +114,9 @@ EXPECTED = {
     "other-version": ("invalid", "SIGNATURE_INVALID", "unattested", None),
     "integrity-differs": ("invalid", "INTEGRITY_MISMATCH", "unattested", None),
     "prov-only-signed": ("verified", None, "verified", None),
-    "prov-only-unsigned": ("missing", "SIGNATURE_MISSING", "invalid", "PUBLISH_ATTESTATION_MISSING"),
+    "prov-only-unsigned": (
+        "missing", "SIGNATURE_MISSING", "invalid", "PUBLISH_ATTESTATION_MISSING",
+    ),
 }  # fmt: skip
 
 

@@ -48,7 +48,7 @@ def test_wanted_parse_equals_the_full_parse(
         "versions": {v: _version_doc(v, junk, sig) for v in versions},
         "time": {
             "created": "2020-01-01T00:00:00Z",
-            **{v: "2021-02-03T04:05:06Z" for v in versions},
+            **dict.fromkeys(versions, "2021-02-03T04:05:06Z"),
         },
     }
     body = json.dumps(doc, indent=data.draw(st.sampled_from([None, 1]))).encode()
