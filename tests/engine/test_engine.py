@@ -164,7 +164,7 @@ def test_one_size_limit_live_and_cached(
             )
             reg.reset_stats()
             results = _audit(scenario, cached).results
-            assert reg.count(name="alpha") == 0  # judged from the cache entry
+            assert reg.count("attestations", name="alpha") == 0  # judged from the cache
             alpha = next(r for r in results if r.package.name == "alpha")
             assert (alpha.status, alpha.reason) == (Status.ERROR, "FETCH_TOO_LARGE")
 
