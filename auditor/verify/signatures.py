@@ -14,8 +14,10 @@ As `npm audit signatures` does (pacote):
   signature itself);
 * no signature at all is `missing`, which only matters on a registry that signs.
 
-Beyond npm: the lockfile's integrity must be one npm accepts for the signed value, or the
-signature vouches for other bytes than those the lockfile installs (INTEGRITY_MISMATCH).
+Beyond npm: the lockfile's integrity must pin the bytes the registry signed, read as npm
+reads it (`integrity_accepted`), or the signature vouches for other bytes than those the
+lockfile installs (INTEGRITY_MISMATCH).  A lockfile without integrity is judged on the
+signature alone (integrity-missing reports the lockfile).
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
 
-from auditor.models import RegistrySignature, SignatureStatus, VersionInfo
+from auditor.models import RegistrySignature, SignatureStatus, VersionInfo, check_integrity
 from auditor.verify.trust import NpmKey, TrustMaterial
 
 SIGNATURES_USAGE = "npm:signatures"
@@ -48,11 +50,22 @@ SIGNATURE_REASONS: dict[str, str] = {
 
 
 def integrity_accepted(lockfile: str, signed: str) -> bool:
-    """Does npm install the lockfile's integrity when the registry signed `signed`?
+    """Does the lockfile's integrity pin the bytes the registry signed, as npm reads it?
 
-    Exact comparison (after trimming) until the npm-parity integrity model lands; it never
-    accepts more than npm does, so it can only make a verdict stricter."""
-    return lockfile.strip() == signed.strip()
+    npm checks the tarball against the lockfile's hashes of one algorithm (ssri: the
+    strongest it recognises) and accepts any digest listed for it (`check_integrity`).  The
+    signature binds the install only when every digest npm would accept is a digest of that
+    algorithm in the signed value.  A lockfile value npm checks nothing against (upper-case
+    or unknown algorithms) binds nothing: not accepted."""
+    lock = check_integrity(lockfile)
+    algorithm = lock.algorithm
+    if algorithm is None or lock.reason == "INTEGRITY_MALFORMED":
+        return False
+    pinned = {h.digest for h in lock.hashes if h.algorithm == algorithm}
+    if not pinned or len(pinned) != len(lock.accepted):
+        return False
+    signed_digests = {h.digest for h in check_integrity(signed).hashes if h.algorithm == algorithm}
+    return pinned <= signed_digests
 
 
 def key_needs_time(info: VersionInfo, trust: TrustMaterial) -> bool:

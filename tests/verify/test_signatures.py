@@ -256,3 +256,32 @@ def test_a_signature_binds_exactly_its_message(
         assert got.status is SignatureStatus.VERIFIED
     else:
         assert got.status is SignatureStatus.INVALID
+
+
+SHA512_A = "sha512-" + base64.b64encode(bytes([1]) * 64).decode()
+SHA512_B = "sha512-" + base64.b64encode(bytes([2]) * 64).decode()
+SHA1_A = "sha1-" + base64.b64encode(bytes([1]) * 20).decode()
+
+
+@pytest.mark.parametrize(
+    ("lockfile", "signed", "accepted"),
+    [
+        (SHA512_A, SHA512_A, True),
+        (f"{SHA512_A} {SHA1_A}", SHA512_A, True),  # npm checks the sha512 only
+        (f"{SHA512_A}?foo", SHA512_A, True),  # options are not part of the digest
+        (SHA512_A, f"{SHA1_A}\t{SHA512_A}", True),
+        (SHA1_A, f"{SHA512_A} {SHA1_A}", True),  # weak, but the bytes npm checks were signed
+        (SHA512_B, SHA512_A, False),
+        (f"{SHA512_B} {SHA1_A}", f"{SHA512_A} {SHA1_A}", False),  # same sha1, other sha512
+        (f"{SHA512_A} {SHA512_B}", SHA512_A, False),  # npm accepts either: B was not signed
+        ("SHA512-" + SHA512_A[7:], SHA512_A, False),  # upper case: npm checks nothing
+        ("sha512-not*base64", "sha512-not*base64", False),
+        (SHA1_A, SHA512_A, False),
+    ],
+)
+def test_integrity_npm_accepts_for_the_signed_value(
+    lockfile: str, signed: str, accepted: bool
+) -> None:
+    from auditor.verify import integrity_accepted
+
+    assert integrity_accepted(lockfile, signed) is accepted
