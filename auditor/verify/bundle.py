@@ -73,7 +73,7 @@ def parse_bundle(obj: Any, label: str) -> Bundle:
     version = MEDIA_TYPES[media_type]
     vm = get_obj(obj, "verificationMaterial", label)
 
-    leaf_der, key_hint = _key_material(vm, version, label)
+    leaf_der, key_hint = key_material(vm, version, label)
     if obj.get("messageSignature") is not None:
         raise Reject(
             "UNSUPPORTED_FORMAT", f"{label}: messageSignature bundles are not npm attestations"
@@ -96,8 +96,25 @@ def parse_bundle(obj: Any, label: str) -> Bundle:
         raise Reject(
             "BUNDLE_MALFORMED", f"{label}: {len(entries)} tlog entries, expected exactly 1"
         )
-    tlog = _tlog_entry(entries[0], version, label)
+    tlog = tlog_entry(entries[0], version, label)
 
+    timestamps = parse_timestamps(vm, label)
+    return Bundle(
+        media_type=media_type,
+        version=version,
+        leaf_der=leaf_der,
+        key_hint=key_hint,
+        payload=payload,
+        payload_type=payload_type,
+        signature=signature,
+        sig_keyid=sig_keyid,
+        tlog=tlog,
+        timestamps=timestamps,
+    )
+
+
+def parse_timestamps(vm: dict[str, Any], label: str) -> tuple[bytes, ...]:
+    """The RFC 3161 tokens of `verificationMaterial.timestampVerificationData`."""
     timestamps: list[bytes] = []
     tvd = get_obj(vm, "timestampVerificationData", label, required=False)
     if tvd is not None:
@@ -109,21 +126,10 @@ def parse_bundle(obj: Any, label: str) -> Bundle:
             timestamps.append(
                 b64decode(ts.get("signedTimestamp"), f"{label}: rfc3161Timestamps[{i}]")
             )
-    return Bundle(
-        media_type=media_type,
-        version=version,
-        leaf_der=leaf_der,
-        key_hint=key_hint,
-        payload=payload,
-        payload_type=payload_type,
-        signature=signature,
-        sig_keyid=sig_keyid,
-        tlog=tlog,
-        timestamps=tuple(timestamps),
-    )
+    return tuple(timestamps)
 
 
-def _key_material(vm: dict[str, Any], version: int, label: str) -> tuple[bytes | None, str | None]:
+def key_material(vm: dict[str, Any], version: int, label: str) -> tuple[bytes | None, str | None]:
     present = [
         k for k in ("publicKey", "x509CertificateChain", "certificate") if vm.get(k) is not None
     ]
@@ -162,7 +168,7 @@ def _decode_all(values: list[Any], what: str) -> tuple[bytes, ...]:
         return tuple(b64decode(v, f"{what}[{i}]") for i, v in enumerate(values))
 
 
-def _tlog_entry(entry: Any, version: int, label: str) -> TlogEntry:
+def tlog_entry(entry: Any, version: int, label: str) -> TlogEntry:
     what = f"{label}: tlog entry"
     if not isinstance(entry, dict):
         raise Reject("BUNDLE_MALFORMED", f"{what} is not an object")

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
-from cryptography.hazmat.primitives.asymmetric import ec, ed25519
+from cryptography.hazmat.primitives.asymmetric import ec, ed25519, padding, rsa
 from cryptography.x509.oid import ExtendedKeyUsageOID, ExtensionOID, SignatureAlgorithmOID
 
 from auditor.models import Identity
@@ -47,6 +47,11 @@ class Leaf:
     scts: tuple[x509.certificate_transparency.SignedCertificateTimestamp, ...]
 
 
+_RSA_SIG_OIDS = {
+    SignatureAlgorithmOID.RSA_WITH_SHA256,
+    SignatureAlgorithmOID.RSA_WITH_SHA384,
+    SignatureAlgorithmOID.RSA_WITH_SHA512,
+}
 _ECDSA_SIG_OIDS = {
     SignatureAlgorithmOID.ECDSA_WITH_SHA256,
     SignatureAlgorithmOID.ECDSA_WITH_SHA384,
@@ -115,6 +120,12 @@ def _issued_by(leaf: Leaf, ca: CertificateAuthority) -> bool:
             if cert.signature_algorithm_oid not in _ECDSA_SIG_OIDS or algorithm is None:
                 return False
             key.verify(cert.signature, leaf.tbs, ec.ECDSA(algorithm))
+            return True
+        if isinstance(key, rsa.RSAPublicKey):  # private Sigstore instances (conformance)
+            algorithm = cert.signature_hash_algorithm
+            if cert.signature_algorithm_oid not in _RSA_SIG_OIDS or algorithm is None:
+                return False
+            key.verify(cert.signature, leaf.tbs, padding.PKCS1v15(), algorithm)
             return True
     except (InvalidSignature, ValueError, TypeError, UnsupportedAlgorithm):
         return False

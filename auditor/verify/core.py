@@ -19,7 +19,7 @@ from auditor.verify import certs, statement, tlog
 from auditor.verify._errors import Reject
 from auditor.verify._util import PublicKey, from_unix, verify_sig
 from auditor.verify.bundle import Bundle, parse_bundle
-from auditor.verify.trust import TrustMaterial
+from auditor.verify.trust import NpmKey, TransparencyLog, TrustMaterial
 
 MAX_ATTESTATIONS = 16
 NPM_KEY_USAGE = "npm:attestations"
@@ -71,9 +71,41 @@ def verify_bundle(obj: Any, role: str, trust: TrustMaterial, label: str) -> Bund
     if role not in (PROVENANCE, PUBLISH):
         raise ValueError(f"unknown attestation role {role!r}")
     b = parse_bundle(obj, label)
-    cert = None
-    npm_key = None
+    signer = bundle_signer(b, role, trust, label)
+    signed = pae(b.payload_type, b.payload)
+    if not verify_sig(signer.key, b.signature, signed):
+        raise Reject("DSSE_SIGNATURE", f"{label}: DSSE signature does not verify with {signer}")
+    if b.payload_type != statement.PAYLOAD_TYPE:
+        raise Reject(
+            "PAYLOAD_TYPE",
+            f"{label}: payloadType {b.payload_type[:80]!r}, expected {statement.PAYLOAD_TYPE!r}",
+        )
+    log = find_log(b, trust, label)
+    tlog.check_body(b, signer.der, signer.cert is not None, signer.key, signed, label)
+    times = verified_times(b, log, trust, label)
+    identity, config_digest = check_signer_at(signer, times, trust, label)
+    key_id = signer.npm_key.key_id if signer.npm_key else None
+    return BundleOutcome(b, tuple(times), identity, config_digest, key_id)
+
+
+@dataclass(frozen=True, slots=True)
+class Signer:
+    """The key a bundle's role requires: a Fulcio leaf (provenance) or an npm key (publish)."""
+
     key: PublicKey
+    der: bytes  # the leaf certificate DER, or the npm key's SPKI DER
+    cert: certs.Leaf | None
+    npm_key: NpmKey | None
+    hint: str | None
+
+    def __str__(self) -> str:
+        if self.cert is not None:
+            return f"the key of the certificate for {str(self.cert.san)[:160]!r}"
+        return f"npm key {self.hint}"
+
+
+def bundle_signer(b: Bundle, role: str, trust: TrustMaterial, label: str) -> Signer:
+    """Role binding: provenance needs a certificate, publish the npm attestation key."""
     if role == PROVENANCE:
         if b.leaf_der is None:
             raise Reject(
@@ -82,51 +114,43 @@ def verify_bundle(obj: Any, role: str, trust: TrustMaterial, label: str) -> Bund
                 f"got the key hint {str(b.key_hint)[:80]!r}",
             )
         cert = certs.load_leaf(b.leaf_der, label)
-        key = cert.key
-        signer_der = b.leaf_der
-    else:
-        if b.key_hint is None:
-            raise Reject(
-                "ROLE_MISMATCH",
-                f"{label}: publish attestation must be signed by the registry's "
-                f"{NPM_KEY_USAGE} key, got a certificate",
-            )
-        npm_key = trust.npm_key(b.key_hint, NPM_KEY_USAGE)
-        if npm_key is None:
-            raise Reject(
-                "KEY_UNKNOWN", f"{label}: no {NPM_KEY_USAGE} key with keyId {b.key_hint[:80]!r}"
-            )
-        if b.sig_keyid and b.sig_keyid != b.key_hint:
-            raise Reject(
-                "KEY_UNKNOWN",
-                f"{label}: DSSE keyid {b.sig_keyid[:80]!r} differs from the key hint "
-                f"{b.key_hint[:80]!r}",
-            )
-        key, signer_der = npm_key.key, npm_key.spki
-
-    signed = pae(b.payload_type, b.payload)
-    if not verify_sig(key, b.signature, signed):
-        signer = (
-            f"the key of the certificate for {str(cert.san)[:160]!r}"
-            if cert
-            else f"npm key {b.key_hint}"
-        )
-        raise Reject("DSSE_SIGNATURE", f"{label}: DSSE signature does not verify with {signer}")
-    if b.payload_type != statement.PAYLOAD_TYPE:
+        return Signer(cert.key, b.leaf_der, cert, None, None)
+    if b.key_hint is None:
         raise Reject(
-            "PAYLOAD_TYPE",
-            f"{label}: payloadType {b.payload_type[:80]!r}, expected {statement.PAYLOAD_TYPE!r}",
+            "ROLE_MISMATCH",
+            f"{label}: publish attestation must be signed by the registry's "
+            f"{NPM_KEY_USAGE} key, got a certificate",
         )
+    npm_key = trust.npm_key(b.key_hint, NPM_KEY_USAGE)
+    if npm_key is None:
+        raise Reject(
+            "KEY_UNKNOWN", f"{label}: no {NPM_KEY_USAGE} key with keyId {b.key_hint[:80]!r}"
+        )
+    if b.sig_keyid and b.sig_keyid != b.key_hint:
+        raise Reject(
+            "KEY_UNKNOWN",
+            f"{label}: DSSE keyid {b.sig_keyid[:80]!r} differs from the key hint "
+            f"{b.key_hint[:80]!r}",
+        )
+    return Signer(npm_key.key, npm_key.spki, None, npm_key, b.key_hint)
 
-    entry = b.tlog
-    log = trust.tlog(entry.log_id)
+
+def find_log(b: Bundle, trust: TrustMaterial, label: str) -> TransparencyLog:
+    log = trust.tlog(b.tlog.log_id)
     if log is None:
         raise Reject(
             "LOG_UNKNOWN",
-            f"{label}: transparency log {entry.log_id.hex()[:16]}… is not in the trusted root",
+            f"{label}: transparency log {b.tlog.log_id.hex()[:16]}… is not in the trusted root",
         )
-    tlog.check_body(b, signer_der, cert is not None, key, signed, label)
+    return log
 
+
+def verified_times(
+    b: Bundle, log: TransparencyLog, trust: TrustMaterial, label: str
+) -> list[datetime]:
+    """SET (Rekor v1), inclusion proof and checkpoint, RFC 3161 timestamps: every verified
+    signing time, each inside the log key's validity window."""
+    entry = b.tlog
     times: list[datetime] = []
     if log.rekor_v1 and entry.set_signature is not None:
         tlog.verify_set(entry, log, label)
@@ -150,25 +174,28 @@ def verify_bundle(obj: Any, role: str, trust: TrustMaterial, label: str) -> Bund
                 "LOG_UNKNOWN",
                 f"{label}: log {log.base_url} key valid {log.window}, not at {when.isoformat()}",
             )
+    return times
 
-    identity = None
-    config_digest = None
-    if cert is not None:
-        ca = certs.verify_chain(cert, times, trust, label)
-        certs.verify_sct(cert, ca, trust, label)
-        identity = certs.read_identity(cert, label)
-        config_digest = certs.extension_text(cert, 19)
-    else:
-        assert npm_key is not None
-        for when in times:
-            if not npm_key.window.contains(when):
-                raise Reject(
-                    "KEY_NOT_VALID_AT_TIME",
-                    f"{label}: npm key {npm_key.key_id} valid {npm_key.window}, "
-                    f"signed at {when.isoformat()}",
-                )
-    key_id = npm_key.key_id if npm_key else None
-    return BundleOutcome(b, tuple(times), identity, config_digest, key_id)
+
+def check_signer_at(
+    signer: Signer, times: list[datetime], trust: TrustMaterial, label: str
+) -> tuple[Identity | None, str | None]:
+    """The signing key was trusted at every verified time: the Fulcio chain and SCT, or
+    the npm key's window.  Returns the certificate identity and its .19 digest."""
+    if signer.cert is not None:
+        ca = certs.verify_chain(signer.cert, times, trust, label)
+        certs.verify_sct(signer.cert, ca, trust, label)
+        return certs.read_identity(signer.cert, label), certs.extension_text(signer.cert, 19)
+    npm_key = signer.npm_key
+    assert npm_key is not None
+    for when in times:
+        if not npm_key.window.contains(when):
+            raise Reject(
+                "KEY_NOT_VALID_AT_TIME",
+                f"{label}: npm key {npm_key.key_id} valid {npm_key.window}, "
+                f"signed at {when.isoformat()}",
+            )
+    return None, None
 
 
 def _verify_timestamp(token: bytes, signature: bytes, trust: TrustMaterial, label: str) -> datetime:

@@ -211,7 +211,13 @@ def _check_intoto(spec: Any, bundle: Bundle, der: bytes, is_cert: bool, label: s
         raise _mismatch(label, "signing key")
     stored = _dig(envelope, "payload")
     if stored is not None:
-        payload = b64decode(stored, f"{label}: tlog body payload", "TLOG_BODY_MISMATCH")
+        # Like `sig`: Rekor base64-encodes the envelope's (base64) payload string again.
+        what = f"{label}: tlog body payload"
+        inner = b64decode(stored, what, "TLOG_BODY_MISMATCH")
+        try:
+            payload = b64decode(inner.decode("ascii"), what, "TLOG_BODY_MISMATCH")
+        except UnicodeDecodeError:
+            raise _mismatch(label, "payload") from None
         if payload != bundle.payload:
             raise _mismatch(label, "payload")
 

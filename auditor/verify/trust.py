@@ -32,17 +32,17 @@ _MAX_TRUST_FILE = 4 * 1024 * 1024
 
 @dataclass(frozen=True, slots=True)
 class Window:
-    """A `validFor` range: start inclusive, end exclusive (None = open)."""
+    """A `validFor` range, closed at both ends like Sigstore's TimeRange (None = open)."""
 
     start: datetime
     end: datetime | None = None
 
     def contains(self, when: datetime) -> bool:
-        return self.start <= when and (self.end is None or when < self.end)
+        return self.start <= when and (self.end is None or when <= self.end)
 
     def __str__(self) -> str:
-        end = self.end.isoformat() if self.end else "open"
-        return f"[{self.start.isoformat()}, {end})"
+        end = f"{self.end.isoformat()}]" if self.end else "open)"
+        return f"[{self.start.isoformat()}, {end}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -336,7 +336,10 @@ def _parse_ca(entry: Any, what: str) -> CertificateAuthority:
     ).digest()
     key = (
         issuer_key
-        if isinstance(issuer_key, ec.EllipticCurvePublicKey | ed25519.Ed25519PublicKey)
+        if isinstance(
+            issuer_key,
+            ec.EllipticCurvePublicKey | ed25519.Ed25519PublicKey | rsa.RSAPublicKey,
+        )
         else None
     )
     return CertificateAuthority(
