@@ -635,7 +635,9 @@ class Tamper(StrEnum):
     SET_MISSING = "set-missing"  # no inclusionPromise (v0.1 then has no trusted time)
     INTEGRATED_TIME = "integrated-time"  # integratedTime edited (SET no longer matches)
     PROOF_HASH = "proof-hash"  # one inclusion-proof hash corrupted
-    PROOF_ROOT = "proof-root"  # rootHash differs from the checkpoint
+    # A self-consistent forged proof: other sibling hashes and the root they lead to, so
+    # only the checkpoint (signed over the real root, same size) can tell.
+    PROOF_ROOT = "proof-root"
     CHECKPOINT_SIGNATURE = "checkpoint-signature"  # checkpoint signed by another key
     BODY_MISMATCH = "body-mismatch"  # tlog entry of another signature attached (all signed)
     UNKNOWN_LOG = "unknown-log"  # entry from a log not in the trusted root
@@ -645,6 +647,10 @@ class Tamper(StrEnum):
     NO_SCT = "no-sct"  # leaf without an embedded SCT
     BAD_SCT = "bad-sct"  # SCT signed over a different TBS
     CERT_EXPIRED = "cert-expired"  # integratedTime after the leaf's notAfter (all signed)
+    LEAF_CA = "leaf-ca"  # the leaf says it is a CA (BasicConstraints ca=true)
+    NO_CODE_SIGNING = "no-code-signing"  # extended key usage clientAuth, not codeSigning
+    NO_DIGITAL_SIGNATURE = "no-digital-signature"  # key usage keyEncipherment only
+    UNKNOWN_CRITICAL = "unknown-critical"  # an unknown extension marked critical
     ROLE_SWAP_PUBLISH_CERT = "role-swap"  # publish attestation signed with a Fulcio cert
     PUBLISH_UNKNOWN_KEY = "publish-unknown-key"  # publish signed by a key not in keys.json
     PUBLISH_KEY_EXPIRED = "publish-key-expired"  # integratedTime after the key's validFor
@@ -661,9 +667,20 @@ PROVENANCE_TAMPERS = frozenset(
         Tamper.NO_SCT,
         Tamper.BAD_SCT,
         Tamper.CERT_EXPIRED,
+        Tamper.LEAF_CA,
+        Tamper.NO_CODE_SIGNING,
+        Tamper.NO_DIGITAL_SIGNATURE,
+        Tamper.UNKNOWN_CRITICAL,
         Tamper.PREDICATE_MISMATCH,
     }
 )
+# Leaf certificate flaws that are otherwise validly issued (chain and SCT verify).
+_LEAF_FLAWS = {
+    Tamper.LEAF_CA: "ca",
+    Tamper.NO_CODE_SIGNING: "eku",
+    Tamper.NO_DIGITAL_SIGNATURE: "key-usage",
+    Tamper.UNKNOWN_CRITICAL: "critical",
+}
 PUBLISH_TAMPERS = frozenset(
     {
         Tamper.ROLE_SWAP_PUBLISH_CERT,
@@ -833,12 +850,16 @@ class SigstoreKit:
         sct: Literal["good", "none", "bad"] = "good",
         key: ec.EllipticCurvePrivateKey | None = None,
         long_lived: bool = False,
+        flaw: Literal["ca", "eku", "key-usage", "critical"] | None = None,
     ) -> tuple[ec.EllipticCurvePrivateKey, x509.Certificate]:
         """A Fulcio leaf for `ident`, valid [signed_at - 5 s, + 10 min], with an embedded SCT.
         `long_lived`: valid from the kit's `valid_from` for 25 years instead (cached leaves;
-        not realistic, but any signing time then falls inside it)."""
+        not realistic, but any signing time then falls inside it).  `flaw`: a CA leaf, no
+        codeSigning usage, no digitalSignature usage, or an unknown critical extension."""
         ca = ca or self.ca
         key = key or ec.generate_private_key(ec.SECP256R1())
+        eku = ExtendedKeyUsageOID
+        usage = eku.CLIENT_AUTH if flaw == "eku" else eku.CODE_SIGNING
         not_before = (signed_at - timedelta(seconds=5)).replace(microsecond=0)
         lifetime = timedelta(minutes=10)
         if long_lived:
@@ -852,9 +873,23 @@ class SigstoreKit:
             .not_valid_before(not_before)
             .not_valid_after(not_before + lifetime)
             .add_extension(
-                x509.KeyUsage(True, False, False, False, False, False, False, False, False), True
+                x509.KeyUsage(
+                    flaw != "key-usage",
+                    False,
+                    flaw == "key-usage",
+                    False,
+                    False,
+                    False,
+                    False,
+                    False,
+                    False,
+                ),
+                True,
             )
-            .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.CODE_SIGNING]), False)
+            .add_extension(
+                x509.ExtendedKeyUsage([usage]),
+                False,
+            )
             .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), False)
             .add_extension(
                 x509.AuthorityKeyIdentifier.from_issuer_public_key(ca.inter_key.public_key()),
@@ -865,6 +900,13 @@ class SigstoreKit:
                 True,
             )
         )
+        if flaw == "ca":
+            builder = builder.add_extension(x509.BasicConstraints(ca=True, path_length=0), True)
+        if flaw == "critical":
+            builder = builder.add_extension(
+                x509.UnrecognizedExtension(x509.ObjectIdentifier("1.3.6.1.4.1.99999.1"), b"\5\0"),
+                True,
+            )
         for suffix, value in ident.extensions():
             builder = builder.add_extension(
                 x509.UnrecognizedExtension(x509.ObjectIdentifier(FULCIO_OID + suffix), value),
@@ -1185,6 +1227,9 @@ class SigstoreKit:
         elif tamper is Tamper.CERT_EXPIRED:
             key, cert = self.issue_leaf(ident, signed_at)  # a real 10-minute leaf
             chain = [cert, self.ca.inter, self.ca.root]
+        elif tamper in _LEAF_FLAWS:
+            key, cert = self.issue_leaf(ident, signed_at, flaw=_LEAF_FLAWS[tamper])  # type: ignore[arg-type]
+            chain = [cert, self.ca.inter, self.ca.root]
         else:
             leaf = self._leaf_for(ident, signed_at)
             key, cert = leaf.key, leaf.cert
@@ -1251,6 +1296,8 @@ class SigstoreKit:
             )
         body = self._tlog_body(kind, payload, sig, pem, keyid)
         log = self.rogue_rekor if tamper is Tamper.UNKNOWN_LOG else self.rekor
+        if tamper is Tamper.PROOF_ROOT and not log.tree.leaves:
+            log.upload(b"filler", integrated_time)  # a forged proof needs a sibling
         if tamper is Tamper.BODY_MISMATCH:
             # A genuine entry for a different signature by the same key.
             other = key.sign(pae(PAYLOAD_TYPE, payload + b"\n"), ec.ECDSA(hashes.SHA256()))
@@ -1363,6 +1410,8 @@ class SigstoreKit:
             return canonical_json({"apiVersion": "0.0.2", "kind": "dsse", "spec": spec})
 
         log = self.rekor2
+        if tamper is Tamper.PROOF_ROOT and not log.tree.leaves:
+            log.upload(b"filler")  # a forged proof needs a sibling
         if tamper is Tamper.UNKNOWN_LOG:
             log = RekorV2Log(
                 ed25519.Ed25519PrivateKey.from_private_bytes(
@@ -1512,10 +1561,12 @@ class SigstoreKit:
             else:
                 proof["hashes"] = [b64(b"\x00" * 32)]
         elif tamper is Tamper.PROOF_ROOT and proof:
-            # A self-consistent proof against another root: checkpoint and rootHash disagree.
-            raw = bytearray(base64.b64decode(proof["rootHash"]))
-            raw[0] ^= 0x80
-            proof["rootHash"] = b64(bytes(raw))
+            # Other siblings, and the root they lead to: the proof verifies on its own, and
+            # only the checkpoint's (signed) root hash tells it is not the log's tree.
+            forged = [bytes([h[0] ^ 0x80]) + h[1:] for h in entry.hashes]
+            root = _root_from_path(entry.body, entry.shard_index, entry.tree_size, forged)
+            proof["hashes"] = [b64(h) for h in forged]
+            proof["rootHash"] = b64(root)
         elif tamper is Tamper.CHECKPOINT_SIGNATURE and proof:
             forged = (
                 RekorLog(self.rogue_rekor.key, log.host, log.tree_id, log.offset).checkpoint(
@@ -1531,6 +1582,18 @@ class SigstoreKit:
             name, sig_b64 = line.strip().split(" ")
             sig = base64.b64decode(sig_b64)[4:]
             proof["checkpoint"]["envelope"] = f"{head}\u2014 {name} {b64(log.key_id[:4] + sig)}\n"
+
+
+def _root_from_path(body: bytes, index: int, size: int, path: list[bytes]) -> bytes:
+    """The root an RFC 9162 inclusion path leads to from the leaf `body`."""
+    inner = (index ^ (size - 1)).bit_length()
+    node = _leaf_hash(body)
+    for i, sibling in enumerate(path):
+        if i < inner and not (index >> i) & 1:
+            node = _node_hash(node, sibling)
+        else:
+            node = _node_hash(sibling, node)
+    return node
 
 
 def _sha512_hex(value: bytes | str) -> str:

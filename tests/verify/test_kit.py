@@ -118,7 +118,7 @@ EXPECTED: dict[str, str | Status] = {
     "set-missing": "NO_VERIFIED_TIME",  # v0.2+: the proof alone gives no time
     "integrated-time": "SET_INVALID",
     "proof-hash": "INCLUSION_PROOF",
-    "proof-root": "INCLUSION_PROOF",
+    "proof-root": "CHECKPOINT",  # the proof is self-consistent; its root is not the log's
     "checkpoint-signature": "CHECKPOINT",
     "body-mismatch": "TLOG_BODY_MISMATCH",
     "unknown-log": "LOG_UNKNOWN",
@@ -127,6 +127,10 @@ EXPECTED: dict[str, str | Status] = {
     "no-sct": "SCT",
     "bad-sct": "SCT",
     "cert-expired": "CERT_CHAIN",
+    "leaf-ca": "CERT_CHAIN",
+    "no-code-signing": "CERT_CHAIN",
+    "no-digital-signature": "CERT_CHAIN",
+    "unknown-critical": "CERT_CHAIN",
     "role-swap": "ROLE_MISMATCH",
     "publish-unknown-key": "KEY_UNKNOWN",
     "publish-key-expired": "KEY_NOT_VALID_AT_TIME",
