@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml | sha256sum | cut -c1-12
 DEMO_OUT ?= demo-out
 
 .DEFAULT_GOAL := help
-.PHONY: help demo test lint typecheck fmt bench fuzz clean
+.PHONY: help demo test lint typecheck fmt bench fuzz mutation clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
@@ -47,6 +47,10 @@ bench: $(STAMP) ## benchmarks: parse, verify, fetch engine, npm audit signatures
 fuzz: $(STAMP) ## fuzz the attestation response parser and the lockfile parser (60 s each)
 	$(PY) -m tests.fuzz --seconds $${FUZZ_SECONDS:-60}
 
+mutation: $(STAMP) ## mutation testing of auditor/verify (slow; not in test/CI): MUTANTS='auditor.verify.certs*'
+	$(VENV)/bin/mutmut run $(if $(MAX_CHILDREN),--max-children $(MAX_CHILDREN),) $(MUTANTS); \
+		$(VENV)/bin/mutmut results
+
 clean: ## remove the venv, caches and build output
-	rm -rf $(VENV) build dist *.egg-info .pytest_cache .mypy_cache .ruff_cache .hypothesis $(DEMO_OUT)
+	rm -rf $(VENV) build dist *.egg-info .pytest_cache .mypy_cache .ruff_cache .hypothesis $(DEMO_OUT) mutants
 	find . -name __pycache__ -type d -prune -exec rm -rf {} +
