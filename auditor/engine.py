@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from auditor import __version__
-from auditor.errors import ConfigError
+from auditor.errors import ConfigError, UsageError
 from auditor.fileio import write_atomic
 from auditor.models import (
     Lockfile,
@@ -59,10 +59,18 @@ from auditor.registry.client import (
 )
 from auditor.registry.config import NpmConfig, NpmrcReader, resolve_npm_config
 from auditor.registry.offline import (
+    ATTESTATIONS_DIR,
+    MANIFEST,
+    PACKUMENTS_DIR,
+    Manifest,
     OfflineDirectory,
+    Recorded,
     UnsafeName,
     attestations_path,
+    load_manifest,
+    manifest_now,
     packument_path,
+    write_manifest,
 )
 from auditor.registry.packument import PackumentError, parse_packument
 from auditor.registry.sources import Fetched, OfflineSource, RegistrySource, Source
@@ -1140,8 +1148,9 @@ def _settings(network: NetworkSettings | None, concurrency: int | None) -> Netwo
 async def fetch_into(lockfile: Lockfile, options: FetchOptions) -> FetchSummary:
     """Write the offline layout for `lockfile` into `options.into` from the live registry.
 
-    Attestation responses that exist (404: no file), and the full packument of every
-    registry package (its registry signature, and publish times for any policy).
+    Attestation responses and the full packument of every registry package (its registry
+    signature, and publish times for any policy); `manifest.json` records every answer (404s
+    included) with each file's SHA-256, written last.
     """
     config = await asyncio.to_thread(
         _resolve_config, Path(lockfile.path), options.registry, options.env, options.npm
@@ -1162,6 +1171,11 @@ async def fetch_into(lockfile: Lockfile, options: FetchOptions) -> FetchSummary:
     counts = {"att": 0, "missing": 0, "pack": 0}
     errors: list[str] = []
     written_packs: set[str] = set()
+    # What the registry answered, for manifest.json (a directory fetched before keeps its
+    # records when they still check out: several lockfiles can share one directory).
+    previous = await asyncio.to_thread(_previous_manifest, into)
+    att_records: dict[str, Recorded] = dict(previous.attestations) if previous else {}
+    pack_records: dict[str, Recorded] = dict(previous.packuments) if previous else {}
     progress.start(len(distinct))
 
     async with RegistryClient(config, settings) as client:
@@ -1179,7 +1193,10 @@ async def fetch_into(lockfile: Lockfile, options: FetchOptions) -> FetchSummary:
                 return
             finally:
                 fetcher.forget_packument(pkg.name, registry, True)
-            if got.found and await write(packument_path(into, pkg.name), got.body, pkg.name):
+            if not got.found:
+                pack_records[pkg.name] = Recorded.of(404, None, registry)
+            elif await write(packument_path(into, pkg.name), got.body, pkg.name):
+                pack_records[pkg.name] = Recorded.of(200, got.body, registry)
                 counts["pack"] += 1
 
         async def write(path: Path, body: bytes, what: str) -> bool:
@@ -1214,8 +1231,10 @@ async def fetch_into(lockfile: Lockfile, options: FetchOptions) -> FetchSummary:
             if got.found:
                 if not await write(target, got.body, pkg.spec):
                     return
+                att_records[pkg.spec] = Recorded.of(200, got.body, registry)
                 counts["att"] += 1
             else:
+                att_records[pkg.spec] = Recorded.of(404, None, registry)
                 counts["missing"] += 1
             # Every package's packument: its registry signature is in it.
             await packument(pkg)
@@ -1229,6 +1248,19 @@ async def fetch_into(lockfile: Lockfile, options: FetchOptions) -> FetchSummary:
         finally:
             _settle(fetcher)
             progress.finish()
+    manifest = Manifest(
+        tool_version=__version__,
+        fetched_at=manifest_now(),
+        registries=tuple(config.sources()),
+        attestations=att_records,
+        packuments=pack_records,
+    )
+    try:
+        await asyncio.to_thread(_seal, into, manifest)
+    except OSError as exc:
+        raise ConfigError(
+            f"--into {into}: cannot write {MANIFEST}: {exc.strerror or exc}"
+        ) from None
     return FetchSummary(
         into=into,
         attestations=counts["att"],
@@ -1237,6 +1269,29 @@ async def fetch_into(lockfile: Lockfile, options: FetchOptions) -> FetchSummary:
         skipped=skipped,
         errors=tuple(sorted(errors)),
     )
+
+
+def _previous_manifest(into: Path) -> Manifest | None:
+    """The directory's manifest when it and its files check out, else None."""
+    if not (into / MANIFEST).exists():
+        return None
+    try:
+        return load_manifest(into)
+    except UsageError:
+        return None
+
+
+def _seal(into: Path, manifest: Manifest) -> None:
+    """Remove the files the manifest does not list (left by an earlier fetch whose
+    manifest no longer checks out: they would make the directory unusable), then write
+    the manifest last, so that an interrupted fetch leaves no manifest behind."""
+    listed = {rel for rel, _ in manifest.files()}
+    for sub in (ATTESTATIONS_DIR, PACKUMENTS_DIR):
+        with os.scandir(into / sub) as entries:
+            for entry in entries:
+                if f"{sub}/{entry.name}" not in listed and entry.is_file(follow_symlinks=False):
+                    os.unlink(entry.path)
+    write_manifest(into, manifest)
 
 
 __all__ = [

@@ -85,6 +85,14 @@ class NpmConfig:
     # Scoped registries refused by the transport rule (plain http to a non-loopback host):
     # URL -> why.  Only packages of those scopes fail (INSECURE_REGISTRY), not the whole run.
     refused: Mapping[str, str] = field(default_factory=dict)
+    scope_origins: Mapping[str, str] = field(default_factory=dict)  # "@scope" -> where set
+
+    def sources(self) -> list[dict[str, str]]:
+        """Every registry with where it was configured (`audit fetch` records them)."""
+        out = [{"url": self.registry, "origin": self.origin}]
+        for scope, url in sorted(self.scopes.items()):
+            out.append({"scope": scope, "url": url, "origin": self.scope_origins.get(scope, "")})
+        return out
 
     def registry_for_name(self, name: str) -> str:
         if name.startswith("@") and "/" in name:
@@ -431,6 +439,7 @@ def resolve_npm_config(
         credentials.setdefault(nerf_dart(base), cred)
 
     scopes: dict[str, str] = {}
+    scope_origins: dict[str, str] = {}
     refused: dict[str, str] = {}
     for _origin, layer in reversed(layers):
         for key, value in layer.items():
@@ -447,6 +456,7 @@ def resolve_npm_config(
                 else:
                     refused.pop(url, None)
                 scopes[scope] = url
+                scope_origins[scope] = _origin
                 if scred is not None:
                     credentials.setdefault(nerf_dart(url), scred)
     replace = lookup("replace-registry-host")
@@ -456,6 +466,7 @@ def resolve_npm_config(
         credentials=credentials,
         replace_registry_host=replace[0] if replace else "npmjs",
         origin=origin,
+        scope_origins=scope_origins,
         refused={u: why for u, why in refused.items() if u in scopes.values()},
     )
 

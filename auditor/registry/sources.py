@@ -19,7 +19,12 @@ from auditor.registry.cache import (
 )
 from auditor.registry.client import ABBREVIATED, FetchError, NetworkSettings, RegistryClient
 from auditor.registry.config import encode_name
-from auditor.registry.offline import OfflineDirectory, OfflineTooLarge, UnsafeName
+from auditor.registry.offline import (
+    OfflineDirectory,
+    OfflineMissing,
+    OfflineTooLarge,
+    UnsafeName,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,10 +143,9 @@ class OfflineSource:
         return self.local_attestations(name, version, registry)
 
     async def packument(self, name: str, registry: str | None, *, full: bool) -> Fetched:
+        # The full packument serves both forms (as the abbreviated one is a subset of it).
         body = _offline_read(self.directory.packument, name, self.settings.max_packument_bytes)
-        if body is None:
-            raise FetchError("OFFLINE_MISSING", "no recorded packument in the offline directory")
-        return Fetched(True, body)
+        return Fetched(body is not None, body or b"")
 
 
 def _offline_read(fn: object, *args: object) -> bytes | None:
@@ -149,6 +153,9 @@ def _offline_read(fn: object, *args: object) -> bytes | None:
         result = fn(*args)  # type: ignore[operator]
     except UnsafeName as exc:
         raise FetchError("INVALID_NAME", str(exc)) from None
+    except OfflineMissing as exc:
+        # Not recorded: nothing says what the registry had (never "404, unattested").
+        raise FetchError("OFFLINE_MISSING", str(exc)) from None
     except OfflineTooLarge as exc:
         raise FetchError("FETCH_TOO_LARGE", str(exc)) from None
     except OSError as exc:

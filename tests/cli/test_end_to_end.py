@@ -11,6 +11,7 @@ import pytest
 
 from auditor.cli import main
 from tests.conftest import FIXTURES
+from tests.support.offline import forget, record
 
 DEMO = FIXTURES / "demo"
 POLICIES = FIXTURES.parent / "policies"
@@ -86,13 +87,13 @@ def test_undecided_package_is_error_status_and_exit_3(tmp_path: Path) -> None:
     # A cut-off response: not attestations.  The packument advertises attestations for
     # this version, so that is stripping (invalid, whatever the endpoint served instead).
     target = offline / "attestations" / "gundam-visor@1.0.1.json"
-    target.write_bytes(target.read_bytes()[:100])
+    record(offline, "attestations", "gundam-visor@1.0.1", target.read_bytes()[:100])
     rc, doc = _audit_json(tmp_path, offline=offline)
     assert rc == 1
     pkg = next(p for p in doc["packages"] if p["name"] == "gundam-visor")
     assert pkg["status"] == "invalid" and pkg["reason"] == "PROVENANCE_STRIPPED"
     # Without the packument nothing says what the registry had: undecided.
-    (offline / "packuments" / "gundam-visor.json").unlink()
+    forget(offline, "packuments", "gundam-visor")
     rc, doc = _audit_json(tmp_path, offline=offline)
     assert rc == 3
     pkg = next(p for p in doc["packages"] if p["name"] == "gundam-visor")

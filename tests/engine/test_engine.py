@@ -19,6 +19,7 @@ from auditor.progress import NullProgress, StderrProgress, make_progress
 from auditor.registry.cache import ResponseCache, default_key_path, load_cache_key
 from auditor.registry.client import NetworkSettings
 from tests.engine.scenario import Scenario, build, statuses, verify
+from tests.support.offline import empty_offline, forget
 from tests.support.registry import Fault, LoopbackRegistry, running_registry
 
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
@@ -280,7 +281,7 @@ def test_offline_missing_packument_for_cross_check_is_an_error(
     into = tmp_path / "offline"
     with running_registry(scenario.data) as reg:
         _fetch_into(scenario, reg, into)
-    (into / "packuments" / "beta.json").unlink()
+    forget(into, "packuments", "beta")  # as if fetching it had failed
     report = _audit(scenario, _options(None, scenario, tmp_path, offline=into))
     beta = next(r for r in report.results if r.package.name == "beta")
     assert beta.status is Status.ERROR and beta.reason == "OFFLINE_MISSING"
@@ -299,7 +300,7 @@ def test_unsafe_names_never_become_paths(scenario: Scenario, tmp_path: Path) -> 
     evil = Package(name="../../etc/passwd", version="1.0.0", source=SourceKind.REGISTRY)
     lock = replace(scenario.lockfile, packages=(evil,))
     sc = replace(scenario, lockfile=lock)
-    (tmp_path / "off").mkdir()
+    empty_offline(tmp_path / "off")
     report = _audit(sc, _options(None, sc, tmp_path, offline=tmp_path / "off"))
     assert report.results[0].status is Status.ERROR
     assert report.results[0].reason == "INVALID_NAME"

@@ -21,12 +21,14 @@ from auditor.registry.cache import (
 from auditor.registry.client import env_proxy
 from auditor.registry.offline import (
     OfflineDirectory,
+    OfflineMissing,
     UnsafeName,
     attestations_path,
     file_stem,
     packument_path,
 )
 from auditor.registry.packument import PackumentError, parse_packument
+from tests.support.offline import empty_offline, record
 
 REG = "http://127.0.0.1:4873/"
 KEY = bytes(range(32))
@@ -163,11 +165,14 @@ def test_offline_layout(tmp_path: Path) -> None:
         tmp_path / "attestations" / "@s%2fx@1.0.0.json"
     )
     assert packument_path(tmp_path, "@s/x") == tmp_path / "packuments" / "@s%2fx.json"
-    (tmp_path / "attestations").mkdir()
-    attestations_path(tmp_path, "x", "1.0.0").write_bytes(b"{}")
+    empty_offline(tmp_path)
+    record(tmp_path, "attestations", "x@1.0.0", b"{}")
+    record(tmp_path, "attestations", "x@2.0.0", None)
     d = OfflineDirectory(tmp_path)
     assert d.attestations("x", "1.0.0", 100) == b"{}"
-    assert d.attestations("x", "2.0.0", 100) is None
+    assert d.attestations("x", "2.0.0", 100) is None  # recorded 404
+    with pytest.raises(OfflineMissing):
+        d.attestations("x", "3.0.0", 100)  # not recorded: never a 404
     with pytest.raises(OSError):
         d.attestations("x", "1.0.0", 1)
     with pytest.raises(UsageError):
