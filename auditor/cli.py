@@ -127,6 +127,13 @@ def build_audit_parser() -> argparse.ArgumentParser:
     )
     _add_registry_options(p)
     p.add_argument(
+        "--attestations-registry",
+        metavar="URL",
+        help="fetch attestations, signatures and packuments from this registry (the origin) "
+        "while the configured registry is a mirror that strips them (policy: [registry] "
+        "attestations)",
+    )
+    p.add_argument(
         "--offline",
         metavar="DIR",
         help="read registry responses from DIR (written by 'audit fetch'); no network",
@@ -350,6 +357,7 @@ def _run_audit(
         # `--base FILE` has no ref to read the project .npmrc at: with an explicit
         # --registry, the pull request's .npmrc is not read at all.
         project_npmrc=not (args.base and args.registry),
+        attestations_registry=args.attestations_registry,
     )
     with _naming_both(choice):
         report = run_audit(choice.path, policy, options)

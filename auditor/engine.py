@@ -20,7 +20,7 @@ import multiprocessing
 import os
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from concurrent.futures.process import BrokenProcessPool
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
@@ -57,7 +57,12 @@ from auditor.registry.client import (
     RegistryClient,
     display_origin,
 )
-from auditor.registry.config import NpmConfig, NpmrcReader, resolve_npm_config
+from auditor.registry.config import (
+    NpmConfig,
+    NpmrcReader,
+    normalize_registry_url,
+    resolve_npm_config,
+)
 from auditor.registry.offline import (
     ATTESTATIONS_DIR,
     MANIFEST,
@@ -126,6 +131,9 @@ class AuditOptions:
     # False: the project .npmrc is not read at all (`--base FILE` with `--registry`: the
     # pull request controls it, and there is no ref to read it at).
     project_npmrc: bool = True
+    # Attestations, signatures and packuments come from here instead of the configured
+    # (default) registry, a mirror that strips them; tarballs keep resolving through the mirror.
+    attestations_registry: str | None = None
     # Not on the command line: injection points for tests and benchmarks.
     network: NetworkSettings | None = None
     now: datetime | None = None
@@ -334,9 +342,16 @@ def auto_workers(n_registry: int, requested: int | None) -> int:
 class Fetcher:
     """One request per distinct name@version (and per packument), shared by all users."""
 
-    def __init__(self, source: Source, config: NpmConfig | None) -> None:
+    def __init__(
+        self, source: Source, config: NpmConfig | None, attestations_registry: str | None = None
+    ) -> None:
         self.source = source
         self.config = config
+        self.attestations_registry = attestations_registry
+        # Registries asked about at least one package, and those that showed any sign of
+        # serving attestations or signatures (registry-no-attestations is about the rest).
+        self.asked: set[str] = set()
+        self.evidence: set[str] = set()
         self._att: dict[tuple[str | None, str, str], asyncio.Future[Fetched]] = {}
         self._pack: dict[tuple[str | None, str, bool], asyncio.Task[Packument | None]] = {}
         self._raw_pack: dict[tuple[str | None, str, bool], asyncio.Task[Fetched]] = {}
@@ -392,7 +407,12 @@ class Fetcher:
                 _consume(task)
 
     def registry_for(self, package: Package) -> str | None:
-        return self.config.registry_for(package) if self.config else None
+        if self.config is None:
+            return None
+        registry = self.config.registry_for(package)
+        if self.attestations_registry is not None and registry == self.config.registry:
+            return self.attestations_registry
+        return registry
 
     def refused(self, registry: str | None) -> str | None:
         """Why this registry may not be contacted (plain http), or None.  Offline, the
@@ -458,14 +478,24 @@ class Fetcher:
         history = self.history and full
         try:
             if len(fetched.body) <= INLINE_DECODE_BYTES:
-                return parse_packument(name, fetched.body, wanted, history=history, full=full)
-            async with self._decode:
-                return await asyncio.to_thread(
-                    partial(parse_packument, history=history, full=full),
-                    name,
-                    fetched.body,
-                    wanted,
+                packument = parse_packument(name, fetched.body, wanted, history=history, full=full)
+            else:
+                async with self._decode:
+                    packument = await asyncio.to_thread(
+                        partial(parse_packument, history=history, full=full),
+                        name,
+                        fetched.body,
+                        wanted,
+                    )
+            if (
+                registry is not None
+                and registry not in self.evidence
+                and any(
+                    v.attestations_advertised or v.signatures for v in packument.versions.values()
                 )
+            ):
+                self.evidence.add(registry)
+            return packument
         except PackumentError as exc:
             raise FetchError("FETCH_MALFORMED", f"packument: {exc}") from None
         finally:
@@ -537,6 +567,8 @@ class Auditor:
     async def _audit_fetched(self, package: Package, registry: str | None) -> PackageResult:
         fetcher = self.fetcher
         name, version = package.name, package.version
+        if registry is not None:
+            fetcher.asked.add(registry)
         # Every registry package needs its packument (the registry signature is in it):
         # abbreviated unless the policy reads publish times or history.
         full = self.needs_packuments
@@ -568,6 +600,8 @@ class Auditor:
                 else:
                     verification = outcome
                     status, reason, message = outcome.status, outcome.reason, outcome.message
+                    if registry is not None:
+                        fetcher.evidence.add(registry)  # it serves attestations
             else:
                 # An integrity npm would not pin one sha512 by is said on the package, too.
                 status, reason, message = (
@@ -868,10 +902,10 @@ def _audit_parsed(
         config = _resolve_config(lockfile_path, options.registry, options.env, options.npm, options)
         progress.note(f"registry {config.registry} (from {config.origin})")
 
+    run = RunLevel(attestations_registry=_attestations_registry(options, policy))
     n_registry = sum(1 for p in (*head_packages, *base_packages) if p.source is SourceKind.REGISTRY)
     verifier = Verifier(load_trust_fn, verify_fn, auto_workers(n_registry, options.verify_workers))
     verifier.start()
-    failures: list[RunFailure] = []
     try:
         if options.offline is not None or n_registry == 0:
             verifier.trust()  # nothing to overlap with: report a TrustError right away
@@ -885,7 +919,7 @@ def _audit_parsed(
                 policy.needs_packuments,
                 options,
                 progress,
-                failures,
+                run,
             )
         )
         verifier.trust()  # a TrustError is the answer even when nothing needed verifying
@@ -906,6 +940,7 @@ def _audit_parsed(
         registries=_configured_registries(config),
         base_results=base_results if plan else None,
         signing_registries=signing,
+        attestation_less=tuple(run.attestation_less),
     )
     findings, waived = evaluate_waived(policy, head_results, context)
     if plan is not None:
@@ -938,7 +973,7 @@ def _audit_parsed(
         generated_at=now,
         waived=tuple(waived),
         rule_levels=policy.rule_levels(),
-        failures=tuple(failures),
+        failures=tuple(run.failures),
     )
 
 
@@ -1047,13 +1082,15 @@ async def _audit_async(
     needs_packuments: bool,
     options: AuditOptions,
     progress: ProgressSink,
-    failures: list[RunFailure] | None = None,
+    run: RunLevel | None = None,
 ) -> tuple[list[PackageResult], list[PackageResult]]:
+    run = run if run is not None else RunLevel()
     settings = _settings(options.network, options.concurrency)
     progress.start(len(head) + len(base))
+    att_registry = run.attestations_registry[0] if run.attestations_registry else None
     if directory is not None:
         source: Source = OfflineSource(directory, settings)
-        fetcher = Fetcher(source, config)
+        fetcher = Fetcher(source, config, att_registry)
         fetcher.plan([*head, *base])
         auditor = Auditor(fetcher, verifier, needs_packuments=needs_packuments, progress=progress)
         return await _both(auditor, head, base)
@@ -1061,13 +1098,16 @@ async def _audit_async(
     if options.use_cache and cache is None:
         progress.note(f"response cache off: no private key file at {default_key_path(options.env)}")
     async with RegistryClient(config, settings) as client:
-        fetcher = Fetcher(RegistrySource(client, cache), config)
+        fetcher = Fetcher(RegistrySource(client, cache), config, att_registry)
         fetcher.plan([*head, *base])
         auditor = Auditor(fetcher, verifier, needs_packuments=needs_packuments, progress=progress)
         results = await _both(auditor, head, base)
         _settle(fetcher)
-        if client.unreachable and failures is not None:
-            failures += run_failures(client.unreachable, config, [*results[0], *results[1]])
+        if client.unreachable:
+            run.failures += run_failures(
+                client.unreachable, config, [*results[0], *results[1]], run
+            )
+        run.attestation_less += await attestation_less(client, fetcher, config, run)
         progress.note(
             f"{client.stats.requests} requests, {client.stats.retries} retries, "
             f"{client.stats.bytes} bytes"
@@ -1076,8 +1116,71 @@ async def _audit_async(
     return results
 
 
+@dataclass
+class RunLevel:
+    """What a run finds about its registries rather than its packages."""
+
+    attestations_registry: tuple[str, str] | None = None  # (URL, configured by)
+    failures: list[RunFailure] = field(default_factory=list)
+    attestation_less: list[tuple[str, str]] = field(default_factory=list)
+
+    def configured_by(self, config: NpmConfig | None, registries: set[str]) -> str:
+        att = self.attestations_registry
+        if att is not None and registries == {att[0]}:
+            return att[1]
+        return _configured_by(config, registries)
+
+
+def _attestations_registry(options: AuditOptions, policy: Policy) -> tuple[str, str] | None:
+    """(URL, where it was configured) of the attestations registry, if one is set.  The
+    command line wins over the policy; the transport rule (https, or http on loopback) holds."""
+    if options.attestations_registry:
+        url, origin = options.attestations_registry, "--attestations-registry"
+    elif policy.attestations_registry:
+        url, origin = policy.attestations_registry, "the policy's [registry] attestations"
+    else:
+        return None
+    clean, _credential = normalize_registry_url(url, origin)  # credentials are never sent
+    return clean, origin
+
+
+KEYS_PATH = "-/npm/v1/keys"
+
+
+async def attestation_less(
+    client: RegistryClient, fetcher: Fetcher, config: NpmConfig | None, run: RunLevel
+) -> list[tuple[str, str]]:
+    """Registries that served no attestations, no signed or attested version in any
+    packument, and no signing keys: a mirror that strips them (or a registry without any).
+    The keys endpoint is asked only for registries that showed no evidence at all."""
+    out = []
+    for registry in sorted(fetcher.asked - fetcher.evidence):
+        if display_origin(registry) in client.unreachable:
+            continue  # reported as unreachable already
+        try:
+            resp = await client.get(registry + KEYS_PATH, max_bytes=1 << 20)
+        except FetchError:
+            resp = None
+        if resp is not None and resp.status == 200 and _lists_keys(resp.body):
+            continue
+        out.append((registry, run.configured_by(config, {registry})))
+    return out
+
+
+def _lists_keys(body: bytes) -> bool:
+    try:
+        doc = json.loads(body)
+    except (ValueError, RecursionError):
+        return False
+    keys = doc.get("keys") if isinstance(doc, dict) else None
+    return isinstance(keys, list) and any(isinstance(k, dict) and k.get("key") for k in keys)
+
+
 def run_failures(
-    unreachable: Mapping[str, str], config: NpmConfig | None, results: Sequence[PackageResult]
+    unreachable: Mapping[str, str],
+    config: NpmConfig | None,
+    results: Sequence[PackageResult],
+    run: RunLevel | None = None,
 ) -> list[RunFailure]:
     """One RunFailure per host given up on, naming where its registry was configured."""
     out = []
@@ -1094,7 +1197,7 @@ def run_failures(
         out.append(
             RunFailure(
                 registry=host,
-                source=_configured_by(config, registries),
+                source=(run or RunLevel()).configured_by(config, registries),
                 message=why,
                 packages=frozenset(r.package.spec for r in affected),
             )

@@ -32,5 +32,6 @@ STABLE_RULE_IDS = frozenset(
         "change-install-script",
         "change-source",
         "change-audit-config",
+        "registry-no-attestations",
     }
 )

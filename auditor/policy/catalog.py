@@ -151,6 +151,20 @@ _ALL: tuple[RuleInfo, ...] = (
         tags=("provenance",),
     ),
     _rule(
+        "registry-no-attestations",
+        "The registry serves no attestations and no signing keys",
+        "The registry this audit talked to has no signing keys endpoint (/-/npm/v1/keys) and "
+        "not one audited package with attestations or signatures. Many mirrors and proxies "
+        "do not serve the attestations endpoint and strip dist.attestations and "
+        "dist.signatures: every package then looks unattested, and tampering would go "
+        "unnoticed.",
+        "Fetch the evidence from the origin registry while installing through the mirror: "
+        "--attestations-registry URL, or [registry] attestations in the policy.",
+        "[registry] attestations",
+        severity="7.0",
+        tags=("provenance", "configuration"),
+    ),
+    _rule(
         "coverage-minimum",
         "Provenance coverage is below the minimum",
         "The share of registry packages with verified provenance is below the threshold "

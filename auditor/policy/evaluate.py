@@ -65,6 +65,7 @@ def evaluate_waived(
     for result in results:
         raw.extend(ev.package(result))
     raw.extend(ev.coverage(results))
+    raw.extend(ev.attestation_less(context))
     kept, waived = split_waived(policy, raw, ev.now)
     for exc in policy.exceptions:
         if exc.expired(ev.now):
@@ -665,6 +666,18 @@ class _Evaluator:
         )
 
     # --- global -------------------------------------------------------------------------------
+
+    def attestation_less(self, context: PolicyContext) -> Iterator[Finding]:
+        """Once per registry that served neither attestations nor signing keys."""
+        for registry, source in context.attestation_less:
+            yield from self.finding(
+                "registry-no-attestations",
+                None,
+                f"registry {registry} (configured by {source}) serves no attestations and no "
+                "signing keys: every package looks unattested; fetch the evidence from the "
+                "origin registry (--attestations-registry URL or [registry] attestations)",
+                {"registry": registry, "configured_by": source},
+            )
 
     def coverage(self, results: Sequence[PackageResult]) -> Iterator[Finding]:
         cfg = self.policy.coverage

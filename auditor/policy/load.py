@@ -110,6 +110,7 @@ _TOP_KEYS = (
     "source",
     "install_script",
     "exception",
+    "registry",
 )
 _IDENTITY_KEYS = {
     "packages": None,
@@ -402,7 +403,16 @@ class _Loader:
         if "rules" in doc:
             self.apply_levels(doc["rules"], levels)
 
+        attestations_registry = None
+        if "registry" in doc:
+            t = self.table(doc["registry"], "registry", ("attestations",))
+            if "attestations" in t:
+                attestations_registry = self.registry_url(
+                    t["attestations"], "registry.attestations"
+                )
+
         return Policy(
+            attestations_registry=attestations_registry,
             levels=levels,
             source=self.source,
             version=1,

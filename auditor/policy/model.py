@@ -133,6 +133,9 @@ class Policy:
     source_hygiene: SourceConfig = field(default_factory=SourceConfig)
     install_script: InstallScriptConfig = field(default_factory=InstallScriptConfig)
     exceptions: tuple[PolicyException, ...] = ()
+    # [registry] attestations: where attestations, signatures and packuments are fetched
+    # from when the configured registry is a mirror that strips them (URL ending in '/').
+    attestations_registry: str | None = None
 
     def level(self, rule_id: str) -> Level:
         """The level of a rule (`off` when disabled).  Unknown ids raise KeyError."""
@@ -190,6 +193,8 @@ class PolicyContext:
     # Registries (base URLs as in `PackageResult.registry`; "" when unknown) that sign
     # packages: registry-signature-missing applies only to packages from these.
     signing_registries: frozenset[str] = frozenset()
+    # Registries that served neither attestations nor signing keys: (URL, configured by).
+    attestation_less: tuple[tuple[str, str], ...] = ()
 
 
 def default_levels() -> dict[str, Level]:

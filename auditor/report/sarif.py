@@ -28,7 +28,9 @@ INFORMATION_URI = HOMEPAGE
 TOOL_NAME = PRODUCT_NAME
 FINGERPRINT_KEY = "auditorFinding/v1"
 # Evidence keys that say *which* subject a finding is about, not what was measured.
-FINGERPRINT_EVIDENCE = frozenset({"scope", "policy", "package", "rule", "rules", "field"})
+FINGERPRINT_EVIDENCE = frozenset(
+    {"scope", "policy", "package", "rule", "rules", "field", "registry"}
+)
 
 # GitHub code scanning accepts 25,000 results per run but stores only the 5,000 most severe;
 # choosing them ourselves (errors first) keeps the cut deterministic and visible.

@@ -20,6 +20,10 @@ Routes, as the real registry serves them:
 * ``GET /<name>/<version or dist-tag>``: one version document (endpoint "manifest").
 * ``GET /-/npm/v1/keys``; ``GET /<name>/-/<file>`` tarballs.
 
+``strip_attestations=True`` makes it a mirror that strips the evidence, as many proxies do:
+keys and attestations answer 404 and packuments lose ``dist.attestations`` and
+``dist.signatures``; tarballs are served unchanged.
+
 Faults are injected per package and endpoint (or globally) with `LoopbackRegistry.inject`;
 every request is recorded (`requests`, `count`, `max_in_flight`).  The string
 ``{{REGISTRY}}`` in packuments is replaced by the server's base URL, like the
@@ -255,6 +259,17 @@ def abbreviate(packument: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+def strip_evidence(packument: dict[str, Any]) -> dict[str, Any]:
+    """The packument as a stripping mirror serves it: no dist.attestations, no signatures."""
+    doc = json.loads(json.dumps(packument))
+    for version in doc.get("versions", {}).values():
+        dist = version.get("dist")
+        if isinstance(dist, dict):
+            dist.pop("attestations", None)
+            dist.pop("signatures", None)
+    return doc
+
+
 # --------------------------------------------------------------------------- faults
 
 
@@ -434,6 +449,7 @@ class LoopbackRegistry:
         latency_ms: float = 0.0,
         etags: bool = True,
         attestation_etags: bool = False,
+        strip_attestations: bool = False,
         host: str = "127.0.0.1",
     ) -> None:
         if host not in ("127.0.0.1", "::1", "localhost"):
@@ -442,6 +458,9 @@ class LoopbackRegistry:
         self.latency_ms = latency_ms
         self.etags = etags
         self.attestation_etags = attestation_etags
+        # A mirror as many proxies behave: no keys, no attestations endpoint, and packuments
+        # without dist.attestations and dist.signatures (tarballs still served).
+        self.strip_attestations = strip_attestations
         self.host = host
         self.port = 0
         self.requests: list[RequestRecord] = []
@@ -738,6 +757,8 @@ class LoopbackRegistry:
 
     def _serve(self, request: web.Request, route: _Route) -> web.StreamResponse:
         data = self.data
+        if self.strip_attestations and route.endpoint in ("keys", "attestations"):
+            return _json(404, NOT_FOUND)
         if route.endpoint == "keys":
             return _json(200, json.dumps({"keys": data.keys}).encode())
         if route.endpoint == "attestations":
@@ -783,6 +804,8 @@ class LoopbackRegistry:
         if pack is None:
             return None
         doc = abbreviate(pack) if abbreviated else pack
+        if self.strip_attestations:
+            doc = strip_evidence(doc)
         body = json.dumps(doc, separators=(",", ":")).encode()
         body = body.replace(PLACEHOLDER.encode(), self.url.encode())
         ctype = ABBREVIATED if abbreviated else "application/json"
