@@ -1,6 +1,7 @@
 """The `auditor-changes` pre-commit hook: `python -m auditor.diff.hook [OPTIONS] LOCKFILE...`.
 
-pre-commit appends the staged lockfiles after the hook's `args`.  Each lockfile is audited
+pre-commit appends the staged lockfiles after the hook's `args`; every one of them is a path,
+even one named like an option (see `split_argv`).  Each lockfile is audited
 on its own (the `audit` command takes one) against the lockfile at HEAD, so a commit is
 checked for what it changes; before the first commit everything is audited.  The exit
 code is the most serious one of the runs.
@@ -8,6 +9,7 @@ code is the most serious one of the runs.
 
 from __future__ import annotations
 
+import os
 import re
 import sys
 from collections.abc import Sequence
@@ -21,21 +23,31 @@ _SEVERITY = {0: 0, 1: 1, 3: 2, 2: 3}
 
 
 def split_argv(argv: Sequence[str]) -> tuple[list[str], list[str]]:
-    """(audit options, lockfiles): the trailing lockfile names pre-commit appended."""
+    """(audit options, lockfiles): the trailing lockfile names pre-commit appended.
+
+    File names come from the commit, so they are attacker text: a staged file named
+    `--offline=o/package-lock.json` must stay a path.  A trailing lockfile name that starts
+    with `-` is a file when it exists; an explicit `--` ends the options.
+    """
     from auditor.cli import build_audit_parser
 
+    args = list(argv)
+    if "--" in args:
+        cut = args.index("--")
+        return args[:cut], args[cut + 1 :]
     takes_value = {
         opt
         for action in build_audit_parser()._actions
         if action.option_strings and action.nargs != 0
         for opt in action.option_strings
     }
-    args = list(argv)
     cut = len(args)
     while cut > 0:
         arg = args[cut - 1]
         previous = args[cut - 2] if cut > 1 else ""
-        if arg.startswith("-") or not LOCKFILE_NAME.search(arg) or previous in takes_value:
+        if not LOCKFILE_NAME.search(arg) or previous in takes_value:
+            break
+        if arg.startswith("-") and not os.path.lexists(arg):
             break
         cut -= 1
     return args[:cut], args[cut:]
@@ -75,7 +87,7 @@ def run(argv: Sequence[str]) -> int:
                 "HEAD",
             ]
         )
-        code = main([*options, *extra, lockfile])
+        code = main([*options, *extra, "--", lockfile])  # a name is never an option
         if _SEVERITY.get(code, 4) > _SEVERITY.get(worst, 4):
             worst = code
     return worst
