@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING
 from auditor import __version__
 from auditor.errors import AuditorError, UsageError
 from auditor.models import Report
-from auditor.sanitize import console
+from auditor.sanitize import console, forget_masks
 
 if TYPE_CHECKING:
     from auditor.diff.baseconfig import BaseConfig
@@ -217,6 +217,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _main(list(sys.argv[1:] if argv is None else argv))
     finally:
         gc.set_threshold(*thresholds)  # callers embedding `main` keep their own setting
+        forget_masks()  # one command's secrets (auditor.sanitize.mask) are not the next's
 
 
 def _main(args: list[str]) -> int:

@@ -25,6 +25,7 @@ from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 from auditor import __version__
 from auditor.errors import ConfigError, UsageError
@@ -505,6 +506,20 @@ class Fetcher:
         return [*self._att.values(), *self._pack.values(), *self._raw_pack.values()]
 
 
+def resolved_problem(resolved: str | None) -> str | None:
+    """Why an http(s) `resolved` URL cannot be parsed (a bad IPv6 literal or port), or None.
+
+    npm cannot install from such a URL, so the package is undecided: `error`, never a crash.
+    """
+    if not resolved or ("[" not in resolved and ":" not in resolved[8:]):
+        return None  # no IPv6 literal and no port: nothing that can fail to parse
+    try:
+        urlsplit(resolved).port  # noqa: B018 - raises ValueError for a bad port
+    except ValueError as exc:
+        return str(exc)
+    return None
+
+
 def _error(package: Package, reason: str, message: str, registry: str | None) -> PackageResult:
     return PackageResult(package, Status.ERROR, reason, message, registry=registry)
 
@@ -544,6 +559,12 @@ class Auditor:
                 Status.NOT_APPLICABLE,
                 "NOT_REGISTRY",
                 f"{package.source.value} dependency: registry attestations cannot exist",
+            )
+        problem = resolved_problem(package.resolved)
+        if problem is not None:
+            self.progress.fetched()
+            return _error(
+                package, "RESOLVED_INVALID", f"the lockfile's resolved URL: {problem}", None
             )
         try:
             return await self._audit_registry(package)

@@ -20,10 +20,15 @@ lockfile, the registry and certificates: attacker text.  Each sink interprets so
   escapes the brackets of SARIF's embedded-link syntax (`[text](id)`) in message strings.
 
 Escapes never insert invisible characters: what a reader copies is what was there.
+
+Secrets: values the configuration took from the environment (`${VAR}` in an npmrc) and
+credentials are registered with `mask`; every escaper writes them as `***`, whichever
+message or report they would have reached (as the Actions runner does with `add-mask`).
 """
 
 from __future__ import annotations
 
+import json
 import re
 import unicodedata
 
@@ -43,9 +48,33 @@ def _escape(match: re.Match[str]) -> str:
     return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
 
 
+# Shorter values are not secrets worth hiding (and masking "1" everywhere would be noise).
+_MIN_SECRET = 6
+_secrets: set[str] = set()
+
+
+def mask(secret: str) -> None:
+    """Never print `secret`: every escaper below writes it as `***` from now on."""
+    if len(secret) >= _MIN_SECRET:
+        _secrets.add(secret)
+
+
+def forget_masks() -> None:
+    """Start a new command: the secrets of the last one's configuration no longer apply."""
+    _secrets.clear()
+
+
+def _masked(text: str) -> str:
+    for secret in sorted(_secrets, key=len, reverse=True):  # longest first: no partial leak
+        if secret in text:
+            text = text.replace(secret, "***")
+    return text
+
+
 def terminal(value: object) -> str:
     """One printable line: controls and spoofing characters shown as escapes."""
-    return _UNSAFE.sub(_escape, str(value))
+    text = str(value)
+    return _UNSAFE.sub(_escape, _masked(text) if _secrets else text)
 
 
 def _runner_space(char: str) -> bool:
@@ -109,6 +138,9 @@ def json_text(serialized: str) -> str:
     `##[` can only occur inside a JSON string, and `\\u005b` is `[` there.  No JSON line
     starts with `::`: keys and values are quoted.
     """
+    if _secrets:  # a secret's JSON form, as json.dumps(ensure_ascii=True) writes it
+        for secret in _secrets:
+            serialized = serialized.replace(json.dumps(secret)[1:-1], "***")
     return serialized.replace("##[", "##\\u005b")
 
 

@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from auditor.sanitize import forget_masks
+
 REPO = Path(__file__).resolve().parent.parent
 FIXTURES = REPO / "fixtures"
 
@@ -27,6 +29,7 @@ def _hermetic_environment(
     for var in ("npm_config_registry", "NPM_CONFIG_REGISTRY", "NO_COLOR"):
         monkeypatch.delenv(var, raising=False)
     yield
+    forget_masks()  # secrets one test's configuration registered are not another's
 
 
 @pytest.fixture

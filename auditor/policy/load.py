@@ -158,7 +158,16 @@ def parse_policy(text: str, source: str) -> Policy:
         raise _error(f"{source}: invalid TOML: {exc}") from None
     except RecursionError:
         raise _error(f"{source}: invalid TOML: nested too deeply") from None
+    except ValueError:  # an integer longer than Python converts (sys.get_int_max_str_digits)
+        raise _error(f"{source}: invalid TOML: a number is too large") from None
     return _Loader(source).load(doc)
+
+
+def _shown_number(value: object) -> str:
+    """A value for a message, bounded: a 4,000-digit integer is shown by its size."""
+    if isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > 64:
+        return f"an integer of {value.bit_length()} bits"
+    return repr(value)[:200]
 
 
 _BARE_KEY = re.compile(r"[A-Za-z0-9_-]{1,60}")
@@ -225,10 +234,13 @@ class _Loader:
     def number(self, value: object, path: str, lo: float, hi: float | None = None) -> float:
         if isinstance(value, bool) or not isinstance(value, int | float):
             raise self.fail(path, f"expected a number, got {_kind(value)}")
-        number = float(value)
+        bound = f"between {lo:g} and {hi:g}" if hi is not None else f"at least {lo:g}"
+        try:
+            number = float(value)
+        except OverflowError:  # an integer beyond any float (TOML integers are unbounded here)
+            raise self.fail(path, f"must be {bound}, got an out-of-range number") from None
         if number != number or number < lo or (hi is not None and number > hi):
-            bound = f"between {lo:g} and {hi:g}" if hi is not None else f"at least {lo:g}"
-            raise self.fail(path, f"must be {bound}, got {value}")
+            raise self.fail(path, f"must be {bound}, got {_shown_number(value)}")
         return number
 
     def boolean(self, value: object, path: str) -> bool:
@@ -268,15 +280,20 @@ class _Loader:
         return self.choice(value, path, RULES, "rule")
 
     def numeric_id(self, value: object, path: str) -> str:
-        if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
+        # Ids are 64-bit at most; longer digit strings are not ids (and str(int) is bounded).
+        if isinstance(value, int) and not isinstance(value, bool) and 0 <= value < 2**64:
             return str(value)
-        if isinstance(value, str) and value.isascii() and value.isdigit():
+        if isinstance(value, str) and value.isascii() and value.isdigit() and len(value) <= 20:
             return str(int(value))
-        raise self.fail(path, f"expected a numeric id (digits), got {value!r}"[:200])
+        raise self.fail(path, f"expected a numeric id (digits), got {_shown_number(value)}")
 
     def registry_url(self, value: object, path: str) -> str:
         url = self.string(value, path)
-        parts = urlsplit(url)
+        try:
+            parts = urlsplit(url)
+            parts.port  # noqa: B018 - raises ValueError for a bad port
+        except ValueError as exc:  # a bad IPv6 literal or port
+            raise self.fail(path, f"not a valid URL ({exc}): {url[:200]!r}") from None
         if parts.scheme not in ("http", "https") or not parts.netloc:
             raise self.fail(path, f"expected an http(s) registry base URL, got {url!r}")
         return url if url.endswith("/") else url + "/"

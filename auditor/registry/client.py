@@ -372,8 +372,12 @@ def display_origin(url: str) -> str:
 def _redirect_target(current: str, location: str | None) -> str:
     if not location:
         raise FetchError("FETCH_REDIRECT", "redirect without a Location")
-    target = urljoin(current, location)
-    p = urlsplit(target)
+    try:
+        target = urljoin(current, location)
+        p = urlsplit(target)
+        p.port  # noqa: B018 - raises ValueError for a bad port
+    except ValueError:  # a bad IPv6 literal or port: the registry's text, not our bug
+        raise FetchError("FETCH_REDIRECT", "redirect to an invalid URL") from None
     if p.scheme == "https" or (p.scheme == "http" and is_loopback_host(p.hostname)):
         return target
     raise FetchError("FETCH_REDIRECT", "redirect to a non-https URL refused")

@@ -28,6 +28,7 @@ from urllib.parse import quote, urlsplit, urlunsplit
 
 from auditor.errors import ConfigError
 from auditor.models import Package
+from auditor.sanitize import mask
 
 NPM_TIMEOUT_S = 10.0
 MAX_NPMRC_BYTES = 1 << 20
@@ -46,6 +47,7 @@ class Secret:
 
     def __init__(self, value: str) -> None:
         self._value = value
+        mask(value)  # and should it reach any text anyway, it prints as ***
 
     def reveal(self) -> str:
         return self._value
@@ -179,8 +181,12 @@ def is_loopback_host(host: str | None) -> bool:
 def normalize_registry_url(url: str, origin: str) -> tuple[str, Credential | None]:
     """Check and normalise a registry URL; split off `user:pass@` into a credential."""
     text = url.strip()
-    parts = urlsplit(text)
     where = f" (from {origin})" if origin else ""
+    try:
+        parts = urlsplit(text)
+        parts.port  # noqa: B018 - raises ValueError for a bad port
+    except ValueError as exc:  # a bad IPv6 literal or port
+        raise ConfigError(f"registry is not a valid URL{where}: {exc}: {_redact(text)!r}") from None
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise ConfigError(f"registry must be an http(s) URL{where}: {_redact(text)!r}")
     if parts.scheme == "http" and not is_loopback_host(parts.hostname):
@@ -199,7 +205,10 @@ def normalize_registry_url(url: str, origin: str) -> tuple[str, Credential | Non
 
 
 def _redact(url: str) -> str:
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return url[:200] if "@" not in url else "***@" + url.rsplit("@", 1)[-1][:200]
     if parts.username is None and parts.password is None:
         return url[:200]
     return urlunsplit((parts.scheme, "***@" + _netloc_no_userinfo(parts), parts.path, "", ""))
@@ -220,7 +229,11 @@ def resolved_registry(name: str, resolved: str | None) -> str | None:
     """The registry base URL of a lockfile `resolved` tarball URL (`<base><name>/-/<file>`)."""
     if not resolved or not resolved.startswith(("http://", "https://")):
         return None
-    parts = urlsplit(resolved)
+    try:
+        parts = urlsplit(resolved)
+        parts.port  # noqa: B018 - raises ValueError for a bad port
+    except ValueError:
+        return None  # names no registry; the engine reports the package (RESOLVED_INVALID)
     path = parts.path
     for spelled in (name, name.replace("/", "%2f"), name.replace("/", "%2F")):
         marker = "/" + spelled + "/-/"
@@ -243,6 +256,7 @@ def expand_env(value: str, env: Mapping[str, str], where: str) -> str:
     def sub(m: re.Match[str]) -> str:
         name, optional = m.group(1), m.group(2)
         if name in env:
+            mask(env[name])  # an environment value is never printed (tokens live there)
             return env[name]
         if optional:
             return ""
@@ -473,7 +487,10 @@ def resolve_npm_config(
 
 def _loose(url: str) -> str | None:
     """A refused http URL in normal form (for matching), or None when not http at all."""
-    parts = urlsplit(url.strip())
+    try:
+        parts = urlsplit(url.strip())
+    except ValueError:
+        return None
     if parts.scheme != "http" or not parts.hostname:
         return None
     path = parts.path if parts.path.endswith("/") else parts.path + "/"

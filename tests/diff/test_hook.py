@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import shutil
 import subprocess
 import sys
@@ -112,19 +111,18 @@ def test_a_staged_file_named_like_an_option_is_audited_as_a_lockfile(tmp_path: P
     assert proc.stdout.count("npm provenance audit") + proc.stdout.count("auditor ") >= 2
 
 
-def test_split_argv_treats_every_staged_name_as_a_path(tmp_path: Path) -> None:
+def test_split_argv_treats_every_staged_name_as_a_path(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     (tmp_path / "--all" / "x").mkdir(parents=True)
-    os.chdir(tmp_path)
-    try:
-        (tmp_path / "--all/x/package-lock.json").write_text("{}")
-        assert hook.split_argv(["-q", "--all/x/package-lock.json"]) == (
-            ["-q"],
-            ["--all/x/package-lock.json"],
-        )
-        # An explicit `--` ends the options: everything after it is a lockfile.
-        assert hook.split_argv(["-q", "--", "--x=package-lock.json"]) == (
-            ["-q"],
-            ["--x=package-lock.json"],
-        )
-    finally:
-        os.chdir(FIXTURES.parent)
+    (tmp_path / "--all/x/package-lock.json").write_text("{}")
+    monkeypatch.chdir(tmp_path)
+    assert hook.split_argv(["-q", "--all/x/package-lock.json"]) == (
+        ["-q"],
+        ["--all/x/package-lock.json"],
+    )
+    # An explicit `--` ends the options: everything after it is a lockfile.
+    assert hook.split_argv(["-q", "--", "--x=package-lock.json"]) == (
+        ["-q"],
+        ["--x=package-lock.json"],
+    )

@@ -283,6 +283,7 @@ FaultKind = Literal[
     "html",
     "empty",
     "oversize",
+    "redirect",
 ]
 
 
@@ -301,6 +302,7 @@ class Fault:
     delay_ms: float = 0.0
     retry_after: str | None = None
     size: int = 0
+    location: str = ""
 
     @classmethod
     def latency(cls, ms: float, times: int | None = None) -> Fault:
@@ -352,6 +354,11 @@ class Fault:
     def empty(cls, times: int | None = None) -> Fault:
         """200 application/json with an empty body."""
         return cls("empty", times)
+
+    @classmethod
+    def redirect(cls, location: str, status: int = 302, times: int | None = None) -> Fault:
+        """A redirect to `location`, sent as is (hostile: a bad IPv6 literal or port)."""
+        return cls("redirect", times, status=status, location=location)
 
     @classmethod
     def oversized(cls, size: int = 20 * 1024 * 1024, times: int | None = None) -> Fault:
@@ -718,6 +725,8 @@ class LoopbackRegistry:
             return _json(200, b"")
         if fault.kind == "oversize":
             return await self._stream_oversize(request, fault.size)
+        if fault.kind == "redirect":
+            return web.Response(status=fault.status, headers={"Location": fault.location})
         # reset / truncate: announce a body, send part of it, then drop the connection.
         response = web.StreamResponse(status=200)
         response.content_type = "application/json"
