@@ -33,10 +33,8 @@ Decisions (documented here because later stages rely on them):
 
 from __future__ import annotations
 
-import fnmatch
 import gc
 import json
-import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -50,6 +48,7 @@ from auditor.lockfile.sources import (
     is_tarball_path,
     valid_name,
 )
+from auditor.lockfile.workspaces import match_workspaces
 from auditor.models import Lockfile, Package, SourceKind, check_integrity
 
 LOCKFILE_NAMES = ("package-lock.json", "npm-shrinkwrap.json")
@@ -57,7 +56,6 @@ LOCKFILE_NAMES = ("package-lock.json", "npm-shrinkwrap.json")
 MAX_LOCKFILE_BYTES = 256 * 1024 * 1024
 _DEP_FIELDS = ("dependencies", "devDependencies", "optionalDependencies", "peerDependencies")
 _NM = "node_modules/"
-_MAX_WORKSPACE_PATTERNS = 1000
 
 
 @dataclass(frozen=True, slots=True)
@@ -410,18 +408,14 @@ class _V3:
         globs = [p.rstrip("/").removeprefix("./") for p in patterns if isinstance(p, str)]
         if not globs:
             return ()
-        if len(globs) > _MAX_WORKSPACE_PATTERNS:
-            raise LockfileError(
-                f"{self.path}: more than {_MAX_WORKSPACE_PATTERNS} workspace patterns"
-            )
-        # One regular expression for all patterns: directories x patterns stays linear.
-        matches = re.compile("|".join(fnmatch.translate(g) for g in globs)).match
-        dirs = [
+        # The patterns are hostile text: matched without regular expressions, in bounded
+        # time and memory (auditor.lockfile.workspaces).
+        local_dirs = (
             key
             for key, inst in by_key.items()
-            if inst.source is SourceKind.LINK and _install_name(key) is None and matches(key)
-        ]
-        return tuple(sorted(dirs))
+            if inst.source is SourceKind.LINK and _install_name(key) is None
+        )
+        return tuple(sorted(match_workspaces(globs, local_dirs, self.path)))
 
     def _mark_direct(self, root: Mapping[str, object], by_key: Mapping[str, _Instance]) -> None:
         dependents: list[tuple[str, Mapping[str, object]]] = [("", root)]
