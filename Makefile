@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml | sha256sum | cut -c1-12
 DEMO_OUT ?= demo-out
 
 .DEFAULT_GOAL := help
-.PHONY: help demo test lint typecheck fmt bench fuzz mutation clean
+.PHONY: help demo test test-npm lint typecheck fmt bench fuzz mutation clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
@@ -29,6 +29,12 @@ demo: $(STAMP) ## create the venv, install, audit the bundled demo project offli
 
 test: $(STAMP) ## create the venv, install test extras, run the whole suite
 	$(PY) -m pytest -q $(if $(TESTS),-k '$(TESTS)',)
+
+test-npm: $(STAMP) ## npm as the oracle: every differential variant and the mutation run (needs npm)
+	@command -v npm >/dev/null || { echo "test-npm: npm is not on PATH"; exit 1; }
+	@mkdir -p build
+	AUDITOR_NPM_FULL=1 NPM_DIFF_TABLE=build/npm-differential.md $(PY) -m pytest -q -m npm -rsx
+	@echo "(variant table in build/npm-differential.md)"
 
 lint: $(STAMP) ## ruff check and format check
 	$(VENV)/bin/ruff check auditor tests
