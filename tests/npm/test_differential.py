@@ -23,27 +23,14 @@ from tests.npm.variants import VARIANTS, Built, Variant
 
 # Variants whose class the product does not handle yet (issue 12): strict xfails, so the
 # day a fix lands the harness says so.
-C1 = "class 1 (several sha512 hashes: npm accepts any, the auditor binds the first)"
-C2 = "class 2 (differently-cased algorithm: npm checks nothing, the auditor lower-cases it)"
 C3 = "class 3 (npm-shrinkwrap.json beside package-lock.json: npm installs the shrinkwrap)"
 C4 = "class 4 (resolved is not the registry tarball of the entry, yet npm fetches it)"
 C6 = "class 6 (legacy name: offline refuses what live audits)"
 KNOWN: dict[str, str] = {
-    "multi-good-evil": C1,
-    "multi-good-evil-other-host": C1,
-    "nested-multi": C1,
-    "nested-same-name": C1,
-    "dev-multi": C1,
-    "pr-resolved-and-multi-integrity": C1,
-    "case-upper-sha512": C2,
-    "case-mixed-sha512": C2,
-    "case-upper-plus-sha1-evil": C2,
-    "pr-case-integrity": C2,
     "shrinkwrap-beside-lock": C3,
     "shrinkwrap-beside-lock-multi": C3,
     "resolved-other-genuine-package": C4,
     "resolved-dot-segments": C4,
-    "resolved-query": C4,
     "remote-url-for-registry-spec": C4,
     "legacy-name": C6,
 }

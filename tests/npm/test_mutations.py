@@ -63,15 +63,6 @@ def _entries(doc: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
     return [(k, v) for k, v in doc["packages"].items() if k]
 
 
-def _several_hashes(doc: dict[str, Any], base: dict[str, Any], sw: bool) -> bool:
-    return any(len(str(e.get("integrity", "")).split()) > 1 for _, e in _entries(doc))
-
-
-def _cased(doc: dict[str, Any], base: dict[str, Any], sw: bool) -> bool:
-    tokens = [t for _, e in _entries(doc) for t in str(e.get("integrity", "")).split()]
-    return any(t.split("-", 1)[0] != t.split("-", 1)[0].lower() for t in tokens)
-
-
 def _moved(doc: dict[str, Any], base: dict[str, Any], sw: bool) -> bool:
     """Some resolved is not the registry tarball of its entry's name and version."""
     for k, e in _entries(doc):
@@ -87,16 +78,9 @@ def _moved(doc: dict[str, Any], base: dict[str, Any], sw: bool) -> bool:
     return False
 
 
-def _renamed(doc: dict[str, Any], base: dict[str, Any], sw: bool) -> bool:
-    return any(e.get("name") != base["packages"][k].get("name") for k, e in _entries(doc))
-
-
 KNOWN: dict[str, Known] = {
-    "class 1 several hashes": _several_hashes,
-    "class 2 algorithm case": _cased,
     "class 3 shrinkwrap": lambda doc, base, sw: sw,
     "class 4 resolved": _moved,
-    "class 5 alias name": _renamed,
 }
 
 
