@@ -23,12 +23,9 @@ from tests.npm.variants import VARIANTS, Built, Variant
 
 # Variants whose class the product does not handle yet (issue 12): strict xfails, so the
 # day a fix lands the harness says so.
-C3 = "class 3 (npm-shrinkwrap.json beside package-lock.json: npm installs the shrinkwrap)"
 C4 = "class 4 (resolved is not the registry tarball of the entry, yet npm fetches it)"
 C6 = "class 6 (legacy name: offline refuses what live audits)"
 KNOWN: dict[str, str] = {
-    "shrinkwrap-beside-lock": C3,
-    "shrinkwrap-beside-lock-multi": C3,
     "resolved-other-genuine-package": C4,
     "resolved-dot-segments": C4,
     "remote-url-for-registry-spec": C4,

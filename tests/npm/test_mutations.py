@@ -79,7 +79,6 @@ def _moved(doc: dict[str, Any], base: dict[str, Any], sw: bool) -> bool:
 
 
 KNOWN: dict[str, Known] = {
-    "class 3 shrinkwrap": lambda doc, base, sw: sw,
     "class 4 resolved": _moved,
 }
 
