@@ -138,7 +138,11 @@ class ResponseCache:
         (freshness is the caller's)."""
         key = self.key(registry, kind, ident)
         try:
-            with open(self._path(key), "rb") as fh:
+            # Never follow a planted symlink nor block on a planted FIFO or device.
+            fd = os.open(self._path(key), os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+            with os.fdopen(fd, "rb") as fh:
+                if not stat.S_ISREG(os.fstat(fd).st_mode):
+                    return None
                 # One read covers the magic line, the header and (nearly always) the body.
                 chunk = fh.read(_FIRST_READ)
                 if not chunk.startswith(_MAGIC):

@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from auditor.errors import UsageError
-from auditor.fileio import write_atomic
+from auditor.fileio import write_output
 from auditor.models import Report
 from auditor.report.json_report import render_json
 from auditor.report.markdown import render_markdown
@@ -72,8 +72,9 @@ def write_reports(
 
 def _write_atomic(path: Path, data: bytes, *, what: str) -> None:
     try:
-        # fsync: a report is what CI uploads; mkstemp's 0600 becomes the usual umask mode.
-        write_atomic(path, data, file_mode=0o666 & ~_umask(), fsync=True)
+        # A regular file is replaced atomically (fsync: a report is what CI uploads); a
+        # device, FIFO or symlink the user named is written through, never replaced.
+        write_output(path, data, file_mode=0o666 & ~_umask())
     except OSError as exc:
         reason = exc.strerror or exc.__class__.__name__
         raise UsageError(f"cannot write the {what} to {path}: {reason}") from None
