@@ -80,8 +80,21 @@ def _add_registry_options(p: argparse.ArgumentParser) -> None:
 
 
 def _add_output_noise_options(p: argparse.ArgumentParser) -> None:
-    p.add_argument("-q", "--quiet", action="store_true", help="no progress or notes on stderr")
-    p.add_argument("-v", "--verbose", action="count", default=0, help="more detail on stderr")
+    p.add_argument(
+        "-q",
+        "--quiet",
+        action="store_true",
+        help="nothing on stderr but errors (and the summary line when the exit code is not 0)",
+    )
+    p.add_argument(
+        "-v", "--verbose", action="count", default=0, help="notes on stderr (stdout unchanged)"
+    )
+
+
+def _check_noise(args: argparse.Namespace, prog: str) -> None:
+    if args.quiet and args.verbose:
+        where = "" if prog == "audit" else f"{prog}: "  # main() prefixes "audit: error: "
+        raise UsageError(f"{where}-q/--quiet and -v/--verbose cannot be used together")
 
 
 def build_audit_parser() -> argparse.ArgumentParser:
@@ -106,12 +119,20 @@ def build_audit_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--policy", metavar="FILE", help="TOML policy (default: report only)")
     p.add_argument(
-        "--format", choices=FORMATS, default="text", help="report format on stdout or --output"
+        "-f",
+        "--format",
+        choices=FORMATS,
+        default=None,
+        help="report format on stdout or --output (default: text)",
     )
-    p.add_argument("--output", metavar="FILE", help="write the --format report here, not stdout")
-    p.add_argument("--json", metavar="FILE", help="also write the JSON report to FILE")
-    p.add_argument("--sarif", metavar="FILE", help="also write the SARIF report to FILE")
-    p.add_argument("--markdown", metavar="FILE", help="also write the Markdown report to FILE")
+    p.add_argument(
+        "-o", "--output", metavar="FILE", help="write the --format report here, not stdout"
+    )
+    p.add_argument("--json", metavar="FILE", help="also write the JSON report to FILE (- stdout)")
+    p.add_argument("--sarif", metavar="FILE", help="also write the SARIF report to FILE (- stdout)")
+    p.add_argument(
+        "--markdown", metavar="FILE", help="also write the Markdown report to FILE (- stdout)"
+    )
     p.add_argument(
         "--sarif-category",
         metavar="CATEGORY",
@@ -220,12 +241,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         forget_masks()  # one command's secrets (auditor.sanitize.mask) are not the next's
 
 
+SUBCOMMANDS = ("fetch", "policy")
+
+
 def _main(args: list[str]) -> int:
     try:
         if args and args[0] == "fetch":
             return _cmd_fetch(build_fetch_parser().parse_args(args[1:]))
         if args and args[0] == "policy":
             return _cmd_policy(build_policy_parser().parse_args(args[1:]))
+        if args:
+            _suggest_command(args[0])
         return _cmd_audit(build_audit_parser().parse_args(args))
     except AuditorError as exc:
         _err(f"audit: error: {exc}")
@@ -237,6 +263,17 @@ def _main(args: list[str]) -> int:
         # stdout closed early (`audit | head`): not an error of ours.
         sys.stderr.close()
         return EXIT_OK
+
+
+def _suggest_command(first: str) -> None:
+    """`audit polcy`: a mistyped sub-command, not a lockfile that does not exist."""
+    import difflib
+
+    if first.startswith("-") or "/" in first or "." in first or os.path.lexists(first):
+        return
+    match = difflib.get_close_matches(first, SUBCOMMANDS, n=1, cutoff=0.6)
+    if match:
+        raise UsageError(f"unknown command {first!r}; did you mean {match[0]!r}?")
 
 
 def _err(message: str) -> None:
@@ -284,6 +321,7 @@ def _cmd_fetch(args: argparse.Namespace) -> int:
     from auditor.lockfile import parse_lockfile
     from auditor.policy import load_policy
 
+    _check_noise(args, "audit fetch")
     choice = _resolve_lockfile(args.lockfile, quiet=args.quiet)
     with _naming_both(choice):
         lockfile = parse_lockfile(choice.path)
@@ -307,31 +345,46 @@ def _cmd_fetch(args: argparse.Namespace) -> int:
 def _cmd_audit(args: argparse.Namespace) -> int:
     from auditor.policy import default_policy, load_policy
 
-    config_ref = args.policy_from_ref or args.base_ref
-    if config_ref is None:
-        policy = load_policy(Path(args.policy)) if args.policy else default_policy()
-        return _run_audit(args, _resolve_lockfile(args.lockfile, quiet=args.quiet), policy, None)
-    from auditor.diff.baseconfig import BaseConfig
-
+    _check_noise(args, "audit")
+    if args.audit_all and not (args.base or args.base_ref):
+        raise UsageError("--all needs --base FILE or --base-ref REF (without one, every package "
+                         "is audited anyway)")  # fmt: skip
+    outputs = _outputs(args)
     choice = _resolve_lockfile(args.lockfile, quiet=args.quiet)
     lockfile_path = choice.path
+    policy_path, label = _find_policy(args.policy, lockfile_path)
+    config_ref = args.policy_from_ref or args.base_ref
+    if config_ref is None:
+        policy = load_policy(policy_path) if policy_path else default_policy()
+        return _run_audit(args, choice, policy, policy_path, label, outputs, None)
+    from auditor.diff.baseconfig import BaseConfig
+
     option = "--policy-from-ref" if args.policy_from_ref else "--base-ref"
     # Pull-request mode: the configuration inside the repository comes from the base.
     with BaseConfig.open(config_ref, lockfile_path, option) as base_config:
-        policy = base_config.policy(Path(args.policy)) if args.policy else default_policy()
-        return _run_audit(args, choice, policy, base_config)
+        policy = base_config.policy(policy_path) if policy_path else default_policy()
+        if policy_path is not None and policy.source is None:
+            label = f"built-in default ({policy_path} is not in {config_ref})"
+        elif policy_path is not None:
+            label += f" as of {config_ref}"
+        return _run_audit(args, choice, policy, policy_path, label, outputs, base_config)
 
 
 def _run_audit(
     args: argparse.Namespace,
     choice: LockfileChoice,
     policy: Policy,
+    policy_path: Path | None,
+    policy_label: str,
+    outputs: tuple[str | None, str, dict[str, Path]],
     base_config: BaseConfig | None,
 ) -> int:
     from auditor.diff.baseconfig import ROLE_NPM_KEYS, ROLE_TRUSTED_ROOT
     from auditor.engine import AuditOptions, run_audit
     from auditor.report import render, write_reports
+    from auditor.report.summary import summary_line
 
+    stdout_format, output_format, files = outputs
     trusted_root = Path(args.trusted_root) if args.trusted_root else None
     npm_keys = Path(args.npm_keys) if args.npm_keys else None
     if base_config is not None:
@@ -339,6 +392,10 @@ def _run_audit(
             trusted_root = base_config.trust_file(trusted_root, ROLE_TRUSTED_ROOT, "--trusted-root")
         if npm_keys is not None:
             npm_keys = base_config.trust_file(npm_keys, ROLE_NPM_KEYS, "--npm-keys")
+
+    def announce(line: str) -> None:
+        _err(f"audit: {line}; policy {policy_label}")
+
     options = AuditOptions(
         registry=args.registry,
         offline=Path(args.offline) if args.offline else None,
@@ -353,12 +410,13 @@ def _run_audit(
         quiet=args.quiet,
         verbose=args.verbose,
         # A policy the base does not have gives the built-in default (source None).
-        policy_path=Path(args.policy) if args.policy and policy.source else None,
+        policy_path=policy_path if policy_path and policy.source else None,
         base_config=base_config,
         # `--base FILE` has no ref to read the project .npmrc at: with an explicit
         # --registry, the pull request's .npmrc is not read at all.
         project_npmrc=not (args.base and args.registry),
         attestations_registry=args.attestations_registry,
+        announce=None if args.quiet else announce,
     )
     with _naming_both(choice):
         report = run_audit(choice.path, policy, options)
@@ -370,29 +428,94 @@ def _run_audit(
     )
     for failure in report.failures:  # once per registry, not once per package
         _err(f"audit: error: {failure.describe()}")
+    code = exit_code_for(report, fail_on=args.fail_on)
+    if report.base is not None and not report.changes and not args.quiet:
+        _err(f"audit: no changes against the base ({report.base}): nothing was audited")
 
-    color = (
-        args.output is None
-        and args.format == "text"
-        and sys.stdout.isatty()
-        and "NO_COLOR" not in os.environ
-    )
-    extra = {"json": args.json, "sarif": args.sarif, "markdown": args.markdown}
     category = args.sarif_category
-    write_reports(
-        report,
-        {fmt: Path(path) for fmt, path in extra.items() if path},
-        sarif_category=category,
-    )
+    write_reports(report, files, sarif_category=category)
     if args.output:
-        write_reports(report, {args.format: Path(args.output)}, sarif_category=category)
-    else:
+        write_reports(report, {output_format: Path(args.output)}, sarif_category=category)
+    if stdout_format is not None:
+        tty = _isatty(sys.stdout)
+        color = stdout_format == "text" and tty and _color_allowed(os.environ)
+        # -v never changes stdout: its evidence goes to stderr with the other notes.
         text = render(
-            report, args.format, color=color, verbose=args.verbose > 0, sarif_category=category
+            report, stdout_format, color=color, sarif_category=category, width=_width(tty)
         )
         sys.stdout.write(text)
         sys.stdout.flush()
-    return exit_code_for(report, fail_on=args.fail_on)
+    if args.verbose:
+        from auditor.report.text import render_evidence
+
+        evidence = render_evidence(report, width=_width(_isatty(sys.stderr)))
+        if evidence:
+            sys.stderr.write(evidence)
+    if not args.quiet or code != EXIT_OK:
+        _err(f"audit: {summary_line(report)}")
+    return code
+
+
+def _outputs(args: argparse.Namespace) -> tuple[str | None, str, dict[str, Path]]:
+    """(the format stdout gets or None, the --format report's format, the other files).
+
+    `--json -` (or --sarif/--markdown) puts that report on stdout; only one report can go
+    there, so an explicit other --format then needs --output.
+    """
+    extra = {"json": args.json, "sarif": args.sarif, "markdown": args.markdown}
+    dashes = [fmt for fmt, path in extra.items() if path == "-"]
+    files = {fmt: Path(path) for fmt, path in extra.items() if path and path != "-"}
+    fmt = args.format or "text"
+    if len(dashes) > 1:
+        raise UsageError(f"only one report can go to stdout, not {' and '.join(dashes)}")
+    if not dashes:
+        return (None if args.output else fmt), fmt, files
+    if args.output is None and args.format not in (None, dashes[0]):
+        raise UsageError(
+            f"--{dashes[0]} - and --format {args.format} both write to stdout; "
+            "add --output FILE for the --format report"
+        )
+    return dashes[0], fmt, files
+
+
+# Without --policy, a policy file with this name at the repository root applies.
+DISCOVERED_POLICY = ".auditor.toml"
+
+
+def _find_policy(arg: str | None, lockfile: Path) -> tuple[Path | None, str]:
+    """(the policy file or None for the built-in default, how stderr names it)."""
+    if arg:
+        return Path(arg), arg
+    start = lockfile.resolve().parent
+    root = next((d for d in (start, *start.parents) if (d / ".git").exists()), start)
+    candidate = root / DISCOVERED_POLICY
+    if candidate.is_file():
+        shown = os.path.relpath(candidate) if candidate.is_relative_to(Path.cwd()) else candidate
+        return candidate, f"{shown} (found at the repository root)"
+    return None, f"built-in default (report only; no --policy, no {DISCOVERED_POLICY})"
+
+
+def _isatty(stream: object) -> bool:
+    try:
+        return bool(stream.isatty())  # type: ignore[attr-defined]
+    except (AttributeError, ValueError):
+        return False
+
+
+def _color_allowed(env: os._Environ[str] | dict[str, str]) -> bool:
+    """https://no-color.org: NO_COLOR set (any value); dumb terminals get none either."""
+    return "NO_COLOR" not in env and env.get("TERM") != "dumb"
+
+
+def _width(tty: bool) -> int:
+    """The terminal's width; 100 when writing to a file or pipe (stable CI logs)."""
+    import shutil
+
+    from auditor.report.text import WIDTH
+
+    if not tty:
+        return WIDTH
+    return shutil.get_terminal_size((WIDTH, 24)).columns
 
 
 def exit_code_for(report: Report, *, fail_on: str) -> int:

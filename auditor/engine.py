@@ -135,6 +135,9 @@ class AuditOptions:
     # Attestations, signatures and packuments come from here instead of the configured
     # (default) registry, a mirror that strips them; tarballs keep resolving through the mirror.
     attestations_registry: str | None = None
+    # Called once, before any fetch, with the run's first line for stderr (lockfile,
+    # package count, registry and where it came from); None: say nothing.
+    announce: Callable[[str], None] | None = None
     # Not on the command line: injection points for tests and benchmarks.
     network: NetworkSettings | None = None
     now: datetime | None = None
@@ -922,6 +925,8 @@ def _audit_parsed(
         directory = None
         config = _resolve_config(lockfile_path, options.registry, options.env, options.npm, options)
         progress.note(f"registry {config.registry} (from {config.origin})")
+    if options.announce is not None:
+        options.announce(_start_line(lockfile, lockfile_path, plan, config, options))
 
     run = RunLevel(attestations_registry=_attestations_registry(options, policy))
     n_registry = sum(1 for p in (*head_packages, *base_packages) if p.source is SourceKind.REGISTRY)
@@ -995,7 +1000,44 @@ def _audit_parsed(
         waived=tuple(waived),
         rule_levels=policy.rule_levels(),
         failures=tuple(run.failures),
+        base=_base_label(options),
     )
+
+
+def _start_line(
+    lockfile: Lockfile,
+    lockfile_path: Path,
+    plan: Any,
+    config: NpmConfig | None,
+    options: AuditOptions,
+) -> str:
+    """`package-lock.json: 3,012 packages (41 to audit against origin/main); registry ...`."""
+    where = _shown_path(lockfile_path)
+    line = f"{where}: {len(lockfile.packages):,} packages"
+    if plan is not None:
+        line += f" ({len(plan.audit):,} to audit against the base {_base_label(options)})"
+    elif options.base is not None or options.base_ref is not None:
+        line += " (no base lockfile: every package counts as added)"
+    if options.offline is not None:
+        line += f"; offline directory {options.offline}"
+    elif config is not None:
+        # scheme://host[:port] only: a registry path or query could carry a secret.
+        line += f"; registry {display_origin(config.registry)} (from {config.origin})"
+    return line
+
+
+def _shown_path(path: Path) -> str:
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except (ValueError, OSError):
+        return str(path)
+
+
+def _base_label(options: AuditOptions) -> str | None:
+    """What the pull-request mode compared with, as the reports name it."""
+    if options.base_ref is not None:
+        return options.base_ref
+    return str(options.base) if options.base is not None else None
 
 
 def _verification(options: AuditOptions) -> tuple[Callable[[], Any], VerifyFn]:
@@ -1280,7 +1322,9 @@ async def fetch_into(lockfile: Lockfile, options: FetchOptions) -> FetchSummary:
         _resolve_config, Path(lockfile.path), options.registry, options.env, options.npm
     )
     settings = _settings(options.network, options.concurrency)
-    progress = options.progress or make_progress(quiet=options.quiet, verbose=options.verbose)
+    progress = options.progress or make_progress(
+        quiet=options.quiet, verbose=options.verbose, counting="fetched"
+    )
     cache = _make_cache(options.use_cache, options.cache_dir, options.env)
     into = options.into
     try:

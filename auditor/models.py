@@ -555,3 +555,4 @@ class Report:
     # The lockfile asked for when npm installs from `lockfile` instead (and why), else None.
     lockfile_requested: str | None = None
     lockfile_note: str | None = None
+    base: str | None = None  # pull-request mode: the base lockfile or git ref compared with

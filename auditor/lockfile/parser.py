@@ -52,6 +52,16 @@ from auditor.lockfile.workspaces import match_workspaces
 from auditor.models import Lockfile, Package, SourceKind, check_integrity
 
 LOCKFILE_NAMES = ("package-lock.json", "npm-shrinkwrap.json")
+# Lockfiles of other package managers, named so the message says what the file is.
+OTHER_LOCKFILES = {
+    "yarn.lock": "a Yarn lockfile",
+    "pnpm-lock.yaml": "a pnpm lockfile",
+    "bun.lock": "a Bun lockfile",
+    "bun.lockb": "a Bun lockfile",
+    "npm-shrinkwrap.yaml": "a pnpm shrinkwrap",
+    "package.json": "a package manifest, not a lockfile",
+}
+_SUPPORTED = "audit reads npm's package-lock.json or npm-shrinkwrap.json"
 # Bounded memory: the decoded JSON of a lockfile takes several times its size.
 MAX_LOCKFILE_BYTES = 256 * 1024 * 1024
 _DEP_FIELDS = ("dependencies", "devDependencies", "optionalDependencies", "peerDependencies")
@@ -86,7 +96,13 @@ def choose_lockfile(arg: Path | None, cwd: Path) -> LockfileChoice:
         path = arg if arg.is_absolute() else cwd / arg
         if path.is_dir():
             return _find_in(path)
+        if str(path) == "/dev/null":
+            raise LockfileError(f"{arg}: the null device, not a lockfile; {_SUPPORTED}")
+        if path.name in OTHER_LOCKFILES:
+            raise LockfileError(f"{arg}: {OTHER_LOCKFILES[path.name]}; {_SUPPORTED}")
         if not path.is_file():
+            if path.exists():  # /dev/null, a FIFO, a socket: never opened
+                raise LockfileError(f"{arg}: not a regular file; {_SUPPORTED}")
             raise LockfileError(f"{arg}: no such lockfile")
         if path.name == LOCKFILE_NAMES[0]:
             return _prefer_shrinkwrap(path)
@@ -151,6 +167,8 @@ def parse_lockfile_bytes(data: bytes, path: str) -> Lockfile:
 def _parse(data: bytes, path: str) -> Lockfile:
     if len(data) > MAX_LOCKFILE_BYTES:
         raise LockfileError(f"{path}: larger than {MAX_LOCKFILE_BYTES // 2**20} MiB")
+    if not data.strip():
+        raise LockfileError(f"{path}: empty file, not a lockfile")
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:

@@ -40,10 +40,13 @@ def render(
     color: bool = False,
     verbose: bool = False,
     sarif_category: str | None = None,
+    width: int | None = None,
 ) -> str:
     """The report in `fmt`.  `color` and `verbose` apply to text only; `sarif_category`
     (the code-scanning category, `automationDetails.id`) to SARIF only."""
     if fmt == "text":
+        if width is not None:
+            return render_text(report, color=color, verbose=verbose, width=width)
         return render_text(report, color=color, verbose=verbose)
     if fmt == "json":
         return render_json(report)

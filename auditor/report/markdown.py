@@ -122,7 +122,9 @@ def render_markdown(report: Report, *, max_chars: int = MAX_CHARS) -> str:
     ]
     for title, total, headers, rows in sections:
         if total:
-            out.extend(_details(title, total, headers, rows, budget))
+            # Errors are what a reviewer must see: that section starts expanded.
+            expand = title.startswith("Findings") and summary.errors > 0
+            out.extend(_details(title, total, headers, rows, budget, open_=expand))
     return "\n".join(out).rstrip("\n") + "\n"
 
 
@@ -141,7 +143,7 @@ def _head(report: Report, summary: Summary) -> list[str]:
         icon = "✅"
     policy = code(report.policy) if report.policy else "built-in default"
     lines = [
-        f"### {icon} npm provenance audit: {verdict}",
+        f"### {icon} npm provenance audit{_scope(report)}: {verdict}",
         "",
         f"{code(display_path(report.lockfile))} · {plural(summary.packages, 'package')} · "
         f"policy {policy} · {PRODUCT_NAME} {clean(report.tool_version)}",
@@ -169,11 +171,24 @@ def _head(report: Report, summary: Summary) -> list[str]:
     return lines
 
 
+def _scope(report: Report) -> str:
+    """`of the changes against <base>` in pull-request mode: what the verdict covers."""
+    if report.base is None:
+        return ""
+    return f" of the changes against {code(report.base)}"
+
+
 def _details(
-    title: str, total: int, headers: list[str], rows: Iterator[str], budget: _Budget
+    title: str,
+    total: int,
+    headers: list[str],
+    rows: Iterator[str],
+    budget: _Budget,
+    *,
+    open_: bool = False,
 ) -> list[str]:
     lines = [
-        f"<details><summary>{title}</summary>",
+        f"<details{' open' if open_ else ''}><summary>{title}</summary>",
         "",
         "| " + " | ".join(headers) + " |",
         "|" + "|".join(":--" for _ in headers) + "|",

@@ -146,3 +146,40 @@ def exit_code(report: Report) -> int:
 def tampered(report: Report) -> int:
     """How many packages are `invalid` (tampering), whatever else the exit code says."""
     return sum(1 for r in report.results if r.status is Status.INVALID)
+
+
+def summary_line(report: Report) -> str:
+    """The one line `audit` ends with on stderr: verdict, counts and the exit code.
+
+    An incomplete audit (exit 3) that also found tampering says both: the exit code names
+    only the most urgent condition.
+    """
+    summary = summarize(report)
+    code = exit_code(report)
+    invalid = tampered(report)
+    undecided = summary.by_status[Status.ERROR]
+    parts: list[str] = []
+    if summary.findings:
+        flagged = summary.packages_with_findings
+        counts = f"{_plural(summary.errors, 'error')}, {_plural(summary.warnings, 'warning')}"
+        parts.append(f"{counts} in {_plural(flagged, 'package')}")
+    else:
+        parts.append("no findings")
+    if summary.waived:
+        parts.append(f"{summary.waived} waived")
+    if invalid:
+        parts.append(f"{_plural(invalid, 'package')} failed verification (tampering)")
+    if undecided:
+        parts.append(f"{_plural(undecided, 'package')} could not be checked (incomplete)")
+    verified = summary.by_status[Status.VERIFIED]
+    parts.append(f"{verified} of {_plural(summary.packages, 'package')} verified")
+    meaning = {
+        EXIT_OK: "passed",
+        EXIT_FINDINGS: "failing findings",
+        EXIT_INCOMPLETE: "incomplete" + (" and tampering found" if invalid else ""),
+    }[code]
+    return f"{'; '.join(parts)}; exit {code} ({meaning})"
+
+
+def _plural(count: int, word: str) -> str:
+    return f"{count} {word}" if count == 1 else f"{count} {word}s"

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import textwrap
 from collections.abc import Sequence
+from contextvars import ContextVar
 from typing import Any
 
 from auditor import PRODUCT_NAME
@@ -37,7 +38,11 @@ def tabulate(*args: Any, **kwargs: Any) -> str:
     return render(*args, **kwargs)
 
 
-WIDTH = 100
+WIDTH = 100  # without a terminal (a file, a pipe, CI logs)
+MIN_WIDTH = 80  # narrower terminals get 80 columns (tables need the room)
+# The width this rendering uses: render_text sets it (the terminal's, else WIDTH).
+_WIDTH: ContextVar[int] = ContextVar("text_report_width", default=WIDTH)
+_ALL_LINES = 1_000  # package names and -v evidence wrap, never cut
 MAX_ROWS = 50
 _MAX_MESSAGE_LINES = 4
 _TABLE_FORMAT = "simple"
@@ -66,7 +71,33 @@ class _Painter:
         return self(text, "1")
 
 
-def render_text(report: Report, *, color: bool = False, verbose: bool = False) -> str:
+def render_text(
+    report: Report, *, color: bool = False, verbose: bool = False, width: int = WIDTH
+) -> str:
+    """The report for a terminal `width` columns wide (at least MIN_WIDTH)."""
+    token = _WIDTH.set(max(MIN_WIDTH, width))
+    try:
+        return _render_text(report, color=color, verbose=verbose)
+    finally:
+        _WIDTH.reset(token)
+
+
+def render_evidence(report: Report, *, width: int = WIDTH) -> str:
+    """`audit -v`'s evidence for stderr: every verified package's signer, in full."""
+    verified = [r for r in report.results if r.status is Status.VERIFIED]
+    if not verified:
+        return ""
+    token = _WIDTH.set(max(MIN_WIDTH, width))
+    try:
+        lines = [f"Verified packages and their signers ({len(verified)})"]
+        lines += _signer_table(verified)
+    finally:
+        _WIDTH.reset(token)
+    return log_lines("\n".join(line.rstrip() for line in lines) + "\n")
+
+
+def _render_text(report: Report, *, color: bool, verbose: bool) -> str:
+    WIDTH = _WIDTH.get()
     paint = _Painter(color)
     summary = summarize(report)
     out: list[str] = []
@@ -139,6 +170,7 @@ def _overview(summary: Summary, paint: _Painter) -> list[str]:
 
 def _join_wrapped(prefix: str, parts: Sequence[tuple[str, str]], suffix: str) -> list[str]:
     """Join (plain, painted) parts with commas, wrapping at WIDTH by their plain length."""
+    WIDTH = _WIDTH.get()
     indent = " " * len(prefix)
     lines: list[str] = []
     line, used = prefix, len(prefix)
@@ -175,16 +207,18 @@ def _coverage(summary: Summary) -> list[str]:
 
 
 def _signature_table(results: Sequence[PackageResult], paint: _Painter) -> list[str]:
+    WIDTH = _WIDTH.get()
     shown = results[:MAX_ROWS]
-    pkg_width = min(40, max(len("package") + 2, *(len(clean(r.package.spec)) for r in shown)))
-    why_width = WIDTH - pkg_width - len("signature") - 2 * _SEP
+    pkg_cap = max(24, min(60, WIDTH * 2 // 5))  # 40 at 100 columns
+    pkg_width = min(pkg_cap, max(len("package") + 2, *(len(clean(r.package.spec)) for r in shown)))
+    why_width = WIDTH - pkg_width - (len("signature") + 2) - 2 * _SEP  # tabulate pads headers by 2
     rows = []
     for r in shown:
         status, why = signature_cells(r)
         color = "1;31" if status == "invalid" else "33"
         rows.append(
             [
-                truncate(clean(r.package.spec), pkg_width),
+                _wrap(clean(r.package.spec), pkg_width, lines=_ALL_LINES),
                 paint(status, color),
                 _wrap(clean(why), why_width),
             ]
@@ -199,15 +233,17 @@ def _signature_table(results: Sequence[PackageResult], paint: _Painter) -> list[
 
 
 def _status_table(results: Sequence[PackageResult], paint: _Painter) -> list[str]:
+    WIDTH = _WIDTH.get()
     shown = results[:MAX_ROWS]
-    pkg_width = min(40, max(len("package") + 2, *(len(clean(r.package.spec)) for r in shown)))
+    pkg_cap = max(24, min(60, WIDTH * 2 // 5))  # 40 at 100 columns
+    pkg_width = min(pkg_cap, max(len("package") + 2, *(len(clean(r.package.spec)) for r in shown)))
     why_width = WIDTH - pkg_width - len("not-applicable") - 2 * _SEP
     rows = []
     for r in shown:
         why = " ".join(clean(x) for x in (r.reason, r.message) if x) or "-"
         rows.append(
             [
-                truncate(clean(r.package.spec), pkg_width),
+                _wrap(clean(r.package.spec), pkg_width, lines=_ALL_LINES),
                 paint(str(r.status), _STATUS_COLOR[r.status]),
                 _wrap(why, why_width),
             ]
@@ -219,11 +255,15 @@ def _status_table(results: Sequence[PackageResult], paint: _Painter) -> list[str
 
 
 def _signer_table(results: Sequence[PackageResult]) -> list[str]:
+    WIDTH = _WIDTH.get()
     headers = ["package", "repository", "ref", "workflow", "runner"]
     shown = results[:MAX_ROWS]
     cells = [[clean(c) for c in (r.package.spec, *identity_cells(r.identity))] for r in shown]
     widths = _fit_widths(headers, cells, WIDTH - _SEP * (len(headers) - 1))
-    rows = [[truncate(c, w) for c, w in zip(row, widths, strict=True)] for row in cells]
+    # -v shows the signer evidence in full: every cell wraps, nothing is cut.
+    rows = [
+        [_wrap(c, w, lines=_ALL_LINES) for c, w in zip(row, widths, strict=True)] for row in cells
+    ]
     table = tabulate(rows, headers=headers, tablefmt=_TABLE_FORMAT, disable_numparse=True)
     return [*table.splitlines(), *_more(len(results) - len(shown))]
 
@@ -242,17 +282,19 @@ def _fit_widths(headers: Sequence[str], rows: Sequence[Sequence[str]], total: in
 
 
 def _findings_table(findings: Sequence[Finding], paint: _Painter) -> list[str]:
+    WIDTH = _WIDTH.get()
     # Errors first, so truncation never hides an error behind warnings.
     ordered = sorted(findings, key=lambda f: 0 if f.level is Level.ERROR else 1)
     shown = ordered[:MAX_ROWS]
     rule_width = min(24, max(len("rule") + 2, *(len(clean(f.rule)) for f in shown)))
-    pkg_width = min(30, max(len("package") + 2, *(len(_finding_package(f)) for f in shown)))
+    pkg_cap = max(20, min(60, WIDTH // 3 - 3))  # 30 at 100 columns; wider terminals wrap less
+    pkg_width = min(pkg_cap, max(len("package") + 2, *(len(_finding_package(f)) for f in shown)))
     msg_width = max(20, WIDTH - len("warning") - rule_width - pkg_width - 3 * _SEP)
     rows = [
         [
             paint(str(f.level), _LEVEL_COLOR[f.level]),
             truncate(clean(f.rule), rule_width),
-            _wrap(_finding_package(f), pkg_width, lines=2),
+            _wrap(_finding_package(f), pkg_width, lines=_ALL_LINES),
             _wrap(clean(finding_detail(f.message, f.package, f.version)), msg_width),
         ]
         for f in shown
@@ -267,6 +309,7 @@ def _findings_table(findings: Sequence[Finding], paint: _Painter) -> list[str]:
 
 
 def _waived_table(waived: Sequence[WaivedFinding]) -> list[str]:
+    WIDTH = _WIDTH.get()
     headers = ["rule", "package", "exception", "reason"]
     shown = waived[:MAX_ROWS]
     cells = [
@@ -281,7 +324,12 @@ def _waived_table(waived: Sequence[WaivedFinding]) -> list[str]:
     widths = _fit_widths(headers, cells, WIDTH - _SEP * (len(headers) - 1))
     # The reason wraps (it is what a reviewer reads); the other cells are cut.
     rows = [
-        [*(truncate(c, w) for c, w in zip(row[:3], widths, strict=False)), _wrap(row[3], widths[3])]
+        [
+            truncate(row[0], widths[0]),
+            _wrap(row[1], widths[1], lines=_ALL_LINES),
+            truncate(row[2], widths[2]),
+            _wrap(row[3], widths[3]),
+        ]
         for row in cells
     ]
     table = tabulate(rows, headers=headers, tablefmt=_TABLE_FORMAT, disable_numparse=True)
@@ -293,11 +341,16 @@ def _finding_package(finding: Finding) -> str:
 
 
 def _changes(changes: Sequence[object]) -> list[str]:
+    WIDTH = _WIDTH.get()
     headers = ["change", "package", "before", "after"]
     shown = changes[:MAX_ROWS]
     cells = [[clean(c) for c in change_cells(change)] for change in shown]
     widths = _fit_widths(headers, cells, WIDTH - _SEP * (len(headers) - 1))
-    rows = [[truncate(c, w) for c, w in zip(row, widths, strict=True)] for row in cells]
+    rows = [
+        [_wrap(c, w, lines=_ALL_LINES) if i == 1 else truncate(c, w) for i, (c, w) in
+         enumerate(zip(row, widths, strict=True))]
+        for row in cells
+    ]  # fmt: skip
     table = tabulate(rows, headers=headers, tablefmt=_TABLE_FORMAT, disable_numparse=True)
     return [*table.splitlines(), *_more(len(changes) - len(shown))]
 

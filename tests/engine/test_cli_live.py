@@ -47,7 +47,11 @@ def test_live_then_fetch_then_offline_same_json_report(
         code, live, err = _run(
             capsys, [str(lock), "--registry", reg.url, "--format", "json", "--no-cache", *trust]
         )
-        assert err == ""  # not a terminal: nothing on stderr
+        # Not a terminal: no progress bar, only the first line and the summary line.
+        first, last = err.splitlines()
+        assert first.startswith(f"audit: {lock}: 6 packages; registry {reg.url}")
+        assert "(from --registry); policy built-in default" in first
+        assert last.startswith("audit: ") and last.endswith(f"exit {code} (failing findings)")
         statuses = {
             f"{p['name']}@{p['version']}": p["status"] for p in json.loads(live)["packages"]
         }

@@ -77,8 +77,9 @@ def test_cli_one_line_exit_3_and_a_sarif_notification_not_results(
     )
     out, err = capsys.readouterr()
     assert code == 3
-    lines = err.strip().splitlines()
-    assert len(lines) == 1, err
+    # The run's first line and its summary line, and the failure exactly once between them.
+    lines = [line for line in err.strip().splitlines() if "unreachable" in line]
+    assert len(lines) == 1 and len(err.strip().splitlines()) == 3, err
     assert f"registry http://127.0.0.1:{port} " in lines[0]
     assert str(proj / ".npmrc") in lines[0]
     assert "TOPSECRET" not in err and "secret-path" not in err

@@ -51,7 +51,8 @@ def test_error_fixtures(name: str, message: str) -> None:
 @pytest.mark.parametrize(
     ("data", "message"),
     [
-        (b"", "x.json:1:1: not valid JSON"),
+        (b"", "x.json: empty file, not a lockfile"),
+        (b" \n", "x.json: empty file, not a lockfile"),
         (b"\xff\xfe{}", "not UTF-8"),
         (b"[" * 100_000 + b"]" * 100_000, "x.json"),  # nested too deeply, no RecursionError
         (b'{"lockfileVersion": 3, "packages": {}, "n": 1' + b"1" * 5000 + b"}", "not valid JSON"),

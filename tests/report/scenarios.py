@@ -347,6 +347,7 @@ def changes() -> Report:
         policy=base.policy,
         changes=diff,
         generated_at=base.generated_at,
+        base="origin/main",
     )
 
 

@@ -19,7 +19,7 @@ def _table_rows(text: str) -> list[str]:
 @pytest.mark.parametrize("scenario", sorted(SCENARIOS))
 def test_structure(scenario: str) -> None:
     text = render(SCENARIOS[scenario](), "markdown")
-    assert text.count("<details>") == text.count("</details>")
+    assert text.count("<details>") + text.count("<details open>") == text.count("</details>")
     assert len(text) <= MAX_CHARS
     # Every row of a table has as many cells as its header: no cell broke out.
     columns = 0
@@ -60,7 +60,7 @@ def test_huge_report_is_cut_to_the_limit_with_a_note() -> None:
     text = render_markdown(r)
     assert len(text) <= MAX_CHARS < 65_536
     assert "more not shown (size limit); the JSON report has all of them." in text
-    assert text.count("<details>") == text.count("</details>")
+    assert text.count("<details>") + text.count("<details open>") == text.count("</details>")
     small = render_markdown(r, max_chars=5_000)
     assert len(small) <= 5_000
 
@@ -76,3 +76,35 @@ def test_undecided_packages_never_get_a_green_tick() -> None:
     r = report([PackageResult(pkg, Status.ERROR, "FETCH_TIMEOUT")], [])
     head = render(r, "markdown").splitlines()[0]
     assert head == "### ⚠️ npm provenance audit: no findings, incomplete"
+
+
+def test_errors_are_expanded_and_the_header_names_the_base() -> None:
+    from tests.report.scenarios import changes
+
+    text = render_markdown(changes())
+    assert "<details open><summary>Findings" in text
+    assert text.splitlines()[0].startswith(
+        "### ❌ npm provenance audit of the changes against <code>origin/main</code>"
+    )
+    # Warnings only: collapsed, like every other section.
+    assert "<details open>" not in render_markdown(many_warnings())
+
+
+def many_warnings():  # type: ignore[no-untyped-def]
+    import dataclasses
+
+    from auditor.models import Level as L
+    from tests.report.scenarios import mixed
+
+    r = mixed()
+    return dataclasses.replace(
+        r, findings=tuple(dataclasses.replace(f, level=L.WARNING) for f in r.findings)
+    )
+
+
+def test_no_invisible_characters_so_identities_copy_as_they_are() -> None:
+    from tests.report.scenarios import SCENARIOS
+
+    for build in SCENARIOS.values():
+        text = render_markdown(build())
+        assert not any(ch in text for ch in "\u200b\u200c\u200d\u2060\ufeff")

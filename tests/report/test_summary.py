@@ -63,3 +63,22 @@ def test_off_findings_are_not_counted() -> None:
     )
     summary = summarize(r)
     assert summary.findings == 0 and summary.packages_with_findings == 0
+
+
+def test_summary_line_names_tampering_when_the_exit_code_is_3() -> None:
+    import dataclasses
+
+    from auditor.report.summary import exit_code, summary_line
+
+    base = errors()
+    tampered = PackageResult(package("d-pkg", "4.0.0", 35), Status.INVALID, "DSSE_SIGNATURE")
+    finding = Finding("attestation-invalid", Level.ERROR, "d-pkg@4.0.0 forged", "d-pkg", "4.0.0")
+    both = dataclasses.replace(
+        base, results=(*base.results, tampered), findings=(*base.findings, finding)
+    )
+    assert exit_code(both) == 3
+    line = summary_line(both)
+    assert "1 package failed verification (tampering)" in line
+    assert "2 packages could not be checked (incomplete)" in line
+    assert line.endswith("exit 3 (incomplete and tampering found)")
+    assert summary_line(empty()) == "no findings; 0 of 0 packages verified; exit 0 (passed)"

@@ -136,3 +136,27 @@ def test_worst_statuses_come_first_in_the_cut_list() -> None:
     assert "zzz-tampered@1.0.0" in text
     md = render(r, "markdown")
     assert md.index("zzz-tampered") < md.index("<code>pkg-000&#64;1.0.0</code> | 🟡")
+
+
+@pytest.mark.parametrize("width", [80, 120, 200])
+@pytest.mark.parametrize("scenario", sorted(SCENARIOS))
+def test_fits_the_terminal_width(scenario: str, width: int) -> None:
+    text = render_text(SCENARIOS[scenario](), verbose=True, width=width)
+    assert max(len(line) for line in text.splitlines()) <= width
+
+
+def test_package_names_are_wrapped_never_cut() -> None:
+    name = "@a-very-long-scope-name/" + "x" * 90
+    pkg = package(name, "1.0.0-with.a.long.prerelease", 7)
+    r = report([PackageResult(pkg, Status.UNATTESTED, "NO_ATTESTATIONS")], [])
+    for width in (80, 100):
+        lines = render_text(r, width=width).splitlines()
+        start = lines.index(next(line for line in lines if line.startswith("package"))) + 2
+        column = lines[start].index("unattested")
+        cells = []
+        for line in lines[start:]:
+            if not line.strip():
+                break
+            cells.append(line[:column].strip())
+        assert "".join(cells) == pkg.spec
+        assert "…" not in "\n".join(lines)
