@@ -93,11 +93,16 @@ def _log_line(line: str) -> str:
     return line
 
 
+_LINE_BREAK = re.compile(r"(\r\n|\r|\n)")  # where the runner's line reader splits
+
+
 def log_lines(text: str) -> str:
     """`text` (one or more lines) with no line the GitHub Actions runner takes as a command."""
     if "::" not in text and "##[" not in text:
         return text  # the common case: nothing to look at line by line
-    return "\n".join(_log_line(line) for line in text.split("\n"))
+    parts = _LINE_BREAK.split(text)
+    # Even indexes are lines, odd ones the breaks between them (kept as they were).
+    return "".join(part if i % 2 else _log_line(part) for i, part in enumerate(parts))
 
 
 def console(message: object) -> str:
