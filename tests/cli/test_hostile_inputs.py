@@ -205,3 +205,17 @@ def test_huge_integers_in_the_policy_are_one_line_exit_2(
     code, _, err = _run(capsys, ["policy", "check", str(policy)])
     _one_line_usage_error(code, err)
     assert len(err) < 600
+
+
+def test_verbose_notes_show_escape_sequences_from_npmrc_as_text(
+    home: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The registry URL comes from the pull request's .npmrc: its `-v` note must neither run
+    terminal escapes nor start a workflow command."""
+    with running_registry(RegistryData()) as reg:
+        (tmp_path / ".npmrc").write_text(f"registry={reg.url}/\x1b]0;pwned\x07##[error]x/\n")
+        lock = _lockfile(tmp_path, a=f"{PLACEHOLDER}/a/-/a-1.0.0.tgz")
+        _, _, err = _run(capsys, [str(lock), "--no-cache", "-v", "--format", "json"])
+    assert "audit: registry " in err
+    assert "\x1b" not in err and "\x07" not in err and "##[" not in err
+    assert "\\x1b]0;pwned\\x07" in err  # shown, not run
