@@ -50,8 +50,9 @@ class NetworkSettings:
     max_attestation_bytes: int = MAX_ATTESTATIONS_BYTES  # one limit, see auditor.models
     max_packument_bytes: int = 64 * MIB
     max_redirects: int = 3
-    # Requests in a row whose every attempt failed to connect to one host: after this many
-    # the host is given up for the run (every later request to it fails at once).
+    # Connection failures in a row to one host (no answer in between) after which one
+    # request probes it with its retries while the others wait; if the probe fails too the
+    # host is given up for the run (every later request to it fails at once).
     give_up_after: int = 3
 
 
@@ -122,6 +123,7 @@ class RegistryClient:
         self._deadline = 0.0
         self._proxies: dict[tuple[str, str, int | None], tuple[str | None, Any]] = {}
         self._conn_failures: dict[tuple[str, str, int | None], int] = {}
+        self._probes: dict[tuple[str, str, int | None], asyncio.Event] = {}
         # Hosts given up on: "scheme://host[:port]" -> the connection error that did it.
         self.unreachable: dict[str, str] = {}
 
@@ -186,44 +188,70 @@ class RegistryClient:
         accept: str = "application/json",
         etag: str | None = None,
     ) -> HttpResponse:
-        """GET with retries.  Returns 200/304/404 responses; raises FetchError otherwise."""
+        """GET with retries.  Returns 200/304/404 responses; raises FetchError otherwise.
+
+        Fail fast and once: after `give_up_after` connection failures in a row to one host
+        (no answer in between), one request goes on as a probe with its retries while every
+        other request to that host waits; if the probe cannot connect either, the host is
+        given up for the run and everyone waiting fails at once without a request."""
         s = self.settings
         origin = _origin(url)
         last: FetchError | None = None
-        for attempt in range(s.attempts):
-            self._check_reachable(origin)
-            if self._remaining() <= 0:
-                raise FetchError("FETCH_BUDGET", f"overall time budget of {s.budget:g}s spent")
-            delay: float | None = None
-            try:
-                response = await self._attempt(url, max_bytes=max_bytes, accept=accept, etag=etag)
-            except _Retry as r:
-                last = r.error
-                delay = r.retry_after
-            except _GivenUp:
-                raise
-            except FetchError:
-                self._conn_failures.pop(origin, None)  # the host answered
-                raise
-            else:
-                self._conn_failures.pop(origin, None)
-                return response
-            if last.reason != "FETCH_CONNECTION":
-                self._conn_failures.pop(origin, None)  # it answered, slowly or badly
-            if attempt + 1 >= s.attempts:
-                break
-            self.stats.retries += 1
-            backoff = min(s.backoff_max, s.backoff_base * (2**attempt)) * (0.5 + self._rng() / 2)
-            if delay is not None:
-                backoff = max(backoff, min(delay, s.retry_after_cap))
-            backoff = min(backoff, max(0.0, self._remaining()))
-            await self._sleep(backoff)
-        assert last is not None
-        if last.reason == "FETCH_CONNECTION":
-            self._connection_failed(origin, last.message)
-        if s.attempts > 1:
-            raise FetchError(last.reason, f"{last.message} (after {s.attempts} attempts)")
-        raise last
+        probe: asyncio.Event | None = None  # set when this request is the host's probe
+        try:
+            attempt = 0
+            while attempt < s.attempts:
+                self._check_reachable(origin)
+                if self._remaining() <= 0:
+                    raise FetchError("FETCH_BUDGET", f"overall time budget of {s.budget:g}s spent")
+                delay: float | None = None
+                try:
+                    response = await self._attempt(
+                        url, max_bytes=max_bytes, accept=accept, etag=etag, probe=probe
+                    )
+                except _Hold as hold:
+                    await hold.verdict.wait()  # another request is probing the host
+                    continue  # not an attempt of ours
+                except _Retry as r:
+                    last = r.error
+                    delay = r.retry_after
+                except _GivenUp:
+                    raise
+                except FetchError:
+                    self._answered(origin)
+                    raise
+                else:
+                    self._answered(origin)
+                    return response
+                attempt += 1
+                if last.reason == "FETCH_CONNECTION":
+                    if self._connection_failed(origin) and probe is None:
+                        probe = self._probes.setdefault(origin, asyncio.Event())
+                else:
+                    self._answered(origin)  # it answered, slowly or badly
+                if attempt >= s.attempts:
+                    break
+                self.stats.retries += 1
+                backoff = min(s.backoff_max, s.backoff_base * (2 ** (attempt - 1)))
+                backoff *= 0.5 + self._rng() / 2
+                if delay is not None:
+                    backoff = max(backoff, min(delay, s.retry_after_cap))
+                backoff = min(backoff, max(0.0, self._remaining()))
+                await self._sleep(backoff)
+            assert last is not None
+            if (
+                probe is not None
+                and last.reason == "FETCH_CONNECTION"
+                and self._probes.get(origin) is probe  # nobody got an answer meanwhile
+            ):
+                self.unreachable.setdefault(_display_origin(origin), last.message)
+            if s.attempts > 1:
+                raise FetchError(last.reason, f"{last.message} (after {s.attempts} attempts)")
+            raise last
+        finally:
+            if probe is not None and self._probes.get(origin) is probe:
+                del self._probes[origin]  # verdict given (or the probe was cancelled)
+                probe.set()
 
     def _check_reachable(self, origin: tuple[str, str, int | None]) -> None:
         if self.unreachable:
@@ -231,16 +259,27 @@ class RegistryClient:
             if why is not None:
                 raise _GivenUp("FETCH_CONNECTION", f"registry unreachable, not asked: {why}")
 
-    def _connection_failed(self, origin: tuple[str, str, int | None], message: str) -> None:
-        """Fail fast and once: after `give_up_after` requests in a row that could not
-        connect, stop asking the host (3,000 packages must not each retry a dead port)."""
+    def _answered(self, origin: tuple[str, str, int | None]) -> None:
+        """The host answered: it is up, whoever was waiting on a probe goes on."""
+        self._conn_failures.pop(origin, None)
+        probe = self._probes.pop(origin, None)
+        if probe is not None:
+            probe.set()
+
+    def _connection_failed(self, origin: tuple[str, str, int | None]) -> bool:
+        """Count a failed connection; True once `give_up_after` failed in a row."""
         count = self._conn_failures.get(origin, 0) + 1
         self._conn_failures[origin] = count
-        if count >= self.settings.give_up_after:
-            self.unreachable.setdefault(_display_origin(origin), message)
+        return count >= self.settings.give_up_after
 
     async def _attempt(
-        self, url: str, *, max_bytes: int, accept: str, etag: str | None
+        self,
+        url: str,
+        *,
+        max_bytes: int,
+        accept: str,
+        etag: str | None,
+        probe: asyncio.Event | None = None,
     ) -> HttpResponse:
         import aiohttp
 
@@ -248,8 +287,12 @@ class RegistryClient:
         s = self.settings
         first_origin = _origin(url)
         async with self._sem:
-            # Asked again once through the queue: the host may have been given up meanwhile.
+            # Asked again once through the queue: the host may have been given up, or be
+            # under probe, meanwhile.
             self._check_reachable(first_origin)
+            held = self._probes.get(first_origin)
+            if held is not None and held is not probe:
+                raise _Hold(held)
             self.stats.in_flight += 1
             self.stats.max_in_flight = max(self.stats.max_in_flight, self.stats.in_flight)
             try:
@@ -318,6 +361,14 @@ class RegistryClient:
                 raise FetchError("FETCH_TOO_LARGE", f"response exceeds {max_bytes} bytes")
         self.stats.bytes += len(buf)
         return HttpResponse(200, bytes(buf), resp.headers.get("ETag"))
+
+
+class _Hold(Exception):
+    """Another request is probing this host: wait for its verdict, then try again."""
+
+    def __init__(self, verdict: asyncio.Event) -> None:
+        super().__init__("host under probe")
+        self.verdict = verdict
 
 
 class _GivenUp(FetchError):

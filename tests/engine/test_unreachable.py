@@ -93,3 +93,58 @@ def test_cli_one_line_exit_3_and_a_sarif_notification_not_results(
     assert [n["level"] for n in notes] == ["error"]
     assert f"127.0.0.1:{port}" in notes[0]["message"]["text"]
     assert not [r for r in run["results"] if r["ruleId"] == "incomplete"]
+
+
+def test_a_dead_host_costs_a_bounded_number_of_connection_attempts() -> None:
+    """One probe retries; everyone else waits for its verdict and then fails unasked."""
+    import asyncio
+
+    from auditor.registry.client import FetchError, RegistryClient
+    from auditor.registry.config import NpmConfig
+    from tests.registry.conftest import FAST
+
+    url = f"http://127.0.0.1:{refused_port()}/"
+
+    async def run() -> tuple[list[BaseException | object], RegistryClient]:
+        async with RegistryClient(NpmConfig(registry=url), FAST) as client:
+            got = await asyncio.gather(
+                *(client.get(f"{url}p{i}", max_bytes=1024) for i in range(500)),
+                return_exceptions=True,
+            )
+            return list(got), client
+
+    got, client = asyncio.run(run())
+    assert all(isinstance(g, FetchError) and g.reason == "FETCH_CONNECTION" for g in got)
+    # Without the probe: 500 requests x 3 attempts.  With it: what got through the queue
+    # before the failures piled up (a few waves of `concurrency`), plus the probe's retries.
+    assert client.stats.requests <= 3 * FAST.concurrency + FAST.attempts
+    assert list(client.unreachable) == [url.rstrip("/")]
+
+
+def test_a_host_that_drops_some_connections_is_not_given_up() -> None:
+    """Transient failures on a host that answers are retried as before, never given up."""
+    import asyncio
+
+    from auditor.registry.client import RegistryClient
+    from auditor.registry.config import NpmConfig
+    from tests.registry.conftest import FAST
+    from tests.support.registry import Fault, LoopbackRegistry, RegistryData
+
+    async def run() -> tuple[list[object], dict[str, str]]:
+        data = RegistryData()
+        data.attestations["a@1.0.0"] = b'{"attestations": []}'
+        async with LoopbackRegistry(data) as reg:
+            reg.inject(Fault.reset(times=4), endpoint="attestations")
+            async with RegistryClient(NpmConfig(registry=reg.url + "/"), FAST) as client:
+                got = await asyncio.gather(
+                    *(
+                        client.get(f"{reg.url}/-/npm/v1/attestations/a@1.0.0", max_bytes=1 << 16)
+                        for _ in range(6)
+                    ),
+                    return_exceptions=True,
+                )
+                return list(got), dict(client.unreachable)
+
+    got, unreachable = asyncio.run(run())
+    assert unreachable == {}
+    assert all(getattr(g, "status", None) == 200 for g in got), got
