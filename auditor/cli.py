@@ -103,7 +103,7 @@ def build_audit_parser() -> argparse.ArgumentParser:
         description=(
             "Audit every dependency of an npm lockfile against its Sigstore attestations "
             "and a policy.  Sub-commands: 'audit fetch', 'audit policy check', "
-            "'audit policy explain'."
+            "'audit policy explain', 'audit trust update'."
         ),
         epilog=(
             "exit codes: 0 no failing finding; 1 failing findings; 2 usage or input error; "
@@ -213,6 +213,35 @@ def build_fetch_parser() -> argparse.ArgumentParser:
     return p
 
 
+def build_trust_parser() -> argparse.ArgumentParser:
+    from auditor.registry.trustupdate import DEFAULT_TUF_URL
+
+    p = _Parser(prog="audit trust", description="Refresh the trust material.")
+    sub = p.add_subparsers(dest="action", required=True, parser_class=_Parser)
+    update = sub.add_parser(
+        "update",
+        help="fetch the current Sigstore trusted root and npm registry keys through "
+        "Sigstore's TUF repository (verified by TUF) into the user data directory",
+    )
+    update.add_argument(
+        "--tuf-url", metavar="URL", default=DEFAULT_TUF_URL, help="TUF repository base URL"
+    )
+    update.add_argument(
+        "--tuf-root",
+        metavar="FILE",
+        help="TUF root.json to trust the repository with (default: the root the sigstore "
+        "package embeds, for Sigstore's public-good repository only)",
+    )
+    update.add_argument(
+        "--npm-keys-target",
+        metavar="NAME",
+        help="TUF target of the npm registry keys (default: keys.json in the role the "
+        "repository delegates to the npm registry)",
+    )
+    _add_output_noise_options(update)
+    return p
+
+
 def build_policy_parser() -> argparse.ArgumentParser:
     p = _Parser(prog="audit policy", description="Validate or explain a policy file.")
     sub = p.add_subparsers(dest="action", required=True, parser_class=_Parser)
@@ -241,7 +270,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         forget_masks()  # one command's secrets (auditor.sanitize.mask) are not the next's
 
 
-SUBCOMMANDS = ("fetch", "policy")
+SUBCOMMANDS = ("fetch", "policy", "trust")
 
 
 def _main(args: list[str]) -> int:
@@ -250,6 +279,8 @@ def _main(args: list[str]) -> int:
             return _cmd_fetch(build_fetch_parser().parse_args(args[1:]))
         if args and args[0] == "policy":
             return _cmd_policy(build_policy_parser().parse_args(args[1:]))
+        if args and args[0] == "trust":
+            return _cmd_trust(build_trust_parser().parse_args(args[1:]))
         if args:
             _suggest_command(args[0])
         return _cmd_audit(build_audit_parser().parse_args(args))
@@ -313,6 +344,22 @@ def _cmd_policy(args: argparse.Namespace) -> int:
         return EXIT_OK
     policy = load_policy(Path(args.file)) if args.file else default_policy()
     print(explain_policy(policy, fmt=args.format), end="")
+    return EXIT_OK
+
+
+def _cmd_trust(args: argparse.Namespace) -> int:
+    from auditor.registry.trustupdate import update_trust
+
+    stored = update_trust(
+        url=args.tuf_url,
+        tuf_root=Path(args.tuf_root) if args.tuf_root else None,
+        keys_target=args.npm_keys_target,
+    )
+    if not args.quiet:
+        _err(
+            f"audit trust update: trusted root and npm registry keys from {stored.tuf_url} "
+            f"verified by TUF and stored in {stored.trusted_root.parent} ({stored.updated_at})"
+        )
     return EXIT_OK
 
 
@@ -387,6 +434,8 @@ def _run_audit(
     stdout_format, output_format, files = outputs
     trusted_root = Path(args.trusted_root) if args.trusted_root else None
     npm_keys = Path(args.npm_keys) if args.npm_keys else None
+    from auditor.registry.trustupdate import trust_in_use
+
     if base_config is not None:
         if trusted_root is not None:
             trusted_root = base_config.trust_file(trusted_root, ROLE_TRUSTED_ROOT, "--trusted-root")
@@ -396,11 +445,14 @@ def _run_audit(
     def announce(line: str) -> None:
         _err(f"audit: {line}; policy {policy_label}")
 
+    # An option wins; else the copy `audit trust update` stored; else the pinned one.
+    trusted_root, npm_keys, trust_files = trust_in_use(trusted_root, npm_keys)
     options = AuditOptions(
         registry=args.registry,
         offline=Path(args.offline) if args.offline else None,
         trusted_root=trusted_root,
         npm_keys=npm_keys,
+        trust_files=trust_files,
         concurrency=args.concurrency,
         cache_dir=Path(args.cache_dir) if args.cache_dir else None,
         use_cache=not args.no_cache,

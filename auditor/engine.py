@@ -41,6 +41,7 @@ from auditor.models import (
     SignatureStatus,
     SourceKind,
     Status,
+    TrustFile,
     VerificationResult,
     VersionInfo,
 )
@@ -138,6 +139,8 @@ class AuditOptions:
     # Called once, before any fetch, with the run's first line for stderr (lockfile,
     # package count, registry and where it came from); None: say nothing.
     announce: Callable[[str], None] | None = None
+    # What trust material `trusted_root`/`npm_keys` are (for the report; see trustupdate).
+    trust_files: tuple[TrustFile, ...] = ()
     # Not on the command line: injection points for tests and benchmarks.
     network: NetworkSettings | None = None
     now: datetime | None = None
@@ -999,6 +1002,7 @@ def _audit_parsed(
         generated_at=now,
         waived=tuple(waived),
         rule_levels=policy.rule_levels(),
+        trust=options.trust_files,
         failures=tuple(run.failures),
         base=_base_label(options),
     )

@@ -537,6 +537,16 @@ class RunFailure:
 
 
 @dataclass(frozen=True, slots=True)
+class TrustFile:
+    """One trust file a run used: what it is, where it came from, its path and its date."""
+
+    kind: str  # "trusted_root" or "npm_keys"
+    source: str  # "refreshed" (audit trust update), "pinned" (in the package), "option"
+    path: str
+    date: str | None  # refreshed: when fetched; otherwise the newest validFor.start it lists
+
+
+@dataclass(frozen=True, slots=True)
 class Report:
     """The complete outcome of one audit; formats are pure functions of it."""
 
@@ -556,3 +566,5 @@ class Report:
     lockfile_requested: str | None = None
     lockfile_note: str | None = None
     base: str | None = None  # pull-request mode: the base lockfile or git ref compared with
+    # Which trust material verified the run: {"trusted_root"|"npm_keys": TrustFile}.
+    trust: tuple[TrustFile, ...] = ()

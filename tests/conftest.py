@@ -24,6 +24,8 @@ def _hermetic_environment(
     home = tmp_path_factory.mktemp("home")
     monkeypatch.setenv("HOME", str(home))
     monkeypatch.setenv("XDG_CACHE_HOME", str(home / ".cache"))
+    # The cache key and refreshed trust material live in the data directory.
+    monkeypatch.setenv("XDG_DATA_HOME", str(home / ".local" / "share"))
     monkeypatch.setenv("NPM_CONFIG_USERCONFIG", str(home / ".npmrc"))
     monkeypatch.setenv("NPM_CONFIG_GLOBALCONFIG", str(home / "global-npmrc"))
     for var in ("npm_config_registry", "NPM_CONFIG_REGISTRY", "NO_COLOR"):

@@ -49,14 +49,20 @@ def default_cache_dir(env: Mapping[str, str] | None = None) -> Path:
 KEY_BYTES = 32
 
 
-def default_key_path(env: Mapping[str, str] | None = None) -> Path:
-    """Where the cache's MAC key lives: the user's data directory, never the cache directory
-    (whoever can write the cache must not be able to read or replace the key)."""
+def user_data_dir(env: Mapping[str, str] | None = None) -> Path:
+    """`$XDG_DATA_HOME/auditor`, else `~/.local/share/auditor` (the cache key, refreshed
+    trust material)."""
     env = os.environ if env is None else env
     base = env.get("XDG_DATA_HOME")
     if base and Path(base).is_absolute():
-        return Path(base) / "auditor" / "cache-key"
-    return Path(env.get("HOME") or Path.home()) / ".local" / "share" / "auditor" / "cache-key"
+        return Path(base) / "auditor"
+    return Path(env.get("HOME") or Path.home()) / ".local" / "share" / "auditor"
+
+
+def default_key_path(env: Mapping[str, str] | None = None) -> Path:
+    """Where the cache's MAC key lives: the user's data directory, never the cache directory
+    (whoever can write the cache must not be able to read or replace the key)."""
+    return user_data_dir(env) / "cache-key"
 
 
 def load_cache_key(path: Path) -> bytes | None:

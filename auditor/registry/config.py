@@ -40,6 +40,11 @@ _PUBLIC_REGISTRY_HOST_SHA256 = "0dc11026ac75c015aaa1deafff4a7a54ef6d0cf6b3c7f9b1
 _ENV_REF = re.compile(r"(?<!\\)\$\{([^${}?]+)(\?)?\}")
 
 
+def is_public_registry_host(host: str) -> bool:
+    """Whether `host` is the public npm registry's (kept as a digest: see above)."""
+    return hashlib.sha256(host.lower().encode()).hexdigest() == _PUBLIC_REGISTRY_HOST_SHA256
+
+
 class Secret:
     """A credential.  Its repr and str are masked so it cannot leak through logs or reports."""
 
@@ -130,7 +135,7 @@ class NpmConfig:
         if mode == "never":
             return False
         if mode == "npmjs":
-            return hashlib.sha256(host.encode()).hexdigest() == _PUBLIC_REGISTRY_HOST_SHA256
+            return is_public_registry_host(host)
         return host == mode.lower()
 
     def _known(self, url: str) -> bool:

@@ -95,6 +95,11 @@ def report_document(report: Report) -> dict[str, Any]:
             }
         ),
         "policy": report.policy,
+        # Which trust material verified the run (null when not recorded).
+        "trust_material": (
+            {t.kind: {"source": t.source, "path": t.path, "date": t.date} for t in report.trust}
+            or None
+        ),
         "generated_at": rfc3339(report.generated_at),
         "summary": _summary(summary),
         "packages": [_package(r) for r in report.results],

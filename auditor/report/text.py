@@ -106,6 +106,11 @@ def _render_text(report: Report, *, color: bool, verbose: bool) -> str:
     header = f"{PRODUCT_NAME} {clean(report.tool_version)} · {clean(display_path(report.lockfile))}"
     out.append(paint.bold(truncate(header, WIDTH)))
     out.append(truncate(f"policy: {policy}", WIDTH))
+    for trust in report.trust:
+        label = "trusted root" if trust.kind == "trusted_root" else "npm keys"
+        dated = f" {clean(trust.date)}" if trust.date else ""
+        line = f"{label}: {trust.source}{dated} ({clean(display_path(trust.path))})"
+        out.append(truncate(line, WIDTH))
     if report.lockfile_requested is not None:
         # npm installs from another file than the one asked for: say which was audited.
         asked = clean(display_path(report.lockfile_requested))

@@ -171,6 +171,7 @@ def verify_chain(
         "CERT_CHAIN",
         f"{label}: certificate issued by {cert.issuer.rfc4514_string()[:120]!r} does not "
         f"chain to a trusted Fulcio CA valid at {times[0].isoformat()}",
+        unknown_trust=True,
     )
 
 
@@ -209,7 +210,10 @@ def verify_sct(leaf: Leaf, ca: CertificateAuthority, trust: TrustMaterial, label
         if verify_sig(log.key, sct.signature, signed, sct.signature_hash_algorithm):
             return
         problems.append("SCT signature invalid")
-    raise Reject("SCT", f"{label}: no valid SCT ({'; '.join(problems) or 'none'})")
+    unknown = bool(problems) and all(p.startswith("unknown CT log") for p in problems)
+    raise Reject(
+        "SCT", f"{label}: no valid SCT ({'; '.join(problems) or 'none'})", unknown_trust=unknown
+    )
 
 
 # --- identity -----------------------------------------------------------------------------

@@ -124,7 +124,9 @@ def bundle_signer(b: Bundle, role: str, trust: TrustMaterial, label: str) -> Sig
     npm_key = trust.npm_key(b.key_hint, NPM_KEY_USAGE)
     if npm_key is None:
         raise Reject(
-            "KEY_UNKNOWN", f"{label}: no {NPM_KEY_USAGE} key with keyId {b.key_hint[:80]!r}"
+            "KEY_UNKNOWN",
+            f"{label}: no {NPM_KEY_USAGE} key with keyId {b.key_hint[:80]!r}",
+            unknown_trust=True,
         )
     if b.sig_keyid and b.sig_keyid != b.key_hint:
         raise Reject(
@@ -141,6 +143,7 @@ def find_log(b: Bundle, trust: TrustMaterial, label: str) -> TransparencyLog:
         raise Reject(
             "LOG_UNKNOWN",
             f"{label}: transparency log {b.tlog.log_id.hex()[:16]}… is not in the trusted root",
+            unknown_trust=True,
         )
     return log
 

@@ -31,6 +31,7 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from auditor.models import RegistrySignature, SignatureStatus, VersionInfo, check_integrity
+from auditor.verify._errors import OUT_OF_DATE_HINT
 from auditor.verify.trust import NpmKey, TrustMaterial
 
 SIGNATURES_USAGE = "npm:signatures"
@@ -113,7 +114,9 @@ def verify_registry_signature(
         key = trust.npm_key(keyid, SIGNATURES_USAGE)
         if key is None:
             return _invalid(
-                keyid, "SIGNATURE_KEY_UNKNOWN", f"no trusted npm:signatures key {keyid[:80]!r}"
+                keyid,
+                "SIGNATURE_KEY_UNKNOWN",
+                f"no trusted npm:signatures key {keyid[:80]!r}{OUT_OF_DATE_HINT}",
             )
         end = key.window.end
         if end is not None and when >= end:
