@@ -14,11 +14,12 @@ the auditor reported on the same project under three policies.  A violation is:
 * `strict-exit-0`: under policies/strict.toml (provenance for all, no non-registry sources)
   the exit code is 0 although npm installed bytes that are not a genuine attested tarball
   and not the pull request's own files;
-* `pinned-exit-0`: under tests/npm/pinned.toml (recommended plus provenance pinned to the
-  real repository for the genuine names) the exit code is 0 although npm installed, at a
-  path whose install name is a pinned name, fetched bytes other than that package's
-  genuine ones (the alias class: a selector must match the install name too), unless the
-  root package.json declares that name a URL, git or file dependency.
+* `pinned-exit-0`: under the rig's pinning policy (recommended plus provenance pinned to
+  the real repository for the genuine names, `tests.npm.rig.PINS`) the exit code is 0
+  although npm installed, at a path whose install name is a pinned name, fetched bytes
+  other than that package's genuine ones (the alias class: a selector must match the
+  install name too), unless the root package.json declares that name a URL, git or file
+  dependency.
 
 Files of the pull request itself (workspace members, linked directories, file: tarballs,
 a git repository it names) are reviewed as code: no exit code is required for them, but
@@ -31,9 +32,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from tests.npm.rig import AuditOutcome, NpmOutcome
+from tests.npm.rig import PINS, AuditOutcome, NpmOutcome
 
-PINNED_NAMES = frozenset({"gundam-visor", "@trishankatdatadog/supreme-goggles", "tuf-js"})
+PINNED_NAMES = frozenset(PINS)
 
 
 def install_name(path: str) -> str:

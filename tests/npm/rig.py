@@ -32,8 +32,10 @@ import re
 import shutil
 import subprocess
 import tarfile
+import tempfile
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -49,7 +51,24 @@ from tests.support.registry import (
 REPO = Path(__file__).resolve().parents[2]
 RECOMMENDED = REPO / "policies" / "recommended.toml"
 STRICT = REPO / "policies" / "strict.toml"
-PINNED = Path(__file__).resolve().parent / "pinned.toml"
+# The pinning policy: recommended.toml plus, for the genuine packages the harness installs,
+# provenance from their real repositories.  A package installed under one of these names
+# (an alias included) from other bytes must fail.  Written next to the runs (see `start`).
+PINS = {
+    "gundam-visor": "https://github.com/ramonpetgrave64/gundam-visor",
+    "@trishankatdatadog/supreme-goggles": "https://github.com/trishankatdatadog/supreme-goggles",
+    "tuf-js": "https://github.com/theupdateframework/tuf-js",
+}
+
+
+def pinned_policy() -> str:
+    blocks = [
+        f'\n[[identity]]\npackages = ["{name}"]\nrequire_provenance = true\n'
+        f'repositories = ["{repo}"]\n'
+        for name, repo in PINS.items()
+    ]
+    return RECOMMENDED.read_text() + "".join(blocks)
+
 
 NPM = shutil.which("npm")
 NPM_TIMEOUT = 120
@@ -64,6 +83,7 @@ SIGSTORE_PUB = ("sigstore", "1.8.0")  # publish attestation only
 GENUINE = (GUNDAM, GOGGLES, TUF, SIGSTORE, SIGSTORE_PUB)
 LEGACY = "Old~Style!(pkg)*'"  # a legacy name npm still accepts (capitals and ~!*'())
 
+LONG_AGO = datetime(2024, 1, 2, tzinfo=UTC)
 _NPM_ERROR = re.compile(r"npm (?:ERR!|error) code (\S+)")
 
 
@@ -239,10 +259,13 @@ def _lockfile_digests(directory: Path) -> dict[str, str]:
 class NpmRig:
     """Registry, attacker host, catalogue, and the two runners."""
 
-    def __init__(self, registry: LoopbackRegistry, other: LoopbackRegistry, cat: Catalogue):
+    def __init__(
+        self, registry: LoopbackRegistry, other: LoopbackRegistry, cat: Catalogue, pinned: Path
+    ):
         self.registry = registry
         self.other = other
         self.catalogue = cat
+        self.pinned = pinned  # the pinning policy file
 
     # ------------------------------------------------------------------ setup
 
@@ -250,8 +273,14 @@ class NpmRig:
     @contextlib.contextmanager
     def start(cls) -> Iterator[NpmRig]:
         data, other_data, cat = build_registry_data()
-        with running_registry(data) as reg, running_registry(other_data) as other:
-            yield cls(reg, other, cat)
+        with (
+            tempfile.TemporaryDirectory(prefix="npm-rig-") as tmp,
+            running_registry(data) as reg,
+            running_registry(other_data) as other,
+        ):
+            pinned = Path(tmp) / "pinned.toml"
+            pinned.write_text(pinned_policy())
+            yield cls(reg, other, cat, pinned)
 
     @property
     def url(self) -> str:
@@ -423,13 +452,12 @@ def build_registry_data() -> tuple[RegistryData, RegistryData, Catalogue]:
         other.tarballs[("dl", f"{short}.tgz")] = other.tarballs[(name, file)]
         # An attacker-owned name of its own (an alias target), without attestations.
         evil = f"evil-{short}"
-        data.add_version(
-            evil, version, tarball=cat.add(f"published:{evil}@{version}", evil, version).data
-        )
+        tgz = cat.add(f"published:{evil}@{version}", evil, version).data
+        data.add_version(evil, version, tarball=tgz, published=LONG_AGO)  # past any cooldown
         # Bytes the pull request itself carries (file:, link, workspace, git).
         cat.add(f"local:{name}", name, version)
     legacy = cat.add(f"published:{LEGACY}@1.0.0", LEGACY, "1.0.0")
-    data.add_version(LEGACY, "1.0.0", tarball=legacy.data)
+    data.add_version(LEGACY, "1.0.0", tarball=legacy.data, published=LONG_AGO)
     return data, other, cat
 
 

@@ -18,17 +18,20 @@ import pytest
 from auditor.cli import main as audit_main
 from tests.npm.conftest import ROWS
 from tests.npm.oracle import Verdicts, fetched, violations
-from tests.npm.rig import PINNED, RECOMMENDED, STRICT, NpmOutcome, NpmRig, in_cache
+from tests.npm.rig import RECOMMENDED, STRICT, NpmOutcome, NpmRig, in_cache
 from tests.npm.variants import VARIANTS, Built, Variant
 
 # Variants whose class the product does not handle yet (issue 12): strict xfails, so the
 # day a fix lands the harness says so.
 C4 = "class 4 (resolved is not the registry tarball of the entry, yet npm fetches it)"
+C5 = "class 5 (alias: a selector for the install name does not apply to the real name)"
 C6 = "class 6 (legacy name: offline refuses what live audits)"
 KNOWN: dict[str, str] = {
     "resolved-other-genuine-package": C4,
     "resolved-dot-segments": C4,
     "remote-url-for-registry-spec": C4,
+    "alias-to-attacker-name": C5,
+    "alias-lockfile-only": C5,
     "legacy-name": C6,
 }
 
@@ -49,7 +52,7 @@ def _param(v: Variant) -> Any:
 def run_oracle(rig: NpmRig, built: Built, label: str, klass: str) -> list[str]:
     running = rig.start_npm(built.project)  # npm and the auditor run side by side
     audits = Verdicts(
-        *(rig.audit(built.project, p, base=built.base) for p in (RECOMMENDED, STRICT, PINNED))
+        *(rig.audit(built.project, p, base=built.base) for p in (RECOMMENDED, STRICT, rig.pinned))
     )
     npm = rig.finish_npm(running)
     manifest = json.loads((built.project.directory / "package.json").read_text())

@@ -376,27 +376,32 @@ def remote_url_for_registry_spec(rig: NpmRig, tmp: Path) -> Built:
 
 @variant("5 alias", "node_modules/gundam-visor is npm:evil-gundam-visor", quick=True)
 def alias_to_attacker_name(rig: NpmRig, tmp: Path) -> Built:
+    # With a genuine attested package beside it: a registry that serves no attestations
+    # at all is a finding of its own (registry-no-attestations), which would hide this one.
+    packages = {key("gundam-visor"): _evil_alias(rig), key(GOGGLES[0]): rig.entry(GOGGLES)}
+    return Built(rig.project(tmp, packages=packages))
+
+
+def _evil_alias(rig: NpmRig) -> dict[str, Any]:
     tgz = rig.catalogue.by_tag["published:evil-gundam-visor@1.0.1"].data
-    entry = {
+    return {
         "name": "evil-gundam-visor",
         "version": "1.0.1",
         "resolved": rig.tarball_url("evil-gundam-visor", "1.0.1"),
         "integrity": sri("sha512", tgz),
     }
-    return one(rig, tmp, entry)
 
 
 @variant("5 alias", "alias entry in the lockfile, plain range in package.json")
 def alias_lockfile_only(rig: NpmRig, tmp: Path) -> Built:
-    tgz = rig.catalogue.by_tag["published:evil-gundam-visor@1.0.1"].data
-    entry = {
-        "name": "evil-gundam-visor",
-        "version": "1.0.1",
-        "resolved": rig.tarball_url("evil-gundam-visor", "1.0.1"),
-        "integrity": sri("sha512", tgz),
+    deps = {"gundam-visor": "^1.0.1", GOGGLES[0]: GOGGLES[1]}
+    root = {"name": "victim", "version": "1.0.0", "dependencies": deps}
+    packages = {
+        "": root,
+        key("gundam-visor"): _evil_alias(rig),
+        key(GOGGLES[0]): rig.entry(GOGGLES),
     }
-    root = {"name": "victim", "version": "1.0.0", "dependencies": {"gundam-visor": "^1.0.1"}}
-    return Built(rig.project(tmp, packages={"": root, key("gundam-visor"): entry}))
+    return Built(rig.project(tmp, packages=packages))
 
 
 @variant("5 alias", "npm:@trishankatdatadog/supreme-goggles under another name (genuine)")
