@@ -16,10 +16,28 @@ Two kinds of destination:
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
-import secrets
 import stat
 from pathlib import Path
+
+
+def read_regular(path: Path, max_bytes: int) -> bytes:
+    """At most `max_bytes + 1` bytes of an input file (lockfile, policy, npmrc).
+
+    Symlinks are followed (a checked-in link to a file is fine), but what they reach must
+    be a regular file: a FIFO would block the run forever and a device never ends, so both
+    raise OSError (EINVAL).  The open itself never blocks (O_NONBLOCK).
+    """
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY)
+    with os.fdopen(fd, "rb") as fh:
+        st = os.fstat(fd)
+        if stat.S_ISDIR(st.st_mode):
+            raise IsADirectoryError(errno.EISDIR, "Is a directory", str(path))
+        if not stat.S_ISREG(st.st_mode):
+            raise OSError(errno.EINVAL, "not a regular file (a FIFO or device)", str(path))
+        return fh.read(max_bytes + 1)
+
 
 _DIR_FLAGS = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW
 _NEW_FILE_FLAGS = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW
@@ -39,7 +57,7 @@ def write_atomic(
     path.parent.mkdir(parents=True, exist_ok=True, mode=dir_mode)
     dfd = os.open(path.parent, _DIR_FLAGS)
     try:
-        tmp = f".{path.name[:64]}.{secrets.token_hex(8)}.tmp"
+        tmp = f".{path.name[:64]}.{os.urandom(8).hex()}.tmp"
         fd = os.open(tmp, _NEW_FILE_FLAGS, 0o600, dir_fd=dfd)
         try:
             with os.fdopen(fd, "wb") as fh:

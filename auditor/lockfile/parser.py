@@ -40,6 +40,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from auditor.errors import LockfileError
+from auditor.fileio import read_regular
 from auditor.lockfile.lines import load_with_lines
 from auditor.lockfile.sources import (
     classify_resolved,
@@ -122,8 +123,7 @@ def _find_in(directory: Path) -> LockfileChoice:
 def _prefer_shrinkwrap(lock: Path) -> LockfileChoice:
     shrinkwrap = lock.with_name(LOCKFILE_NAMES[1])
     try:
-        with shrinkwrap.open("rb") as fh:
-            first = fh.read(1)
+        first = read_regular(shrinkwrap, 0)
     except FileNotFoundError:  # npm too reads ENOENT (a dangling link included) as none
         return LockfileChoice(lock)
     except OSError as exc:
@@ -144,8 +144,7 @@ def _prefer_shrinkwrap(lock: Path) -> LockfileChoice:
 def parse_lockfile(path: Path) -> Lockfile:
     """Read and parse a lockfile.  Raises only `LockfileError`."""
     try:
-        with path.open("rb") as fh:
-            data = fh.read(MAX_LOCKFILE_BYTES + 1)
+        data = read_regular(path, MAX_LOCKFILE_BYTES)
     except OSError as exc:
         raise LockfileError(f"{path}: cannot read: {exc.strerror or exc}") from None
     return parse_lockfile_bytes(data, str(path))

@@ -17,6 +17,7 @@ from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 from auditor.errors import PolicyError
+from auditor.fileio import read_regular
 from auditor.models import Level
 from auditor.policy.catalog import ALWAYS_ON_RULES, RULES, UNWAIVABLE_RULES
 from auditor.policy.globs import Glob, GlobSyntaxError, Selector, uri_glob
@@ -135,8 +136,7 @@ T = TypeVar("T")
 def load_policy(path: Path) -> Policy:
     """Read and validate a policy file.  Raises PolicyError."""
     try:
-        with path.open("rb") as fh:
-            data = fh.read(MAX_POLICY_BYTES + 1)
+        data = read_regular(path, MAX_POLICY_BYTES)
     except OSError as exc:
         raise _error(f"{path}: cannot read policy: {exc.strerror or exc}") from None
     if len(data) > MAX_POLICY_BYTES:

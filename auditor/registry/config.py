@@ -27,6 +27,7 @@ from pathlib import Path
 from urllib.parse import quote, urlsplit, urlunsplit
 
 from auditor.errors import ConfigError
+from auditor.fileio import read_regular
 from auditor.models import Package
 from auditor.sanitize import mask
 
@@ -318,8 +319,7 @@ def read_npmrc(
 
 def _read_npmrc_file(path: Path, env: Mapping[str, str]) -> dict[str, str]:
     try:
-        with path.open("rb") as fh:
-            data = fh.read(MAX_NPMRC_BYTES + 1)
+        data = read_regular(path, MAX_NPMRC_BYTES)
     except FileNotFoundError:
         return {}
     except IsADirectoryError:

@@ -118,3 +118,28 @@ def test_a_fifo_planted_in_the_cache_neither_blocks_nor_counts(tmp_path: Path) -
     assert statuses["alpha@1.0.0"] == "verified" and statuses["beta@1.0.0"] == "publish-only"
     assert not stat.S_ISFIFO(os.lstat(fifo).st_mode)  # replaced by a real entry
     assert list(elsewhere.iterdir()) == []  # nothing written through the planted symlink
+
+
+@pytest.mark.parametrize("which", ["lockfile", "policy", "npmrc", "shrinkwrap"])
+def test_a_fifo_as_an_input_file_is_a_one_line_error_not_a_hang(tmp_path: Path, which: str) -> None:
+    """Input files come from the pull request (a symlink in git can name a FIFO elsewhere):
+    opening one used to block until a writer came, that is forever."""
+    project = tmp_path / "proj"
+    project.mkdir()
+    lock = project / "package-lock.json"
+    lock.write_bytes((DEMO / "package-lock.json").read_bytes())
+    policy = tmp_path / "policy.toml"
+    policy.write_text("version = 1\n")
+    fifo = {
+        "lockfile": lock,
+        "policy": policy,
+        "npmrc": project / ".npmrc",
+        "shrinkwrap": project / "npm-shrinkwrap.json",
+    }[which]
+    fifo.unlink(missing_ok=True)
+    os.mkfifo(fifo)
+    argv = [sys.executable, "-m", "auditor", str(lock), "--policy", str(policy), "--no-cache"]
+    # The timeout only turns a hang into a failure; it is no timing assertion.
+    proc = subprocess.run(argv, capture_output=True, text=True, timeout=120, cwd=project)
+    assert proc.returncode == 2, proc.stderr
+    assert "not a regular file" in proc.stderr and proc.stderr.count("\n") == 1
