@@ -3,6 +3,8 @@ PYTHON ?= python3
 VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml | sha256sum | cut -c1-12)
+# `make demo` needs the package alone (no test or lint extras).
+DEMO_STAMP := $(VENV)/.demo-$(shell cat pyproject.toml | sha256sum | cut -c1-12)
 DEMO_OUT ?= demo-out
 
 .DEFAULT_GOAL := help
@@ -19,7 +21,12 @@ $(STAMP): pyproject.toml
 
 venv: $(STAMP)
 
-demo: $(STAMP) ## create the venv, install, audit the bundled demo project offline
+$(DEMO_STAMP): pyproject.toml
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet -e .
+	@rm -f $(VENV)/.demo-*; touch $@
+
+demo: $(DEMO_STAMP) ## create the venv, install the package only, audit the bundled demo offline
 	$(VENV)/bin/audit fixtures/demo/package-lock.json --offline fixtures/demo/offline \
 		--npm-keys fixtures/demo/npm-registry-keys.json \
 		--policy policies/recommended.toml --format text \

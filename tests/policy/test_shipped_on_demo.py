@@ -79,3 +79,18 @@ def test_old_certificates_pass_recommended_and_fail_strict_only_by_require_claim
     assert not [f for f in findings("recommended.toml") if f[0].startswith("identity-")]
     strict = [f for f in findings("strict.toml") if f[0] == "identity-runner"]
     assert strict and all("require_claims" in message for _, _, message in strict)
+
+
+def test_baseline_comment_names_every_rule_that_is_not_a_warning() -> None:
+    """The header comment says what `audit policy check` counts (errors, off)."""
+    from auditor.models import Level as L
+
+    path = ROOT / "policies" / "baseline.toml"
+    comment = " ".join(
+        line.lstrip("# ") for line in path.read_text().splitlines() if line.startswith("#")
+    )
+    policy = load_policy(path)
+    for rule, level in policy.rule_levels().items():
+        if level is not L.WARNING:
+            assert rule in comment, (rule, level)
+    assert "Every check is on" not in comment
