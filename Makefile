@@ -8,7 +8,7 @@ DEMO_STAMP := $(VENV)/.demo-$(shell cat pyproject.toml | sha256sum | cut -c1-12)
 DEMO_OUT ?= demo-out
 
 .DEFAULT_GOAL := help
-.PHONY: help demo test test-npm lint typecheck fmt bench fuzz mutation clean
+.PHONY: help demo test test-npm lint typecheck fmt bench fuzz mutation requirements clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
@@ -46,6 +46,7 @@ test-npm: $(STAMP) ## npm as the oracle: every differential variant and the muta
 lint: $(STAMP) ## ruff check and format check
 	$(VENV)/bin/ruff check auditor tests
 	$(VENV)/bin/ruff format --check auditor tests
+	$(VENV)/bin/zizmor --offline --quiet action.yml docs/examples/*.yml
 
 typecheck: $(STAMP) ## mypy --strict on auditor/
 	$(VENV)/bin/mypy auditor
@@ -63,6 +64,11 @@ fuzz: $(STAMP) ## fuzz the attestation response parser and the lockfile parser (
 mutation: $(STAMP) ## mutation testing of auditor/verify (slow; not in test/CI): MUTANTS='auditor.verify.certs*'
 	$(VENV)/bin/mutmut run $(if $(MAX_CHILDREN),--max-children $(MAX_CHILDREN),) $(MUTANTS); \
 		$(VENV)/bin/mutmut results
+
+requirements: $(STAMP) ## regenerate requirements/action.txt (hash-locked, for the GitHub Action) with uv
+	$(PY) -m pip install --quiet 'uv>=0.4'
+	$(VENV)/bin/uv pip compile pyproject.toml --generate-hashes --universal \
+		--python-version 3.11 --custom-compile-command "make requirements" -o requirements/action.txt
 
 clean: ## remove the venv, caches and build output
 	rm -rf $(VENV) build dist *.egg-info .pytest_cache .mypy_cache .ruff_cache .hypothesis $(DEMO_OUT) mutants

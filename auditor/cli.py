@@ -134,6 +134,12 @@ def build_audit_parser() -> argparse.ArgumentParser:
         "--markdown", metavar="FILE", help="also write the Markdown report to FILE (- stdout)"
     )
     p.add_argument(
+        "--annotations",
+        metavar="FILE",
+        help="also write GitHub Actions annotations (::error file=...,line=...::) to FILE "
+        "(- stdout)",
+    )
+    p.add_argument(
         "--sarif-category",
         metavar="CATEGORY",
         help="code-scanning category written as the SARIF automationDetails.id, which "
@@ -514,7 +520,12 @@ def _outputs(args: argparse.Namespace) -> tuple[str | None, str, dict[str, Path]
     `--json -` (or --sarif/--markdown) puts that report on stdout; only one report can go
     there, so an explicit other --format then needs --output.
     """
-    extra = {"json": args.json, "sarif": args.sarif, "markdown": args.markdown}
+    extra = {
+        "json": args.json,
+        "sarif": args.sarif,
+        "markdown": args.markdown,
+        "annotations": args.annotations,
+    }
     dashes = [fmt for fmt, path in extra.items() if path == "-"]
     files = {fmt: Path(path) for fmt, path in extra.items() if path and path != "-"}
     fmt = args.format or "text"

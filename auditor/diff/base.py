@@ -65,7 +65,10 @@ class GitRef:
             "--quiet",
             "--end-of-options",
             f"{ref}^{{commit}}",
-            what=f"unknown git ref {ref!r} (a shallow clone? fetch with fetch-depth: 0)",
+            what=(
+                f"unknown git ref {ref!r} (a shallow clone? fetch that commit alone: "
+                "git fetch --depth=1 origin <sha>)"
+            ),
         )
 
     def relative(self, path: Path) -> str | None:

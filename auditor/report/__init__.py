@@ -21,6 +21,8 @@ from auditor.report.summary import COVERAGE_SCOPES, Coverage, Summary, summarize
 from auditor.report.text import render_text
 
 FORMATS: tuple[str, ...] = ("text", "json", "sarif", "markdown")
+# Written with --annotations FILE (not a --format): GitHub Actions workflow commands.
+ANNOTATIONS = "annotations"
 
 __all__ = [
     "COVERAGE_SCOPES",
@@ -54,6 +56,10 @@ def render(
         return render_sarif(report, category=sarif_category)
     if fmt == "markdown":
         return render_markdown(report)
+    if fmt == ANNOTATIONS:
+        from auditor.report.annotations import render_annotations
+
+        return render_annotations(report)
     raise UsageError(f"unknown report format {fmt!r}; choose from {', '.join(FORMATS)}")
 
 

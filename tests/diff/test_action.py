@@ -10,6 +10,7 @@ import re
 import shutil
 import stat
 import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +19,7 @@ import yaml
 
 ROOT = Path(__file__).resolve().parents[2]
 BASH = shutil.which("bash")
+EXAMPLES = sorted((ROOT / "docs" / "examples").glob("*.yml"))
 
 
 def load(rel: str) -> Any:
@@ -50,18 +52,20 @@ def test_action_inputs_outputs_and_steps(action: dict[str, Any]) -> None:
         "python-version",
     ):
         assert key in inputs and "description" in inputs[key]
-    assert inputs["base-ref"]["default"] == "${{ github.event.pull_request.base.sha }}"
+    assert inputs["base-ref"]["default"] == (
+        "${{ github.event.pull_request.base.sha || github.event.merge_group.base_sha }}"
+    )
     assert inputs["upload-sarif"]["default"] == "true"
+    assert {"args", "category", "annotations"} <= set(inputs)
     assert set(action["outputs"]) >= {"exit-code", "sarif-file", "markdown-file"}
     runs = action["runs"]
     assert runs["using"] == "composite"
     steps = runs["steps"]
-    assert steps[0]["uses"].startswith("actions/setup-python@")
+    assert step(action, "Set up Python")["uses"].startswith("actions/setup-python@")
     install = step(action, "Install")
-    assert (
-        'pip install --quiet --disable-pip-version-check "${{ github.action_path }}"'
-        in (install["run"])
-    )
+    # Hash-locked, wheels only, from the action's own requirements file.
+    assert "--require-hashes" in install["run"] and "--only-binary :all:" in install["run"]
+    assert '"$GITHUB_ACTION_PATH/requirements/action.txt"' in install["run"]
     audit = step(action, "Audit")
     for flag in ("--base-ref", "--sarif", "--markdown", "--policy", "--fail-on"):
         assert flag in audit["run"]
@@ -76,12 +80,21 @@ def test_action_inputs_outputs_and_steps(action: dict[str, Any]) -> None:
     assert "steps.audit.outputs.exit-code" in last["env"]["AUDITOR_EXIT"]
 
 
-def test_no_input_is_spliced_into_a_script(action: dict[str, Any]) -> None:
-    # Script injection: inputs and event data reach shell scripts only through env.
+def test_no_expression_is_spliced_into_a_script(action: dict[str, Any]) -> None:
+    # Script injection: inputs and event data reach shell scripts only through env, and
+    # the action's own path through $GITHUB_ACTION_PATH.
     for s in action["runs"]["steps"]:
-        script = s.get("run", "")
-        for expr in re.findall(r"\$\{\{(.*?)\}\}", script):
-            assert expr.strip() == "github.action_path", (s["name"], expr)
+        assert "${{" not in s.get("run", ""), s["name"]
+
+
+def test_every_action_is_pinned_by_commit_with_its_tag() -> None:
+    for rel in ("action.yml", *(f"docs/examples/{p.name}" for p in EXAMPLES)):
+        for line in (ROOT / rel).read_text().splitlines():
+            match = re.search(r"uses: ([\w.-]+/[\w./-]+)@(\S+)(.*)", line)
+            if match is None or match.group(1).startswith(("OWNER/", "./")):
+                continue
+            assert re.fullmatch(r"[0-9a-f]{40}", match.group(2)), (rel, line)
+            assert re.fullmatch(r" # v\d+(\.\d+)*", match.group(3)), (rel, line)
 
 
 def _write_fake_audit(bindir: Path, exit_code: int, reports: bool = True) -> Path:
@@ -142,6 +155,7 @@ def test_audit_and_fail_steps_behave(
         "AUDITOR_FAIL_ON": "warning",
         "AUDITOR_SARIF_FILE": "",
         "AUDITOR_REGISTRY": "",
+        "AUDITOR_ARGS": "--concurrency 8",
     }
     proc = _run_step(step(action, "Audit")["run"], env, tmp_path)
     # The audit step itself never fails the job: the uploads must still run.
@@ -162,6 +176,10 @@ def test_audit_and_fail_steps_behave(
         "policy.toml",
         "--base-ref",
         "0123abcd",
+        "--sarif-category",
+        "npm-provenance-auditor/sub dir/package-lock.json",
+        "--concurrency",
+        "8",
     ]
     out = _outputs(output)
     assert out["exit-code"] == str(exit_code)
@@ -197,7 +215,13 @@ def test_audit_step_without_base_or_policy(action: dict[str, Any], tmp_path: Pat
     argv = (temp / "argv").read_text().splitlines()
     assert "--base-ref" not in argv and "--policy" not in argv
     assert argv[argv.index("--sarif") + 1] == "out.sarif"
-    assert argv[-3:] == ["--all", "--registry", "http://127.0.0.1:4873"]
+    assert argv[-5:] == [
+        "--all",
+        "--registry",
+        "http://127.0.0.1:4873",
+        "--sarif-category",
+        "npm-provenance-auditor/package-lock.json",
+    ]
 
 
 def test_example_workflow_is_minimal_and_complete() -> None:
@@ -207,12 +231,17 @@ def test_example_workflow_is_minimal_and_complete() -> None:
     assert "package-lock.json" in paths and "npm-shrinkwrap.json" in paths
     assert set(on) == {"pull_request"}
     # Minimal permissions at the top level, and no job widens them.
-    assert wf["permissions"] == {"contents": "read", "security-events": "write"}
+    assert wf["permissions"] == {
+        "contents": "read",
+        "security-events": "write",
+        "actions": "read",
+    }
     (job,) = wf["jobs"].values()
     assert "permissions" not in job
     checkout = job["steps"][0]
     assert checkout["uses"].startswith("actions/checkout@")
-    assert checkout["with"]["fetch-depth"] == 0
+    # Shallow: the action fetches the base commit alone, not the whole history.
+    assert "fetch-depth" not in checkout["with"]
     assert checkout["with"]["persist-credentials"] is False
     assert any("npm-provenance-auditor" in s.get("uses", "") for s in job["steps"])
 
@@ -249,3 +278,97 @@ def test_usage_error_writes_no_reports(action: dict[str, Any], tmp_path: Path) -
     out = _outputs(output)
     assert out["exit-code"] == "2" and "sarif-exists" not in out
     assert "markdown-file" not in out and not summary.exists()
+
+
+def test_code_scanning_example_uploads_full_analyses_and_gates_pull_requests() -> None:
+    wf = load("docs/examples/code-scanning.yml")
+    on = wf.get("on", wf.get(True))
+    assert set(on) == {"push", "pull_request", "merge_group"}
+    assert wf["permissions"]["actions"] == "read"
+    (job,) = wf["jobs"].values()
+    (audit,) = [s for s in job["steps"] if "npm-provenance-auditor" in s.get("uses", "")]
+    w = audit["with"]
+    assert w["upload-sarif"] == "${{ github.event_name != 'pull_request' }}"
+    assert w["annotations"] == "${{ github.event_name == 'pull_request' }}"
+    assert w["category"] == "npm-provenance-auditor/package-lock.json"
+    assert "base-ref" not in w  # the action's default: pull request or merge group base
+
+
+@pytest.mark.skipif(BASH is None, reason="bash not installed")
+@pytest.mark.parametrize(
+    ("inputs", "message"),
+    [
+        ({"AUDITOR_ALL": "yes"}, "input all must be true or false"),
+        ({"AUDITOR_UPLOAD": "True"}, "input upload-sarif must be true or false"),
+        ({"AUDITOR_FORMAT": "html"}, "input format must be text, json, sarif or markdown"),
+        ({"AUDITOR_FAIL_ON": "warn"}, "input fail-on must be error, warning or never"),
+        ({"AUDITOR_LOCKFILE": "../x/package-lock.json"}, "input lockfile must be a path inside"),
+        ({"AUDITOR_POLICY": "/etc/policy.toml"}, "input policy must be a path inside"),
+        ({"AUDITOR_LOCKFILE": "missing.json"}, "input lockfile: no file 'missing.json'"),
+        ({"RUNNER_OS": "Windows"}, "this action runs on Linux and macOS runners"),
+    ],
+)
+def test_inputs_are_checked(
+    action: dict[str, Any], tmp_path: Path, inputs: dict[str, str], message: str
+) -> None:
+    (tmp_path / "package-lock.json").write_text("{}")
+    valid = {
+        "RUNNER_OS": "Linux",
+        "AUDITOR_LOCKFILE": "package-lock.json",
+        "AUDITOR_POLICY": "",
+        "AUDITOR_ALL": "false",
+        "AUDITOR_UPLOAD": "true",
+        "AUDITOR_ANNOTATIONS": "false",
+        "AUDITOR_FORMAT": "text",
+        "AUDITOR_FAIL_ON": "error",
+    }
+    script = step(action, "Check the inputs")["run"]
+    proc = _run_step(script, {**valid, **inputs}, tmp_path)
+    assert proc.returncode == 2
+    assert proc.stdout.startswith(f"::error title=npm provenance audit::{message}")
+    ok = _run_step(script, valid, tmp_path)
+    assert ok.returncode == 0, ok.stdout
+
+
+def test_requirements_lock_matches_pyproject() -> None:
+    """requirements/action.txt pins every runtime dependency of pyproject, with hashes."""
+    import tomllib
+
+    from packaging.requirements import Requirement
+    from packaging.utils import canonicalize_name
+
+    deps = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["dependencies"]
+    text = (ROOT / "requirements" / "action.txt").read_text()
+    pins: dict[str, str] = {}
+    for entry in re.findall(r"^([A-Za-z0-9_.-]+)==([^\s;]+)(.*?)(?=^\S|\Z)", text, re.M | re.S):
+        name, version, rest = entry
+        assert "--hash=sha256:" in rest, name  # every pin is hash-locked
+        pins[canonicalize_name(name)] = version
+    assert pins
+    for dep in deps:
+        req = Requirement(dep)
+        if req.marker is not None and not req.marker.evaluate({"python_version": "3.11"}):
+            continue
+        name = canonicalize_name(req.name)
+        assert name in pins, f"{req.name} is not in requirements/action.txt: run make requirements"
+        assert req.specifier.contains(pins[name], prereleases=True), (req, pins[name])
+
+
+# Installed with the lint extra next to the interpreter running the tests.
+ZIZMOR = shutil.which("zizmor", path=str(Path(sys.executable).parent)) or shutil.which("zizmor")
+
+
+@pytest.mark.skipif(ZIZMOR is None, reason="zizmor (lint extra) not installed")
+def test_zizmor_finds_nothing_in_the_action_and_the_examples() -> None:
+    """zizmor --offline: pinned actions, no template injection, no excessive permissions."""
+    assert ZIZMOR is not None
+    files = ["action.yml", *(f"docs/examples/{p.name}" for p in EXAMPLES)]
+    proc = subprocess.run(
+        [ZIZMOR, "--offline", *files],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
