@@ -62,12 +62,20 @@ PINS = {
 
 
 def pinned_policy() -> str:
+    """recommended.toml with required provenance failing (an error, for the pins only)."""
+    text = RECOMMENDED.read_text()
+    for old, new in (
+        ('provenance-required = "warning"', 'provenance-required = "error"'),
+        ('require = "direct"', 'require = "none"'),
+    ):
+        assert old in text, f"policies/recommended.toml changed: no {old!r}"
+        text = text.replace(old, new, 1)
     blocks = [
         f'\n[[identity]]\npackages = ["{name}"]\nrequire_provenance = true\n'
         f'repositories = ["{repo}"]\n'
         for name, repo in PINS.items()
     ]
-    return RECOMMENDED.read_text() + "".join(blocks)
+    return text + "".join(blocks)
 
 
 NPM = shutil.which("npm")

@@ -374,7 +374,7 @@ def remote_url_for_registry_spec(rig: NpmRig, tmp: Path) -> Built:
 # --------------------------------------------------------------------- 5. alias
 
 
-@variant("5 alias", "node_modules/gundam-visor is npm:evil-gundam-visor", quick=True)
+@variant("5 alias", "node_modules/gundam-visor is npm:evil-gundam-visor")
 def alias_to_attacker_name(rig: NpmRig, tmp: Path) -> Built:
     # With a genuine attested package beside it: a registry that serves no attestations
     # at all is a finding of its own (registry-no-attestations), which would hide this one.
@@ -410,7 +410,7 @@ def alias_to_genuine(rig: NpmRig, tmp: Path) -> Built:
     return one(rig, tmp, entry, spec=("goggles", GOGGLES[1]))
 
 
-@variant("5 alias", "name field of a genuine name on an evil tarball at the alias path")
+@variant("5 alias", "name field of a genuine name on an evil tarball at the alias path", quick=True)
 def alias_name_genuine_bytes_evil(rig: NpmRig, tmp: Path) -> Built:
     entry = poisoned(rig, bad(rig, GUNDAM), name=GUNDAM[0])
     return one(rig, tmp, entry, spec=("gv", GUNDAM[1]))
