@@ -80,7 +80,7 @@ def render_json(report: Report) -> str:
 def report_document(report: Report) -> dict[str, Any]:
     """The report as plain JSON values, in contract key order."""
     summary = summarize(report)
-    return {
+    doc: dict[str, Any] = {
         "schema": SCHEMA_ID,
         "tool": {"name": TOOL_NAME, "version": report.tool_version},
         "lockfile": display_path(report.lockfile),
@@ -110,6 +110,17 @@ def report_document(report: Report) -> dict[str, Any]:
         "exit_code": exit_code(report),
         "fail_on": report.fail_on,
     }
+    if report.failures:  # only when the run failed as a whole (goldens stay unchanged)
+        doc["run_failures"] = [
+            {
+                "registry": f.registry,
+                "configured_by": f.source,
+                "message": f.message,
+                "packages": len(f.packages),
+            }
+            for f in report.failures
+        ]
+    return doc
 
 
 def _summary(summary: Summary) -> dict[str, Any]:

@@ -16,6 +16,7 @@ from auditor.policy import default_policy
 from tests.engine.scenario import build
 from tests.engine.test_cli_live import write_lockfile
 from tests.engine.test_engine import _options
+from tests.report.validators import validate_report_json
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -84,6 +85,11 @@ def test_cli_one_line_exit_3_and_a_sarif_notification_not_results(
     assert str(proj / ".npmrc") in lines[0]
     assert "TOPSECRET" not in err and "secret-path" not in err
     doc = json.loads(out)
+    validate_report_json(doc)
+    (failure,) = doc["run_failures"]
+    assert failure["registry"] == f"http://127.0.0.1:{port}"
+    assert failure["configured_by"] == str(proj / ".npmrc")
+    assert failure["packages"] == len([p for p in doc["packages"] if p["source"] == "registry"])
     statuses = {p["status"] for p in doc["packages"] if p["source"] == "registry"}
     assert statuses == {"error"}
     run = json.loads(sarif.read_text())["runs"][0]
