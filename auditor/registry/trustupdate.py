@@ -148,7 +148,9 @@ def trust_in_use(
     env: Mapping[str, str] | None = None,
 ) -> tuple[Path | None, Path | None, tuple[TrustFile, ...]]:
     """(trusted root, npm keys, what they are) for a run: an option wins, then the copy
-    `audit trust update` stored, then the pinned one (None: `load_trust` reads it)."""
+    `audit trust update` stored (from Sigstore's public-good repository: only when it is
+    not older than the pinned one, by the newest entry each lists), else the pinned one
+    (None: `load_trust` reads it)."""
     stored = stored_trust(env)
     out: list[TrustFile] = []
     paths: list[Path | None] = []
@@ -159,14 +161,37 @@ def trust_in_use(
         if given is not None:
             out.append(TrustFile(kind, "option", str(given), _file_date(given)))
             paths.append(given)
-        elif refreshed is not None and stored is not None:
+            continue
+        pinned = Path(str(resources.files("auditor").joinpath("data", packaged)))
+        pinned_date = _file_date(pinned)
+        if (
+            refreshed is not None
+            and stored is not None
+            and (
+                stored.tuf_url != DEFAULT_TUF_URL or not _older(_file_date(refreshed), pinned_date)
+            )
+        ):
+            # A package upgrade can ship newer pinned material than an old refresh of the
+            # same (public-good) instance; another instance's material is what was asked for.
             out.append(TrustFile(kind, "refreshed", str(refreshed), stored.updated_at))
             paths.append(refreshed)
         else:
-            pinned = Path(str(resources.files("auditor").joinpath("data", packaged)))
-            out.append(TrustFile(kind, "pinned", str(pinned), _file_date(pinned)))
+            out.append(TrustFile(kind, "pinned", str(pinned), pinned_date))
             paths.append(None)
     return paths[0], paths[1], tuple(out)
+
+
+def _older(a: str | None, b: str | None) -> bool:
+    """Whether material dated `a` is older than material dated `b` (unknown: not older)."""
+    try:
+        return a is not None and b is not None and _parse(a) < _parse(b)
+    except ValueError:
+        return False
+
+
+def _parse(text: str) -> datetime:
+    moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def _file_date(path: Path) -> str | None:

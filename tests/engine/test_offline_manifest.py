@@ -12,13 +12,17 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from auditor import __version__
 from auditor.cli import main
 from auditor.engine import FetchOptions, fetch_into
+from auditor.errors import UsageError
 from auditor.models import Status
 from auditor.progress import NullProgress
 from auditor.registry.client import NetworkSettings
+from auditor.registry.offline import load_manifest
 from tests.conftest import FIXTURES
 from tests.engine.scenario import Scenario, build
 from tests.engine.test_engine import _audit, _options
@@ -272,3 +276,55 @@ def test_fetch_again_keeps_good_records_and_drops_unlisted_files(tmp_path: Path)
     assert after["attestations"] == before["attestations"]
     assert not (into / "attestations" / "stale@9.9.9.json").exists()
     _audit(sc, _options(None, sc, tmp_path, offline=into))  # accepted
+
+
+# --------------------------------------------------------------------------- property
+
+_json = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(max_size=20),
+    lambda inner: (
+        st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=12), inner, max_size=4)
+    ),
+    max_leaves=20,
+)
+_entry = st.fixed_dictionaries(
+    {"status": st.sampled_from([200, 404, 500, "200", None])},
+    optional={
+        "file": st.sampled_from(["attestations/x@1.0.0.json", "../x.json", "packuments/x.json"]),
+        "sha256": st.sampled_from(["0" * 64, "zz", ""]),
+        "size": st.integers(-1, 10) | st.booleans(),
+        "registry": st.none() | st.integers() | st.just("http://127.0.0.1:1/"),
+    },
+)
+_manifest = st.fixed_dictionaries(
+    {
+        "format": st.sampled_from([1, 2, "1"]),
+        "tool_version": st.text(max_size=5),
+        "fetched_at": st.text(max_size=5),
+        "registries": st.lists(st.dictionaries(st.text(max_size=5), st.text(max_size=5))),
+        "attestations": st.dictionaries(
+            st.sampled_from(["x@1.0.0", "@s/x@1.0.0", "../x@1", "x"]), _entry
+        ),
+        "packuments": st.dictionaries(st.sampled_from(["x", "@s/x", "..", "a/b"]), _entry),
+    }
+)
+
+
+@settings(
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(doc=_json | _manifest)
+def test_any_manifest_is_accepted_or_refused_in_one_line(tmp_path: Path, doc: object) -> None:
+    """Whatever manifest.json says, opening the directory accepts it or raises UsageError
+    (one line); a file it accepts is one whose bytes it has checked."""
+    root = tmp_path / "o"
+    (root / "attestations").mkdir(parents=True, exist_ok=True)
+    (root / "attestations" / "x@1.0.0.json").write_bytes(b"")
+    (root / "manifest.json").write_text(json.dumps(doc))
+    try:
+        manifest = load_manifest(root)
+    except UsageError as exc:
+        assert "\n" not in str(exc)
+        return
+    for rel, rec in manifest.files():
+        assert hashlib.sha256((root / rel).read_bytes()).hexdigest() == rec.sha256

@@ -175,3 +175,44 @@ def test_corrupt_stored_copy_falls_back_to_the_pinned_material(
     assert stored_trust() is not None
     (trust_dir() / "trusted_root.json").write_bytes(b"{}")  # no longer what TUF verified
     assert stored_trust() is None
+
+
+def _store(root: bytes, keys: bytes, url: str) -> None:
+    """A copy a previous `audit trust update` left (as trust.json describes it)."""
+    import hashlib
+
+    target = trust_dir()
+    target.mkdir(parents=True)
+    (target / "trusted_root.json").write_bytes(root)
+    (target / "npm-registry-keys.json").write_bytes(keys)
+    state = {
+        "updated_at": "2026-01-01T00:00:00Z",
+        "tuf_url": url,
+        "files": {
+            "trusted_root.json": hashlib.sha256(root).hexdigest(),
+            "npm-registry-keys.json": hashlib.sha256(keys).hexdigest(),
+        },
+    }
+    (target / "trust.json").write_text(json.dumps(state))
+
+
+@pytest.mark.parametrize(("shift", "source"), [("1999", "pinned"), ("2999", "refreshed")])
+def test_public_good_copy_older_than_the_pinned_one_is_not_used(shift: str, source: str) -> None:
+    """After a package upgrade the pinned material can be newer than an old refresh."""
+    from importlib import resources
+
+    from auditor.registry.trustupdate import DEFAULT_TUF_URL, trust_in_use
+
+    data = resources.files("auditor").joinpath("data")
+    root = json.loads(data.joinpath("trusted_root.json").read_bytes())
+    keys = json.loads(data.joinpath("npm-registry-keys.json").read_bytes())
+    for doc in (root, keys):
+        text = json.dumps(doc)
+        # Move every validFor.start to the given year: all older, or all newer.
+        import re
+
+        doc.clear()
+        doc.update(json.loads(re.sub(r'"start": "\d{4}', f'"start": "{shift}', text)))
+    _store(json.dumps(root).encode(), json.dumps(keys).encode(), DEFAULT_TUF_URL)
+    _, _, files = trust_in_use(None, None)
+    assert {f.source for f in files} == {source}
