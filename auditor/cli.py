@@ -475,6 +475,7 @@ def _run_audit(
         project_npmrc=not (args.base and args.registry),
         attestations_registry=args.attestations_registry,
         announce=None if args.quiet else announce,
+        warn=None if args.quiet else (lambda message: _err(f"audit: warning: {message}")),
     )
     with _naming_both(choice):
         report = run_audit(choice.path, policy, options)

@@ -139,6 +139,8 @@ class AuditOptions:
     # Called once, before any fetch, with the run's first line for stderr (lockfile,
     # package count, registry and where it came from); None: say nothing.
     announce: Callable[[str], None] | None = None
+    # Called with a warning for stderr (once per condition, e.g. an unwritable cache).
+    warn: Callable[[str], None] | None = None
     # What trust material `trusted_root`/`npm_keys` are (for the report; see trustupdate).
     trust_files: tuple[TrustFile, ...] = ()
     # Not on the command line: injection points for tests and benchmarks.
@@ -1179,6 +1181,12 @@ async def _audit_async(
             f"{client.stats.requests} requests, {client.stats.retries} retries, "
             f"{client.stats.bytes} bytes"
             + (f"; cache {cache.hits} hits, {cache.misses} misses" if cache else "")
+        )
+    if cache is not None and cache.errors and options.warn is not None:
+        # Once per run, not once per entry: the audit itself is unaffected.
+        options.warn(
+            f"cannot write the response cache in {cache.root.parent} ({cache.first_error}); "
+            f"{cache.errors} responses not cached (--cache-dir DIR or --no-cache)"
         )
     return results
 

@@ -123,6 +123,7 @@ class ResponseCache:
         self.packument_ttl = packument_ttl
         self._clock = clock
         self.errors = 0  # write failures (the run continues without caching)
+        self.first_error: str | None = None  # the first failure's reason, for one warning
         self.hits = 0
         self.misses = 0
 
@@ -225,8 +226,10 @@ class ResponseCache:
         line = json.dumps(header, separators=(",", ":")).encode() + b"\n"
         try:
             write_atomic(Path(self._path(key)), _MAGIC, line, body, dir_mode=0o700)
-        except OSError:
+        except OSError as exc:
             self.errors += 1
+            if self.first_error is None:
+                self.first_error = exc.strerror or type(exc).__name__
 
     def touch(self, registry: str, kind: str, ident: str, entry: CacheEntry) -> None:
         """Record a successful revalidation (304): same body, new time."""

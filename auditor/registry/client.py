@@ -435,7 +435,42 @@ def _redirect_target(current: str, location: str | None) -> str:
 
 
 def _describe(exc: BaseException) -> str:
-    # aiohttp messages may quote the URL; URLs never carry credentials here (stripped in config).
-    text = type(exc).__name__
-    detail = str(exc).splitlines()[0] if str(exc) else ""
-    return f"{text}: {detail[:160]}" if detail else text
+    """What went wrong, in words: never aiohttp's class names, `ssl:default` or its repr.
+
+    The connection's origin is named by the caller; the OS reason (refused, no route, name
+    not resolved) is what a user can act on.
+    """
+    import aiohttp  # already imported: only a session's requests fail this way
+
+    if isinstance(exc, aiohttp.ClientConnectorCertificateError):
+        return "TLS certificate not trusted"
+    if isinstance(exc, aiohttp.ClientConnectorSSLError | aiohttp.ClientSSLError):
+        return "TLS handshake failed"
+    if isinstance(exc, aiohttp.ClientConnectorDNSError):
+        return "host name not resolved"
+    if isinstance(exc, aiohttp.ClientProxyConnectionError):
+        return f"cannot connect to the proxy{_os_reason(exc)}"
+    if isinstance(exc, aiohttp.ClientConnectorError):
+        return f"cannot connect{_os_reason(exc)}"
+    if isinstance(exc, aiohttp.ServerDisconnectedError):
+        return "the server closed the connection"
+    if isinstance(exc, aiohttp.ClientResponseError):
+        return "invalid HTTP response"
+    if isinstance(exc, aiohttp.InvalidURL):
+        return "invalid URL"
+    if isinstance(exc, OSError):
+        return f"network error{_os_reason(exc)}"
+    return "network error"
+
+
+def _os_reason(exc: BaseException) -> str:
+    """`: connection refused` from the underlying OSError's errno text, else nothing."""
+    import os
+
+    os_error = getattr(exc, "os_error", exc)
+    number = getattr(os_error, "errno", None)
+    # asyncio's strerror is "Connect call failed ('127.0.0.1', 9)": the errno's text is not.
+    reason = os.strerror(number) if isinstance(number, int) else getattr(os_error, "strerror", None)
+    if not isinstance(reason, str) or not reason:
+        return ""
+    return f": {reason[:1].lower()}{reason[1:80]}"

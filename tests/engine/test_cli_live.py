@@ -193,3 +193,29 @@ def test_a_run_answered_from_the_cache_never_opens_a_connection(
     assert done.returncode == code, done.stderr
     assert done.stderr.strip().splitlines()[-1] == "False"
     assert json.loads(done.stdout)["packages"] == json.loads(warm_up)["packages"]
+
+
+def test_unwritable_cache_dir_warns_once(
+    project: tuple[Scenario, Path],
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    sc, lock = project
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))  # the cache's MAC key
+    blocker = tmp_path / "not-a-directory"
+    blocker.write_text("")
+    trust = ["--trusted-root", str(sc.root), "--npm-keys", str(sc.keys)]
+    with running_registry(sc.data) as reg:
+        _, out, err = _run(
+            capsys,
+            [str(lock), "--registry", reg.url, "--format", "json", "--cache-dir",
+             str(blocker / "cache"), *trust],
+        )  # fmt: skip
+    warnings = [line for line in err.splitlines() if "warning:" in line]
+    assert len(warnings) == 1, err
+    assert warnings[0].startswith(
+        f"audit: warning: cannot write the response cache in {blocker / 'cache'} ("
+    )
+    # The audit itself is the same as without a cache.
+    assert {p["status"] for p in json.loads(out)["packages"]} >= {"verified"}

@@ -84,6 +84,9 @@ def test_cli_one_line_exit_3_and_a_sarif_notification_not_results(
     assert f"registry http://127.0.0.1:{port} " in lines[0]
     assert str(proj / ".npmrc") in lines[0]
     assert "TOPSECRET" not in err and "secret-path" not in err
+    # Words, not aiohttp internals (class names, `ssl:default`, reprs).
+    assert "connection failed: cannot connect: connection refused" in lines[0]
+    assert "ClientConnectorError" not in err and "ssl:default" not in err
     doc = json.loads(out)
     validate_report_json(doc)
     (failure,) = doc["run_failures"]
