@@ -70,6 +70,11 @@ class HttpResponse:
     status: int  # 200, 304 or 404
     body: bytes = b""
     etag: str | None = None
+    gated: bool = False  # holds a slot of the `gate` passed to `get`: the caller releases it
+
+
+# A body larger than this needs a slot of the caller's gate (see `RegistryClient.get`).
+LARGE_BODY = 1 * MIB
 
 
 @dataclass(slots=True)
@@ -187,13 +192,18 @@ class RegistryClient:
         max_bytes: int,
         accept: str = "application/json",
         etag: str | None = None,
+        gate: asyncio.Semaphore | None = None,
     ) -> HttpResponse:
         """GET with retries.  Returns 200/304/404 responses; raises FetchError otherwise.
 
         Fail fast and once: after `give_up_after` connection failures in a row to one host
         (no answer in between), one request goes on as a probe with its retries while every
         other request to that host waits; if the probe cannot connect either, the host is
-        given up for the run and everyone waiting fails at once without a request."""
+        given up for the run and everyone waiting fails at once without a request.
+
+        `gate`: a body over LARGE_BODY is read only while holding one of its slots, which the
+        response keeps (`gated`) until the caller releases it; so large bodies in memory
+        are bounded by the gate, not by the number of requests in flight."""
         s = self.settings
         origin = _origin(url)
         last: FetchError | None = None
@@ -207,7 +217,12 @@ class RegistryClient:
                 delay: float | None = None
                 try:
                     response = await self._attempt(
-                        url, max_bytes=max_bytes, accept=accept, etag=etag, probe=probe
+                        url,
+                        max_bytes=max_bytes,
+                        accept=accept,
+                        etag=etag,
+                        probe=probe,
+                        gate=gate,
                     )
                 except _Hold as hold:
                     await hold.verdict.wait()  # another request is probing the host
@@ -280,6 +295,7 @@ class RegistryClient:
         accept: str,
         etag: str | None,
         probe: asyncio.Event | None = None,
+        gate: asyncio.Semaphore | None = None,
     ) -> HttpResponse:
         import aiohttp
 
@@ -323,7 +339,7 @@ class RegistryClient:
                             if resp.status in _REDIRECTS:
                                 url = _redirect_target(url, resp.headers.get("Location"))
                                 continue
-                            return await self._handle(resp, max_bytes)
+                            return await self._handle(resp, max_bytes, gate)
                     except (TimeoutError, aiohttp.ServerTimeoutError):
                         raise _Retry(FetchError("FETCH_TIMEOUT", "request timed out")) from None
                     except aiohttp.ClientPayloadError:
@@ -338,7 +354,9 @@ class RegistryClient:
             finally:
                 self.stats.in_flight -= 1
 
-    async def _handle(self, resp: aiohttp.ClientResponse, max_bytes: int) -> HttpResponse:
+    async def _handle(
+        self, resp: aiohttp.ClientResponse, max_bytes: int, gate: asyncio.Semaphore | None = None
+    ) -> HttpResponse:
         status = resp.status
         if status in (404, 410):
             return HttpResponse(404)
@@ -354,13 +372,28 @@ class RegistryClient:
         length = resp.content_length
         if length is not None and length > max_bytes:
             raise FetchError("FETCH_TOO_LARGE", f"response of {length} bytes exceeds {max_bytes}")
-        buf = bytearray()
-        async for chunk in resp.content.iter_chunked(1 << 16):
-            buf += chunk
-            if len(buf) > max_bytes:
-                raise FetchError("FETCH_TOO_LARGE", f"response exceeds {max_bytes} bytes")
-        self.stats.bytes += len(buf)
-        return HttpResponse(200, bytes(buf), resp.headers.get("ETag"))
+        held = False
+        try:
+            if gate is not None and length is not None and length > LARGE_BODY:
+                await gate.acquire()
+                held = True
+            buf = bytearray()
+            async for chunk in resp.content.iter_chunked(1 << 16):
+                buf += chunk
+                if len(buf) > max_bytes:
+                    raise FetchError("FETCH_TOO_LARGE", f"response exceeds {max_bytes} bytes")
+                if gate is not None and not held and len(buf) > LARGE_BODY:
+                    await gate.acquire()
+                    held = True
+            body = bytes(buf)
+        except BaseException:
+            if held:
+                assert gate is not None
+                gate.release()
+            raise
+        del buf
+        self.stats.bytes += len(body)
+        return HttpResponse(200, body, resp.headers.get("ETag"), held)
 
 
 class _Hold(Exception):

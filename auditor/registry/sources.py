@@ -32,6 +32,7 @@ class Fetched:
     found: bool  # False: the registry answered 404
     body: bytes = b""
     from_cache: bool = False
+    gated: bool = False  # holds a slot of the source's `large_bodies` gate until released
 
 
 class Source(Protocol):
@@ -62,6 +63,9 @@ class RegistrySource:
         self.client = client
         self.cache = cache
         self.settings = client.settings
+        # Large packument bodies in memory at once (set by the engine's Fetcher, which
+        # releases a slot once the body is parsed or written).
+        self.large_bodies: asyncio.Semaphore | None = None
 
     def local_attestations(self, name: str, version: str, registry: str | None) -> Fetched | None:
         cache = self.cache
@@ -112,6 +116,7 @@ class RegistrySource:
             max_bytes=self.settings.max_packument_bytes,
             accept="application/json" if full else ABBREVIATED,
             etag=etag,
+            gate=self.large_bodies,
         )
         if resp.status == 304:
             if entry is None or etag is None:
@@ -120,10 +125,15 @@ class RegistrySource:
                 await asyncio.to_thread(cache.touch, registry, kind, name, entry)
             return Fetched(True, entry.body, True)
         if cache is not None:
-            await asyncio.to_thread(
-                cache.put, registry, kind, name, resp.status, resp.body, resp.etag
-            )
-        return Fetched(resp.status == 200, resp.body)
+            try:
+                await asyncio.to_thread(
+                    cache.put, registry, kind, name, resp.status, resp.body, resp.etag
+                )
+            except BaseException:
+                if resp.gated and self.large_bodies is not None:
+                    self.large_bodies.release()
+                raise
+        return Fetched(resp.status == 200, resp.body, gated=resp.gated)
 
 
 class OfflineSource:

@@ -254,7 +254,11 @@ def bench_size(n: int, *, sweep: bool) -> float:
                 f"  warm      wall={wwall:.2f}s  cpu={wcpu:.2f}s  requests={wst['requests']}  "
                 f"(median of {RUNS}: {runs_text(warm)})"
             )
-            print(f"  peak RSS  {LAST_RSS[0]:.0f} MB (largest audit or worker process)")
+            rss_target = "met" if LAST_RSS[0] <= 150 else "NOT MET"
+            print(
+                f"  peak RSS  {LAST_RSS[0]:.0f} MB (largest audit or worker process; "
+                f"target at 3,000 packages <= 150 MB: {rss_target})"
+            )
             specs = [(p["name"], p["version"]) for p in report.get("packages", [])]
             urls = [attestations_url(server.url + "/", a, b) for a, b in specs]
             fl = asyncio.run(floor(urls, DEFAULT_CONCURRENCY))

@@ -224,3 +224,35 @@ def test_redirect_targets() -> None:
     for bad in ("http://evil.example.test/x", "ftp://x/", None, ""):
         with pytest.raises(FetchError):
             _redirect_target(base, bad)
+
+
+@pytest.mark.asyncio
+async def test_large_bodies_wait_for_a_slot_of_the_gate() -> None:
+    """Bodies over 1 MiB are read only under a gate slot, kept until the caller releases it:
+    large bodies in memory are bounded by the gate, not by the requests in flight."""
+    gate = asyncio.Semaphore(1)
+    async with LoopbackRegistry(RegistryData()) as reg:
+        reg.inject(Fault.oversized(2 * 1024 * 1024), endpoint="packument")
+        async with RegistryClient(_config(reg), FAST) as client:
+            urls = [f"{reg.url}/big-{i}" for i in range(2)]
+            tasks = [
+                asyncio.ensure_future(client.get(u, max_bytes=4 * 1024 * 1024, gate=gate))
+                for u in urls
+            ]
+            done, pending = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+            await asyncio.sleep(0.2)
+            assert len(done) == 1 and all(not t.done() for t in pending)  # still waiting
+            first = next(iter(done)).result()
+            assert first.gated and len(first.body) == 2 * 1024 * 1024
+            gate.release()
+            second = await next(iter(pending))
+            assert second.gated
+            gate.release()
+            # A body that fails (over the cap) gives its slot back.
+            with pytest.raises(FetchError) as info:
+                await client.get(f"{reg.url}/big-2", max_bytes=1536 * 1024, gate=gate)
+            assert info.value.reason == "FETCH_TOO_LARGE"
+            assert not gate.locked()
+            # Small bodies never take a slot.
+            small = await client.get(f"{reg.url}/-/npm/v1/keys", max_bytes=1024, gate=gate)
+            assert not small.gated
