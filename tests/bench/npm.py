@@ -24,7 +24,14 @@ import tempfile
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
-RIG = REPO.parent / "shared" / "bench" / "npm-audit-signatures" / "run.sh"
+_RIG_PATH = Path("shared") / "bench" / "npm-audit-signatures" / "run.sh"
+# The rig lives next to the checkout (../shared); a git worktree one level deeper finds it
+# too.  BENCH_NPM_RIG names it explicitly.
+RIG = Path(
+    os.environ.get("BENCH_NPM_RIG")
+    or next((str(p / _RIG_PATH) for p in REPO.parents if (p / _RIG_PATH).exists()), "")
+    or str(REPO.parent / _RIG_PATH)
+)
 MIX = "provenance=0.4,publish-only=0.1,none=0.5,invalid=0,downgrade=0"  # as bench engine
 
 
