@@ -489,7 +489,8 @@ def _run_audit(
         _err(f"audit: error: {failure.describe()}")
     code = exit_code_for(report, fail_on=args.fail_on)
     if report.base is not None and not report.changes and not args.quiet:
-        _err(f"audit: no changes against the base ({report.base}): nothing was audited")
+        nothing = "" if args.audit_all else ": nothing was audited"
+        _err(f"audit: no changes against the base ({report.base}){nothing}")
 
     category = args.sarif_category
     write_reports(report, files, sarif_category=category)

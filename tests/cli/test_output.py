@@ -108,6 +108,9 @@ def test_base_equal_to_the_lockfile_says_no_changes(capsys: pytest.CaptureFixtur
     code, _, err = run(capsys, LOCK, *OFFLINE, "--base", LOCK)
     assert code == 0
     assert f"audit: no changes against the base ({LOCK}): nothing was audited" in err
+    # With --all every package is audited all the same: only "no changes" is said.
+    code, _, err = run(capsys, LOCK, *OFFLINE, "--base", LOCK, "--all", "--fail-on", "never")
+    assert f"audit: no changes against the base ({LOCK})\n" in err
 
 
 def test_policy_discovered_at_the_repository_root(
