@@ -15,7 +15,10 @@ Decisions (documented here because later stages rely on them):
   version is a registry package; anything else is refused (fail closed).
 * Fail closed on flags that would exempt code from the audit: a link whose `resolved` is a
   URL is refused, and `inBundle` / v1 `bundled` count only for entries nested inside
-  another package (a top-level "bundled" entry is audited like any other).
+  another package (a top-level "bundled" entry is audited like any other) that have no
+  `resolved`: npm fetches a bundled entry from its `resolved` when the bundling package's
+  tarball lacks it (arborist reify.js `#bundleMissing`), so such an entry is audited by
+  its `resolved` like any other.
 * Flags merge with production winning: `dev` only if every instance is dev (likewise
   `optional`, `peer`, `in_bundle`); `dev_optional` if every instance is dev, optional or
   devOptional but the package is neither all-dev nor all-optional; `has_install_script`
@@ -400,7 +403,7 @@ class _V3:
         version: str | None,
         resolved: str | None,
     ) -> SourceKind:
-        if entry.get("inBundle") is True and _bundle_parent(key):
+        if entry.get("inBundle") is True and _bundle_parent(key) and resolved is None:
             return SourceKind.BUNDLED
         if resolved is not None:
             return classify_resolved(resolved, name, version or "")
@@ -532,7 +535,7 @@ class _V1:
                 raise LockfileError(f"{path}: {where}: malformed alias version {version[:80]!r}")
             name = _checked_name(path, where, real)
             version = real_version
-        if entry.get("bundled") is True and _bundle_parent(key):
+        if entry.get("bundled") is True and _bundle_parent(key) and resolved is None:
             source = SourceKind.BUNDLED
         elif is_git(version) or (resolved is not None and is_git(resolved)):
             source = SourceKind.GIT

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
-from urllib.parse import unquote, urlsplit
 
 from auditor.models import SourceKind
 
@@ -44,32 +43,53 @@ def is_tarball_path(spec: str) -> bool:
     return spec.endswith((".tgz", ".tar.gz", ".tar"))
 
 
-def registry_tarball(url: str, name: str, version: str) -> bool:
-    """Is `url` a registry tarball of name@version: `<base>/<name>/-/<base-name>-<version>.tgz`?
+def tarball_paths(name: str, version: str) -> tuple[str, ...]:
+    """The paths, below a registry base URL, of the registry tarball of name@version:
+    `<name>/-/<unscoped>-<version>.tgz`, a scoped name written `@scope/name` or
+    `@scope%2fname` (registries serve both)."""
+    unscoped = name.rsplit("/", 1)[-1]
+    tail = f"/-/{unscoped}-{version}.tgz"
+    if "/" not in name:
+        return (name + tail,)
+    scope = name.split("/", 1)[0]
+    return (name + tail, f"{scope}%2f{unscoped}{tail}", f"{scope}%2F{unscoped}{tail}")
 
-    This is the layout every npm-compatible registry serves (`<base>` may hold a path, as
-    with registries behind a proxy prefix).  Anything else (codeload links, release assets,
-    a tarball renamed on a CDN) is a remote tarball: it cannot carry registry attestations.
-    The scoped name may be written `@scope/name` or `@scope%2fname`.
+
+# Characters that make a URL read differently by npm (WHATWG URL: tabs and newlines are
+# dropped, backslashes are slashes, dot segments and `%2e` are resolved) than by text
+# comparison; a query or fragment is fetched too.  None may appear in a registry tarball URL.
+_URL_AMBIGUOUS = re.compile(r"[\x00-\x20\x7f\\?#]|%2e|/\.\.?(?:/|$)", re.IGNORECASE)
+
+
+def registry_tarball(url: str, name: str, version: str) -> bool:
+    """Is `url` the registry tarball of name@version: `<base>/<tarball path>`?
+
+    npm fetches a registry entry's `resolved` URL as written (arborist reify.js, pacote
+    remote.js; docs/lockfile.md), so only a URL whose path *is* this package's tarball path
+    under some base can be the registry tarball that the attestations describe.  `<base>`
+    may hold a path (registries behind a proxy prefix) but not a scope segment (`@x/`):
+    `<base>/@attacker/NAME/-/NAME-1.0.0.tgz` is another package's tarball.  Anything else
+    (codeload links, release assets, a renamed tarball, a URL npm would normalise) is a
+    remote tarball: it cannot carry registry attestations.  Which base is a configured
+    registry is the policy's `source-registry-mismatch` check.
     """
     if not url.startswith(("http://", "https://")):
         return False
-    if "%" not in url and "?" not in url and "#" not in url:
-        # Fast path (nearly every entry): no decoding needed.
-        host_start = url.index("//") + 2
-        if url.find("/", host_start) <= host_start:
-            return False
-        unscoped = name.rsplit("/", 1)[-1]
-        return url.endswith(f"/{name}/-/{unscoped}-{version}.tgz")
-    try:
-        parts = urlsplit(url)
-    except ValueError:
+    host_start = url.index("//") + 2
+    if _URL_AMBIGUOUS.search(url, host_start):
         return False
-    if parts.scheme not in ("http", "https") or not parts.netloc or parts.fragment:
+    path_start = url.find("/", host_start)
+    if path_start <= host_start:
         return False
-    path = unquote(parts.path)
-    unscoped = name.rsplit("/", 1)[-1]
-    return path.endswith(f"/{name}/-/{unscoped}-{version}.tgz")
+    path = url[path_start:]
+    for tail in tarball_paths(name, version):
+        if path.endswith("/" + tail):
+            base = path[: -len(tail)]
+            # The segment before the name must not make it another (scoped) package's path,
+            # and the base must not hide a percent-encoded separator.
+            last = base.rstrip("/").rsplit("/", 1)[-1]
+            return not last.startswith("@") and "%" not in base
+    return False
 
 
 def classify_resolved(resolved: str, name: str, version: str) -> SourceKind:

@@ -22,6 +22,7 @@ from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 from urllib.parse import urlsplit
 
+from auditor.lockfile.sources import tarball_paths
 from auditor.models import (
     Evidence,
     Finding,
@@ -191,11 +192,12 @@ def _builder_matches(builder: str, ident: Identity) -> bool:
     return uri_glob(builder).match(ident.builder_id)
 
 
-def _under_registry(resolved: str, registry: str) -> bool:
-    """`resolved` lies under the registry base URL (scheme, host, port and path prefix)."""
+def _below_registry(resolved: str, registry: str) -> str | None:
+    """The path of `resolved` below the registry base URL (same scheme, host and port, path
+    under its path), or None when it is not under it."""
     if resolved.startswith(registry) and "/../" not in resolved and _plain_base_url(registry):
-        return True  # the common case, without parsing two URLs per package
-    return _under_registry_parsed(resolved, registry)
+        return resolved[len(registry) :]  # the common case, without parsing two URLs
+    return _below_registry_parsed(resolved, registry)
 
 
 @lru_cache(maxsize=64)
@@ -212,20 +214,23 @@ def _plain_base_url(registry: str) -> bool:
     return parts.scheme in ("http", "https") and bool(parts.hostname)
 
 
-def _under_registry_parsed(resolved: str, registry: str) -> bool:
+def _below_registry_parsed(resolved: str, registry: str) -> str | None:
     try:
         r, b = urlsplit(resolved), urlsplit(registry)
         r_port, b_port = r.port, b.port
     except ValueError:
-        return False
+        return None
     defaults = {"http": 80, "https": 443}
     if r.scheme.lower() != b.scheme.lower() or (r.hostname or "") != (b.hostname or ""):
-        return False
+        return None
     if (r_port or defaults.get(r.scheme.lower())) != (b_port or defaults.get(b.scheme.lower())):
-        return False
+        return None
     base = b.path if b.path.endswith("/") else b.path + "/"
     path = r.path if r.path.startswith("/") else "/" + r.path
-    return path.startswith(base) and "/../" not in path
+    if not path.startswith(base) or "/../" in path:
+        return None
+    rest = path[len(base) :]
+    return rest + ("?" + r.query if r.query else "") + ("#" + r.fragment if r.fragment else "")
 
 
 class _Evaluator:
@@ -342,18 +347,7 @@ class _Evaluator:
                 f"({p.resolved or 'no resolved URL'})",
                 {"expected": "registry", "actual": p.source.value, "resolved": p.resolved},
             )
-        if (
-            p.source is SourceKind.REGISTRY
-            and p.resolved
-            and self.registries
-            and not any(_under_registry(p.resolved, reg) for reg in self.registries)
-        ):
-            yield from self.finding(
-                "source-registry-mismatch",
-                r,
-                f"{p.spec} is resolved from {p.resolved}, outside the configured registries",
-                {"expected": list(self.registries), "actual": p.resolved},
-            )
+        yield from self.registry_mismatch(r)
         if p.source in (SourceKind.REGISTRY, SourceKind.REMOTE) and p.sha512 is None:
             # Read as npm reads it: integrity npm would not check, or would check against
             # anything but one sha512, is no integrity (docs/lockfile.md).
@@ -386,6 +380,41 @@ class _Evaluator:
                 {
                     "expected": [s.spec for s in self.policy.install_script.allow],
                     "actual": "hasInstallScript",
+                },
+            )
+
+    def registry_mismatch(self, r: PackageResult) -> Iterator[Finding]:
+        """npm fetches `resolved` as written (docs/lockfile.md): a registry entry must be
+        its own tarball right below a configured registry, and a URL under a configured
+        registry that is not the entry's own tarball is another package's (injection)."""
+        p = r.package
+        if not p.resolved or not self.registries:
+            return
+        if p.source not in (SourceKind.REGISTRY, SourceKind.REMOTE):
+            return
+        below = [
+            rest
+            for rest in (_below_registry(p.resolved, reg) for reg in self.registries)
+            if rest is not None
+        ]
+        if p.source is SourceKind.REGISTRY and not below:
+            yield from self.finding(
+                "source-registry-mismatch",
+                r,
+                f"{p.spec} is resolved from {p.resolved}, outside the configured registries",
+                {"expected": list(self.registries), "actual": p.resolved},
+            )
+            return
+        own = tarball_paths(p.name, p.version)
+        if below and not any(rest in own for rest in below):
+            yield from self.finding(
+                "source-registry-mismatch",
+                r,
+                f"{p.spec} is resolved from {p.resolved}: under a configured registry but not "
+                f"at this package's tarball path, so npm installs another package's tarball",
+                {
+                    "expected": [reg + own[0] for reg in self.registries],
+                    "actual": p.resolved,
                 },
             )
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from auditor.models import Finding, Level, PackageResult, Status, check_integrity
+from auditor.models import Finding, Level, PackageResult, SourceKind, Status, check_integrity
 from auditor.policy import PolicyContext, evaluate, load_policy
 from tests.policy._helpers import NOW, REGISTRY, result, verified
 
@@ -79,3 +79,36 @@ def test_pinned_integrity_is_not_flagged(policy_file: str) -> None:
         r = _with_integrity(verified(name="dep"), value)
         assert r.package.sha512 == hashlib.sha512(b"good").digest()
         assert not [f for f in _errors(policy_file, r) if f.rule.startswith("integrity")]
+
+
+@pytest.mark.parametrize("policy_file", SHIPPED)
+@pytest.mark.parametrize(
+    ("resolved", "source"),
+    [
+        (f"{REGISTRY}@attacker/dep/-/dep-1.0.0.tgz", SourceKind.REMOTE),
+        (f"{REGISTRY}@attacker%2fdep/-/dep-1.0.0.tgz", SourceKind.REMOTE),
+        (f"{REGISTRY}dep/-/dep-1.0.0.tgz?x", SourceKind.REMOTE),
+        (f"{REGISTRY}other/-/other-1.0.0.tgz", SourceKind.REMOTE),
+        (f"{REGISTRY}extra/dep/-/dep-1.0.0.tgz", SourceKind.REGISTRY),
+        ("https://elsewhere.example/dep/-/dep-1.0.0.tgz", SourceKind.REGISTRY),
+    ],
+)
+def test_resolved_at_another_path_fails_shipped_policies(
+    policy_file: str, resolved: str, source: SourceKind
+) -> None:
+    """Attacker: point `resolved` at another package's tarball (npm fetches it as written)."""
+    for r in (
+        result(Status.NOT_APPLICABLE, name="dep", resolved=resolved, source=source),
+        verified(name="dep", resolved=resolved, source=source),
+    ):
+        rules = [f.rule for f in _errors(policy_file, r)]
+        assert "source-registry-mismatch" in rules, (policy_file, resolved)
+
+
+@pytest.mark.parametrize("policy_file", SHIPPED)
+def test_own_tarball_under_the_registry_is_not_flagged(policy_file: str) -> None:
+    for resolved in (f"{REGISTRY}dep/-/dep-1.0.0.tgz", None):
+        r = verified(name="dep", resolved=resolved)
+        assert "source-registry-mismatch" not in [f.rule for f in _errors(policy_file, r)]
+    scoped = verified(name="@s/dep", resolved=f"{REGISTRY}@s%2fdep/-/dep-1.0.0.tgz")
+    assert "source-registry-mismatch" not in [f.rule for f in _errors(policy_file, scoped)]

@@ -118,8 +118,9 @@ _URL_PARTS = st.sampled_from(
 
 @given(st.lists(_URL_PARTS, max_size=6), st.lists(_URL_PARTS, max_size=8))
 def test_registry_prefix_fast_path_agrees_with_parsing(reg: list[str], tail: list[str]) -> None:
-    from auditor.policy.evaluate import _under_registry, _under_registry_parsed
+    from auditor.policy.evaluate import _below_registry, _below_registry_parsed
 
     registry = "".join(reg)
     for resolved in (registry + "".join(tail), "".join(tail)):
-        assert _under_registry(resolved, registry) == _under_registry_parsed(resolved, registry)
+        fast = _below_registry(resolved, registry)
+        assert (fast is None) == (_below_registry_parsed(resolved, registry) is None)
