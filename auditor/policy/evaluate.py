@@ -28,6 +28,7 @@ from auditor.models import (
     Finding,
     Identity,
     Level,
+    Package,
     PackageResult,
     SignatureStatus,
     SourceKind,
@@ -152,6 +153,26 @@ def _iso(moment: datetime | None) -> str | None:
 
 def _any_match(selectors: Iterable[Selector], name: str, version: str) -> bool:
     return any(s.matches(name, version) for s in selectors)
+
+
+def _selector_names(p: Package) -> tuple[tuple[str, str], ...]:
+    """The names a requirement selector is matched against: the real name, then every
+    install name of an alias (`node_modules/lodash` installing `evil-lodash`).  Exemptions
+    (allow lists, excludes, exceptions) match the real name only."""
+    return ((p.name, "real name"), *((alias, "install name") for alias in p.aliases))
+
+
+def _matched_by(selector: Selector, p: Package) -> tuple[str, str] | None:
+    for name, role in _selector_names(p):
+        if selector.matches(name, p.version):
+            return name, role
+    return None
+
+
+def _via(matched: tuple[str, str], p: Package) -> str:
+    """How a selector matched an aliased package, for messages ('' for its real name)."""
+    name, role = matched
+    return f" (matched its install name {name!r})" if role == "install name" else ""
 
 
 def _patterns(globs: Iterable[Glob]) -> list[str]:
@@ -301,9 +322,21 @@ class _Evaluator:
         yield from self.required(r)
         if r.status is Status.VERIFIED:
             ident = r.identity or Identity()  # fail closed: no identity = nothing matches
+            names = _selector_names(r.package)
             for block in self.policy.identity:
-                if block.applies(r.package.name, r.package.version):
+                matched = block.matched_name(names, r.package.version)
+                if matched is None:
+                    continue
+                if not r.package.aliases:
                     yield from self.identity(r, ident, block)
+                    continue
+                # An alias: say which of its names the block selected.
+                for f in self.identity(r, ident, block):
+                    yield replace(
+                        f,
+                        message=f.message + _via(matched, r.package),
+                        evidence={**f.evidence, "matched": {"name": matched[0], "as": matched[1]}},
+                    )
         yield from self.downgrade(r)
         yield from self.release_age(r)
 
@@ -432,16 +465,15 @@ class _Evaluator:
             }[cfg.require]
             if scoped:
                 reasons.append(f"provenance.require = {cfg.require!r}")
-            reasons.extend(
-                f"provenance.packages {s.spec!r}"
-                for s in cfg.packages
-                if s.matches(p.name, p.version)
-            )
-        reasons.extend(
-            b.label
-            for b in self.policy.identity
-            if b.require_provenance and b.applies(p.name, p.version)
-        )
+            for s in cfg.packages:
+                by = _matched_by(s, p)
+                if by is not None:
+                    reasons.append(f"provenance.packages {s.spec!r}{_via(by, p)}")
+        names = _selector_names(p)
+        for b in self.policy.identity:
+            by = b.matched_name(names, p.version) if b.require_provenance else None
+            if by is not None:
+                reasons.append(f"{b.label}{_via(by, p)}")
         if reasons:
             yield from self.finding(
                 "provenance-required",

@@ -70,6 +70,21 @@ class IdentityRule:
             s.matches(name, version) for s in self.exclude
         )
 
+    def matched_name(
+        self, names: Sequence[tuple[str, str]], version: str
+    ) -> tuple[str, str] | None:
+        """The first of `names` ((name, "real name" | "install name"), real name first) that
+        `packages` selects, unless `exclude` selects the real name; None: does not apply.
+
+        A block's requirements follow the install name too (an alias must not escape a pin),
+        its exclusions only the real name (an alias must not borrow another's exemption)."""
+        if not names or any(s.matches(names[0][0], version) for s in self.exclude):
+            return None
+        for name, role in names:
+            if any(s.matches(name, version) for s in self.packages):
+                return name, role
+        return None
+
 
 @dataclass(frozen=True, slots=True)
 class TrustDowngradeConfig:

@@ -15,7 +15,7 @@ import pytest
 
 from auditor.models import Finding, Level, PackageResult, SourceKind, Status, check_integrity
 from auditor.policy import PolicyContext, evaluate, load_policy
-from tests.policy._helpers import NOW, REGISTRY, result, verified
+from tests.policy._helpers import NOW, REGISTRY, identity, result, run, verified
 
 ROOT = Path(__file__).resolve().parents[2]
 SHIPPED = ("recommended.toml", "strict.toml")
@@ -112,3 +112,49 @@ def test_own_tarball_under_the_registry_is_not_flagged(policy_file: str) -> None
         assert "source-registry-mismatch" not in [f.rule for f in _errors(policy_file, r)]
     scoped = verified(name="@s/dep", resolved=f"{REGISTRY}@s%2fdep/-/dep-1.0.0.tgz")
     assert "source-registry-mismatch" not in [f.rule for f in _errors(policy_file, scoped)]
+
+
+ALIAS_POLICY = """
+[rules]
+identity-repository = "error"
+provenance-required = "error"
+install-script = "error"
+
+[[identity]]
+packages = ["lodash"]
+repositories = ["https://github.com/lodash/lodash"]
+require_provenance = true
+
+[install_script]
+allow = ["esbuild"]
+"""
+
+
+def test_alias_cannot_escape_a_pin_on_its_install_name() -> None:
+    """Attacker: install `evil-lodash` as `node_modules/lodash` (an npm alias)."""
+    evil_repo = identity("https://github.com/evil/lodash")
+    aliased = verified(name="evil-lodash", ident=evil_repo, aliases=("lodash",))
+    [f] = [f for f in run(ALIAS_POLICY, aliased) if f.rule == "identity-repository"]
+    assert f.level is Level.ERROR and f.package == "evil-lodash"
+    assert f.evidence["matched"] == {"name": "lodash", "as": "install name"}
+    assert "install name 'lodash'" in f.message
+    unattested = result(Status.UNATTESTED, name="evil-lodash", aliases=("lodash",))
+    [req] = [f for f in run(ALIAS_POLICY, unattested) if f.rule == "provenance-required"]
+    assert "install name 'lodash'" in req.message
+
+
+def test_real_name_still_selects_an_alias() -> None:
+    """`node_modules/x` installing `lodash`: the lodash block applies by its real name."""
+    good = identity("https://github.com/lodash/lodash")
+    assert not run(ALIAS_POLICY, verified(name="lodash", ident=good, aliases=("x",)))
+    evil = identity("https://github.com/evil/lodash")
+    [f] = run(ALIAS_POLICY, verified(name="lodash", ident=evil, aliases=("x",)))
+    assert f.evidence["matched"] == {"name": "lodash", "as": "real name"}
+
+
+def test_alias_cannot_borrow_an_exemption_of_its_install_name() -> None:
+    """Attacker: install a package with an install script as `node_modules/esbuild`."""
+    aliased = verified(name="evil", aliases=("esbuild",), has_install_script=True)
+    assert "install-script" in [f.rule for f in run(ALIAS_POLICY, aliased)]
+    real = verified(name="esbuild", has_install_script=True)
+    assert "install-script" not in [f.rule for f in run(ALIAS_POLICY, real)]
