@@ -57,10 +57,21 @@ class Change:
         }
 
 
-# A package's identity for diffing: same version from a different source or with
-# different bytes is a change too (a lockfile edited to point elsewhere).
-def _key(package: Package) -> tuple[str, str, str | None]:
-    return (package.version, str(package.source), package.integrity)
+# A package's identity for diffing: what npm installs for it (docs/lockfile.md).  The same
+# version from another source kind, another `resolved` URL (npm fetches it as written), with
+# another integrity (npm accepts other bytes) or under other install names (policy selectors
+# follow them) is a change too, audited again.
+_Key = tuple[str, str, str | None, str | None, tuple[str, ...]]
+
+
+def _key(package: Package) -> _Key:
+    return (
+        package.version,
+        str(package.source),
+        package.integrity,
+        package.resolved,
+        package.aliases,
+    )
 
 
 _NUM = re.compile(r"\d+")
@@ -105,7 +116,7 @@ def diff_lockfiles(base: Lockfile, head: Lockfile) -> tuple[Change, ...]:
         new_keys = {_key(p) for p in new}
         fresh = [p for p in new if _key(p) not in old_keys]
         gone = [p for p in old if _key(p) not in new_keys]
-        replaced: set[tuple[str, str, str | None]] = set()
+        replaced: set[_Key] = set()
         for p in fresh:
             if not old:
                 changes.append(Change(ChangeKind.ADDED, name, None, p.version, p.line, None, p))

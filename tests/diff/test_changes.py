@@ -53,6 +53,26 @@ def test_same_version_other_source_or_bytes_is_an_update() -> None:
     assert kinds(diff_lockfiles(base, lock(git))) == [("updated", "a", "1.0.0", "1.0.0")]
 
 
+def test_resolved_integrity_or_alias_alone_is_an_update_audited_again() -> None:
+    """Attacker: keep name and version, change only what npm fetches or accepts."""
+    from dataclasses import replace
+
+    reg = "http://127.0.0.1:4873"
+    before = pkg("a", "1.0.0", resolved=f"{reg}/a/-/a-1.0.0.tgz")
+    base = lock(before)
+    for after in (
+        replace(before, resolved=f"{reg}/@evil/a/-/a-1.0.0.tgz"),
+        replace(before, integrity="sha512-other"),
+        replace(before, source=SourceKind.REMOTE),
+        replace(before, aliases=("lodash",)),
+    ):
+        head = lock(after)
+        changes = diff_lockfiles(base, head)
+        assert kinds(changes) == [("updated", "a", "1.0.0", "1.0.0")], after
+        assert select_packages(head, changes, audit_all=False) == (after,)
+        assert plan_diff(head, base, audit_all=False).audit == (after,)
+
+
 def test_multiple_versions_matched_by_install_path() -> None:
     base = lock(
         pkg("dup", "1.0.0", "node_modules/dup"),
