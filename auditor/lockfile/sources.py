@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import re
-from functools import lru_cache
 
 from auditor.models import SourceKind
+from auditor.names import valid_npm_name
 
 # semver 2.0.0 (the official regular expression), as npm writes registry versions.
 SEMVER = re.compile(
@@ -14,21 +14,11 @@ SEMVER = re.compile(
     r"(?:\+([0-9a-zA-Z-]+(?:\.[0-9a-zA-Z-]+)*))?"
 )
 
-# npm package names, new and legacy (legacy names may hold capitals and `~!*'()`).  Path
-# separators, whitespace, `..` and control characters are refused: later stages build
-# cache paths and URLs from names.
-_NAME = re.compile(r"(?:@[A-Za-z0-9~!*'()._-]+/)?[A-Za-z0-9~!*'()._-]+")
-MAX_NAME = 214
+# One validator for the whole package (auditor/names.py).
+valid_name = valid_npm_name
 
 # Specs npm records for git dependencies (`npm-package-arg` hosted shortcuts included).
 _GIT_PREFIXES = ("git+", "git://", "github:", "gitlab:", "bitbucket:", "gist:")
-
-
-@lru_cache(maxsize=16384)  # names repeat across the entries of a lockfile
-def valid_name(name: str) -> bool:
-    if len(name) > MAX_NAME or not _NAME.fullmatch(name):
-        return False
-    return all(part not in (".", "..") and not part.startswith(".") for part in name.split("/"))
 
 
 def is_semver(version: str) -> bool:

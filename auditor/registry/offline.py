@@ -30,11 +30,9 @@ from datetime import datetime
 from pathlib import Path
 
 from auditor.errors import UsageError
+from auditor.names import valid_npm_name
 
-# npm names: optional @scope/, then URL-safe characters; old packages may use capitals.
-_NAME = re.compile(r"^(?:@[A-Za-z0-9._~-]+/)?[A-Za-z0-9._~-]+$")
 _VERSION = re.compile(r"^[A-Za-z0-9.+_-]+$")
-_MAX_LEN = 214
 
 
 class UnsafeName(ValueError):
@@ -42,9 +40,9 @@ class UnsafeName(ValueError):
 
 
 def file_stem(name: str) -> str:
-    if len(name) > _MAX_LEN or not _NAME.match(name) or name.split("/")[-1] in (".", ".."):
-        raise UnsafeName(f"package name {name[:80]!r} is not a valid npm name")
-    if name.startswith(".") or name.startswith("@."):
+    # Exactly the names npm accepts (auditor/names.py): each is one safe path segment once
+    # the scope separator is written `%2f` (no other `/`, no `%`, not `.` or `..`).
+    if not valid_npm_name(name):
         raise UnsafeName(f"package name {name[:80]!r} is not a valid npm name")
     return name.replace("/", "%2f")
 

@@ -49,7 +49,9 @@ def kit() -> SigstoreKit:
     return _KIT
 
 
-def build(tmp: Path, *, extra_unattested: int = 0) -> Scenario:
+def build(
+    tmp: Path, *, extra_unattested: int = 0, extra: tuple[tuple[str, str, str], ...] = ()
+) -> Scenario:
     k = kit()
     root, keys = k.write_trust(tmp / "trust")
     data = RegistryData(signer=k.sign_registry)
@@ -80,6 +82,8 @@ def build(tmp: Path, *, extra_unattested: int = 0) -> Scenario:
     add("stripped", "3.0.0", "stripped")
     for i in range(extra_unattested):
         add(f"filler-{i:03d}", "1.0.0", "unattested")
+    for name, version, kind in extra:
+        add(name, version, kind)
     packages.append(
         _pkg("gitdep", "1.0.0", None, source=SourceKind.GIT, resolved="git+ssh://git@h/x.git")
     )

@@ -113,3 +113,18 @@ def test_bundled_entry_with_resolved_is_audited_by_its_resolved() -> None:
     assert pk["node_modules/parent/node_modules/kept"].source is SourceKind.BUNDLED
     fetched = pk["node_modules/parent/node_modules/fetched"]
     assert fetched.source is SourceKind.REMOTE and not fetched.in_bundle
+
+
+@pytest.mark.parametrize("name", ["JSONStream", "legacy!*'()~", "@Scope/Up.Case", "@s/_x", "@.s/x"])
+def test_names_npm_accepts_parse(name: str) -> None:
+    tail = name.rsplit("/", 1)[-1]
+    p = parse({f"node_modules/{name}": entry(f"{REG}/{name}/-/{tail}-1.0.0.tgz")})
+    assert p[f"node_modules/{name}"].source is SourceKind.REGISTRY
+
+
+@pytest.mark.parametrize("name", ["node_modules", "_x", ".x", "-x", "a b", "a%2fb", "@s/.x"])
+def test_names_npm_refuses_do_not_parse(name: str) -> None:
+    from auditor.errors import LockfileError
+
+    with pytest.raises(LockfileError, match="invalid package name"):
+        parse({f"node_modules/{name}": entry(f"{REG}/x/-/x-1.0.0.tgz")})
