@@ -528,8 +528,9 @@ class _V1:
             if not (entry.get("bundled") is True and _bundle_parent(key)):
                 raise LockfileError(f"{path}: {where}: no version")
             version = ""
-        if version.startswith("npm:"):
-            # Alias: `npm:real@1.2.3` (the real name may be scoped: split at the last @).
+        if version[:4].lower() == "npm:":
+            # Alias: `npm:real@1.2.3` (npm-package-arg reads the prefix in any case; the real
+            # name may be scoped: split at the last @).
             real, at, real_version = version[4:].rpartition("@")
             if not at or not real or not real_version:
                 raise LockfileError(f"{path}: {where}: malformed alias version {version[:80]!r}")
