@@ -242,6 +242,9 @@ class Package:
     direct: bool = False
     line: int = 0  # 1-based line of the first entry's key in the lockfile
     integrity_reason: str | None = None  # INTEGRITY_REASONS code when it does not pin one sha512
+    # A registry spec (range, tag, alias) its dependents require it by, when none asks for a
+    # URL, git or path: a non-registry `resolved` then is not what they asked for.
+    registry_spec: str | None = None
 
     @property
     def spec(self) -> str:

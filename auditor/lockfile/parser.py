@@ -48,6 +48,7 @@ from auditor.lockfile.lines import load_with_lines
 from auditor.lockfile.sources import (
     classify_resolved,
     is_git,
+    is_registry_spec,
     is_semver,
     is_tarball_path,
     valid_name,
@@ -250,6 +251,8 @@ class _Instance:
     has_install_script: bool
     line: int
     direct: bool = False
+    asked_registry: str | None = None  # a registry spec a dependent requires it by
+    asked_other: bool = False  # some dependent requires it by a URL, git or path spec
 
 
 def _where(key: str) -> str:
@@ -332,6 +335,7 @@ class _V3:
         root_entry = root if isinstance(root, dict) else {}
         self.workspaces = self._workspace_dirs(root_entry, by_key)
         self._mark_direct(root_entry, by_key)
+        self._mark_specs(by_key)
         return list(by_key.values())
 
     def _instance(self, key: str, entry: dict[str, object]) -> _Instance:
@@ -454,6 +458,29 @@ class _V3:
                 target = inst.resolved
                 if inst.source is SourceKind.LINK and target is not None and target in by_key:
                     by_key[target].direct = True
+
+    def _mark_specs(self, by_key: Mapping[str, _Instance]) -> None:
+        """Record how each entry is asked for: npm installs `resolved` even when every
+        dependent asks for a registry version (a lockfile pointing elsewhere)."""
+        for location, entry in self.packages.items():
+            if not isinstance(location, str) or not isinstance(entry, dict):
+                continue
+            for field in _DEP_FIELDS:
+                deps = entry.get(field)
+                if not isinstance(deps, dict):
+                    continue
+                for dep_name, spec in deps.items():
+                    if not isinstance(dep_name, str) or not isinstance(spec, str):
+                        continue
+                    found = _resolve(location, dep_name, by_key)
+                    if found is None:
+                        continue
+                    inst = by_key[found]
+                    if is_registry_spec(spec):
+                        if inst.asked_registry is None:
+                            inst.asked_registry = spec
+                    else:
+                        inst.asked_other = True
 
 
 def _dependency_names(entry: Mapping[str, object]) -> Iterator[str]:
@@ -618,6 +645,9 @@ def _package(group: list[_Instance]) -> Package:
         direct = any(i.direct for i in group)
         paths = tuple(i.key for i in group)
         aliases = tuple(sorted({i.install_name for i in group if i.install_name != first.name}))
+    asked = None
+    if not any(i.asked_other for i in group):
+        asked = next((i.asked_registry for i in group if i.asked_registry is not None), None)
     return Package(
         name=first.name,
         version=first.version,
@@ -637,4 +667,5 @@ def _package(group: list[_Instance]) -> Package:
         has_install_script=install_script,
         direct=direct,
         line=first.line,
+        registry_spec=asked,
     )

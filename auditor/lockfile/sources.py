@@ -29,6 +29,15 @@ def is_git(spec: str) -> bool:
     return spec.startswith(_GIT_PREFIXES)
 
 
+def is_registry_spec(spec: str) -> bool:
+    """Does a dependency spec ask the registry (npm-package-arg: a version, range, tag or
+    `npm:` alias) rather than a URL, git repository, path or `user/repo` shorthand?"""
+    spec = spec.strip()
+    if spec[:4].lower() == "npm:":
+        return True
+    return not (":" in spec or "/" in spec or "\\" in spec or spec.startswith((".", "~/")))
+
+
 def is_tarball_path(spec: str) -> bool:
     return spec.endswith((".tgz", ".tar.gz", ".tar"))
 

@@ -303,8 +303,11 @@ _ALL: tuple[RuleInfo, ...] = (
     _rule(
         "source-registry-mismatch",
         "Lockfile resolves the package from another registry",
-        "The lockfile `resolved` URL does not point at a configured registry, so what is "
-        "installed is not what was audited (lockfile injection).",
+        "npm installs the lockfile's `resolved` URL as written, and it is not this package's "
+        "registry tarball: it points outside the configured registries, at another "
+        "package's tarball under one, or (while every dependent asks for a registry "
+        "version) at a git, file or remote source. What is installed is not what was "
+        "audited (lockfile injection).",
         "Re-resolve the lockfile against the configured registry, or add the mirror.",
         "[source] registries",
         severity="7.5",

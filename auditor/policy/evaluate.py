@@ -421,6 +421,17 @@ class _Evaluator:
         its own tarball right below a configured registry, and a URL under a configured
         registry that is not the entry's own tarball is another package's (injection)."""
         p = r.package
+        if p.registry_spec is not None and p.source in _NON_REGISTRY:
+            # Every dependent asks the registry for it, but npm installs `resolved`.
+            yield from self.finding(
+                "source-registry-mismatch",
+                r,
+                f"{p.spec} is required as a registry version ({p.registry_spec!r}) but the "
+                f"lockfile installs it from a {p.source.value} source "
+                f"({p.resolved or 'no resolved URL'})",
+                {"expected": "registry", "actual": p.resolved, "spec": p.registry_spec},
+            )
+            return
         if not p.resolved or not self.registries:
             return
         if p.source not in (SourceKind.REGISTRY, SourceKind.REMOTE):

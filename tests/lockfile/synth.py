@@ -55,6 +55,7 @@ def _merge_expected(
     places: list[tuple[str, str, dict[str, bool]]],
     direct_keys: set[str],
     install_script: bool,
+    asked_keys: frozenset[str] = frozenset(),
 ) -> Package:
     """The model's own reading of the merge rules (production wins)."""
     fl = [f for _, _, f in places]
@@ -82,6 +83,7 @@ def _merge_expected(
         peer=all(f.get("peer", False) for f in fl),
         has_install_script=install_script,
         direct=any(k in direct_keys for k, _, _ in places),
+        registry_spec="*" if any(k in asked_keys for k, _, _ in places) else None,
     )
 
 
@@ -169,6 +171,7 @@ def lockfile_models(draw: st.DrawFn) -> Model:
     }
     order = {k: i for i, k in enumerate(ordered)}
     direct_keys = {f"node_modules/{n}" for n in direct_names}
+    asked_keys = frozenset(direct_keys)  # the root asks for each by the registry spec "*"
     expected = []
     for spec in specs:
         places = sorted(spec["places"], key=lambda p: order[p[0]])
@@ -184,6 +187,7 @@ def lockfile_models(draw: st.DrawFn) -> Model:
                 places,
                 direct_keys,
                 spec["script"],
+                asked_keys,
             )
         )
     for ws in workspaces:
@@ -191,7 +195,15 @@ def lockfile_models(draw: st.DrawFn) -> Model:
         places = sorted([(link, ws, {}), (target, ws, {})], key=lambda p: order[p[0]])
         expected.append(
             _merge_expected(
-                ws, "1.0.0", SourceKind.LINK, None, target, places, {link, target}, False
+                ws,
+                "1.0.0",
+                SourceKind.LINK,
+                None,
+                target,
+                places,
+                {link, target},
+                False,
+                asked_keys,
             )
         )
     expected.sort(key=lambda p: (p.name, p.version, p.integrity or "", p.resolved or ""))

@@ -128,3 +128,52 @@ def test_names_npm_refuses_do_not_parse(name: str) -> None:
 
     with pytest.raises(LockfileError, match="invalid package name"):
         parse({f"node_modules/{name}": entry(f"{REG}/x/-/x-1.0.0.tgz")})
+
+
+def _with_root_deps(deps: dict[str, str], packages: dict[str, Any]) -> dict[str, Package]:
+    doc = {
+        "name": "app",
+        "lockfileVersion": 3,
+        "packages": {"": {"name": "app", "dependencies": deps}, **packages},
+    }
+    lock = parse_lockfile_bytes(json.dumps(doc).encode(), "package-lock.json")
+    return {p.paths[0]: p for p in lock.packages}
+
+
+@pytest.mark.parametrize(
+    ("spec", "asked"),
+    [
+        ("^4.17.0", "^4.17.0"),
+        ("latest", "latest"),
+        ("", ""),
+        ("npm:lodash@^4", "npm:lodash@^4"),
+        ("~4.17.0", "~4.17.0"),
+        ("https://evil.example/lodash.tgz", None),
+        ("github:evil/lodash", None),
+        ("evil/lodash", None),
+        ("file:../lodash", None),
+        ("./lodash", None),
+        ("~/lodash", None),
+    ],
+)
+def test_how_dependents_ask_for_an_entry(spec: str, asked: str | None) -> None:
+    """npm installs `resolved` even when every dependent asks the registry for a version."""
+    pk = _with_root_deps(
+        {"lodash": spec},
+        {"node_modules/lodash": entry("https://evil.example/lodash-4.17.21.tgz", "4.17.21")},
+    )
+    assert pk["node_modules/lodash"].registry_spec == asked
+
+
+def test_one_non_registry_dependent_clears_the_registry_spec() -> None:
+    pk = _with_root_deps(
+        {"a": "^1.0.0", "lodash": "^4.17.0"},
+        {
+            "node_modules/a": entry(
+                f"{REG}/a/-/a-1.0.0.tgz", dependencies={"lodash": "git+https://h.example/l.git"}
+            ),
+            "node_modules/lodash": entry("https://evil.example/lodash.tgz", "4.17.21"),
+        },
+    )
+    assert pk["node_modules/lodash"].registry_spec is None
+    assert pk["node_modules/a"].registry_spec == "^1.0.0"

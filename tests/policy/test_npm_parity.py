@@ -158,3 +158,22 @@ def test_alias_cannot_borrow_an_exemption_of_its_install_name() -> None:
     assert "install-script" in [f.rule for f in run(ALIAS_POLICY, aliased)]
     real = verified(name="esbuild", has_install_script=True)
     assert "install-script" not in [f.rule for f in run(ALIAS_POLICY, real)]
+
+
+@pytest.mark.parametrize("policy_file", SHIPPED)
+@pytest.mark.parametrize("source", [SourceKind.REMOTE, SourceKind.GIT, SourceKind.FILE])
+def test_registry_spec_installed_from_elsewhere_fails_shipped_policies(
+    policy_file: str, source: SourceKind
+) -> None:
+    """Attacker: keep `^4.17.0` in package.json, point the lockfile at another tarball."""
+    r = result(
+        Status.NOT_APPLICABLE,
+        name="lodash",
+        source=source,
+        resolved="https://evil.example/lodash.tgz",
+        registry_spec="^4.17.0",
+    )
+    errors = _errors(policy_file, r)
+    assert "source-registry-mismatch" in [f.rule for f in errors]
+    legit = replace(r, package=replace(r.package, registry_spec=None))
+    assert "source-registry-mismatch" not in [f.rule for f in _errors(policy_file, legit)]
