@@ -337,8 +337,41 @@ class _Evaluator:
                         message=f.message + _via(matched, r.package),
                         evidence={**f.evidence, "matched": {"name": matched[0], "as": matched[1]}},
                     )
+        elif r.package.aliases:
+            yield from self.alias_pins(r)
         yield from self.downgrade(r)
         yield from self.release_age(r)
+
+    def alias_pins(self, r: PackageResult) -> Iterator[Finding]:
+        """An alias installed under a pinned name without verified provenance: the code that
+        loads as the pinned name is another package, which cannot show the pinned
+        repository.  (The pinned package itself without provenance is `provenance-required`,
+        at the policy's level; an alias is a different package wearing its name.)"""
+        p = r.package
+        names = _selector_names(p)
+        for block in self.policy.identity:
+            matched = block.matched_name(names, p.version)
+            if matched is None or matched[1] != "install name":
+                continue
+            if block.repositories:
+                rule, expected = "identity-repository", _patterns(block.repositories)
+            elif block.repository_ids or block.owner_ids:
+                rule, expected = "identity-repository-id", [*block.repository_ids, *block.owner_ids]
+            else:
+                continue
+            yield from self.finding(
+                rule,
+                r,
+                f"{p.spec} is installed as {matched[0]!r}, which {block.label} pins, but it is "
+                f"another package with no verified provenance ({r.status.value}): nothing shows "
+                f"it was built from {expected}",
+                {
+                    "expected": expected,
+                    "actual": None,
+                    "policy": block.label,
+                    "matched": {"name": matched[0], "as": matched[1]},
+                },
+            )
 
     def signature(self, r: PackageResult) -> Iterator[Finding]:
         sig = r.registry_signature

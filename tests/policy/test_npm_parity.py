@@ -177,3 +177,20 @@ def test_registry_spec_installed_from_elsewhere_fails_shipped_policies(
     assert "source-registry-mismatch" in [f.rule for f in errors]
     legit = replace(r, package=replace(r.package, registry_spec=None))
     assert "source-registry-mismatch" not in [f.rule for f in _errors(policy_file, legit)]
+
+
+def test_unattested_alias_under_a_pinned_name_fails_the_pin() -> None:
+    """Attacker: an attacker-owned, unattested name installed as the pinned `lodash`."""
+    text = (ROOT / "policies" / "recommended.toml").read_text().replace("version = 1\n", "", 1)
+    text += (
+        '\n[[identity]]\npackages = ["lodash"]\nrequire_provenance = true\n'
+        'repositories = ["https://github.com/lodash/lodash"]\n'
+    )
+    for status in (Status.UNATTESTED, Status.PUBLISH_ONLY):
+        aliased = result(status, name="evil-lodash", aliases=("lodash",))
+        pins = [f for f in run(text, aliased) if f.rule == "identity-repository"]
+        assert [f.level for f in pins] == [Level.ERROR], status
+        assert pins[0].evidence["matched"] == {"name": "lodash", "as": "install name"}
+        # The genuine lodash without provenance stays at the policy's provenance-required level.
+        plain = result(status, name="lodash")
+        assert not [f for f in run(text, plain) if f.rule == "identity-repository"]
