@@ -84,10 +84,7 @@ def _renamed(doc: dict[str, Any], base: dict[str, Any], sw: bool) -> bool:
     return any(e.get("name") != base["packages"][k].get("name") for k, e in _entries(doc))
 
 
-KNOWN: dict[str, Known] = {
-    "class 4 resolved": _moved,
-    "class 5 alias name": _renamed,
-}
+KNOWN: dict[str, Known] = {}
 
 
 def known_class(doc: dict[str, Any], base: dict[str, Any], shrinkwrap: bool) -> str | None:
