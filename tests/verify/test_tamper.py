@@ -351,3 +351,37 @@ def test_both_key_materials(trust: TrustMaterial) -> None:
     vm = _bundle(doc, "publish")["verificationMaterial"]
     vm["certificate"] = {"rawBytes": "AAAA"}
     assert _verify(doc, trust).reason == "BUNDLE_MALFORMED"
+
+
+# --- the checkpoint (signed note), line by line -------------------------------------------
+
+
+def _note(doc: Doc) -> tuple[Doc, str]:
+    cp: Doc = _entry(_bundle(doc, "provenance"))["inclusionProof"]["checkpoint"]
+    return cp, cp["envelope"]
+
+
+NOTE_EDITS: dict[str, Callable[[str], str]] = {
+    "no signature block": lambda n: n.replace("\n\n", "\n"),
+    "block without final newline": lambda n: n.rstrip("\n"),
+    "blank line after the signatures": lambda n: n + "\n",
+    "two lines only": lambda n: "\n".join(n.split("\n")[:2]) + "\n\n" + n.split("\n\n", 1)[1],
+    "other origin": lambda n: "rekor.example.test - 1" + n[n.index("\n") :],
+    "origin without tree id": lambda n: n.split(" - ", 1)[0] + n[n.index("\n") :],
+    "size not a number": lambda n: n.replace("\n", "\nx", 1),
+    "root not base64": lambda n: n.replace("\n", "\n!", 2).replace("\n!", "\n", 1),
+    "signature line malformed": lambda n: n.replace("\u2014 ", "- ", 1),
+    "signature not base64": lambda n: n.rsplit(" ", 1)[0] + " !!!!\n",
+    "signature for another log": lambda n: n.replace("\u2014 rekor.sigstore.dev", "\u2014 x", 1),
+}
+
+
+@pytest.mark.parametrize("edit", sorted(NOTE_EDITS))
+def test_checkpoint_edits_are_checkpoint_failures(edit: str, trust: TrustMaterial) -> None:
+    """Each malformed or foreign note is CHECKPOINT, never another code or a pass."""
+    doc = GUNDAM.document()
+    cp, note = _note(doc)
+    cp["envelope"] = NOTE_EDITS[edit](note)
+    assert cp["envelope"] != note
+    r = _verify(doc, trust)
+    assert (r.status, r.reason) == (Status.INVALID, "CHECKPOINT"), (edit, r.message)
