@@ -385,3 +385,18 @@ def test_checkpoint_edits_are_checkpoint_failures(edit: str, trust: TrustMateria
     assert cp["envelope"] != note
     r = _verify(doc, trust)
     assert (r.status, r.reason) == (Status.INVALID, "CHECKPOINT"), (edit, r.message)
+
+
+def test_log_url_with_a_port_accepts_notes_named_without_it(tmp_path: Any) -> None:
+    """A private log configured as `https://host:port` signs its notes as `host`."""
+    from importlib import resources
+
+    from auditor.verify import load_trust
+
+    root = json.loads(resources.files("auditor").joinpath("data", "trusted_root.json").read_text())
+    for log in root["tlogs"]:
+        if log["baseUrl"] == "https://rekor.sigstore.dev":
+            log["baseUrl"] += ":443"
+    path = tmp_path / "trusted_root.json"
+    path.write_text(json.dumps(root))
+    assert _verify(GUNDAM.document(), load_trust(path)).status is Status.VERIFIED
