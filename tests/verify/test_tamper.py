@@ -361,18 +361,31 @@ def _note(doc: Doc) -> tuple[Doc, str]:
     return cp, cp["envelope"]
 
 
-NOTE_EDITS: dict[str, Callable[[str], str]] = {
-    "no signature block": lambda n: n.replace("\n\n", "\n"),
-    "block without final newline": lambda n: n.rstrip("\n"),
-    "blank line after the signatures": lambda n: n + "\n",
-    "two lines only": lambda n: "\n".join(n.split("\n")[:2]) + "\n\n" + n.split("\n\n", 1)[1],
-    "other origin": lambda n: "rekor.example.test - 1" + n[n.index("\n") :],
-    "origin without tree id": lambda n: n.split(" - ", 1)[0] + n[n.index("\n") :],
-    "size not a number": lambda n: n.replace("\n", "\nx", 1),
-    "root not base64": lambda n: n.replace("\n", "\n!", 2).replace("\n!", "\n", 1),
-    "signature line malformed": lambda n: n.replace("\u2014 ", "- ", 1),
-    "signature not base64": lambda n: n.rsplit(" ", 1)[0] + " !!!!\n",
-    "signature for another log": lambda n: n.replace("\u2014 rekor.sigstore.dev", "\u2014 x", 1),
+# edit -> (how, what the message must name: the check that caught it)
+NOTE_EDITS: dict[str, tuple[Callable[[str], str], str]] = {
+    "no signature block": (lambda n: n.replace("\n\n", "\n"), "no signature block"),
+    "block without final newline": (lambda n: n.rstrip("\n"), "is malformed"),
+    "blank line after the signatures": (lambda n: n + "\n", "malformed checkpoint signature"),
+    "two lines only": (
+        lambda n: "\n".join(n.split("\n")[:2]) + "\n\n" + n.split("\n\n", 1)[1],
+        "is malformed",
+    ),
+    "other origin": (lambda n: "rekor.example.test - 1" + n[n.index("\n") :], "origin"),
+    "origin without tree id": (lambda n: n.split(" - ", 1)[0] + n[n.index("\n") :], "origin"),
+    "size not a number": (lambda n: n.replace("\n", "\nx", 1), "size"),
+    "root not base64": (
+        lambda n: n.replace("\n", "\n!", 2).replace("\n!", "\n", 1),
+        "root hash",
+    ),
+    "signature line malformed": (
+        lambda n: n.replace("\u2014 ", "- ", 1),
+        "malformed checkpoint signature",
+    ),
+    "signature not base64": (lambda n: n.rsplit(" ", 1)[0] + " !!!!\n", "checkpoint signature"),
+    "signature for another log": (
+        lambda n: n.replace("\u2014 rekor.sigstore.dev", "\u2014 x", 1),
+        "no valid checkpoint signature",
+    ),
 }
 
 
@@ -381,10 +394,12 @@ def test_checkpoint_edits_are_checkpoint_failures(edit: str, trust: TrustMateria
     """Each malformed or foreign note is CHECKPOINT, never another code or a pass."""
     doc = GUNDAM.document()
     cp, note = _note(doc)
-    cp["envelope"] = NOTE_EDITS[edit](note)
+    how, named = NOTE_EDITS[edit]
+    cp["envelope"] = how(note)
     assert cp["envelope"] != note
     r = _verify(doc, trust)
     assert (r.status, r.reason) == (Status.INVALID, "CHECKPOINT"), (edit, r.message)
+    assert named in r.message, (edit, r.message)
 
 
 def test_log_url_with_a_port_accepts_notes_named_without_it(tmp_path: Any) -> None:
