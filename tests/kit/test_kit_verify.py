@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import json
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -117,3 +118,19 @@ def test_wrong_package_or_tarball_fails(kit: SigstoreKit, trust: Any) -> None:
     assert verify.verify_attestations("x", "1.0.0", other, body, trust).status == "invalid"
     assert verify.verify_attestations("y", "1.0.0", SRI, body, trust).status == "invalid"
     assert verify.verify_attestations("x", "1.0.1", SRI, body, trust).status == "invalid"
+
+
+def test_checkpoint_size_must_be_the_proof_tree_size(kit: SigstoreKit, trust: Any) -> None:
+    """A note the log really signed, with the proof's root but another size: the proof and
+    the note describe different trees (nothing else catches it: the proof verifies)."""
+    body = kit.attestations("@acme/widget", "1.0.0", SHA, GITHUB, fmt="v0.2", signed_at=WHEN)
+    doc = json.loads(body)
+    entry = doc["attestations"][0]["bundle"]["verificationMaterial"]["tlogEntries"][0]
+    proof = entry["inclusionProof"]
+    root = base64.b64decode(proof["rootHash"])
+    proof["checkpoint"]["envelope"] = kit.rekor.checkpoint(int(proof["treeSize"]) + 1, root)
+    result = verify.verify_attestations(
+        "@acme/widget", "1.0.0", SRI, json.dumps(doc).encode(), trust
+    )
+    assert (result.status, result.reason) == ("invalid", "CHECKPOINT"), result.message
+    assert "size" in (result.message or "")
