@@ -381,7 +381,10 @@ NOTE_EDITS: dict[str, tuple[Callable[[str], str], str]] = {
         lambda n: n.replace("\u2014 ", "- ", 1),
         "malformed checkpoint signature",
     ),
-    "signature not base64": (lambda n: n.rsplit(" ", 1)[0] + " !!!!\n", "checkpoint signature"),
+    "signature not base64": (
+        lambda n: n.rsplit(" ", 1)[0] + " A\n",
+        "checkpoint signature is not valid base64",
+    ),
     "signature for another log": (
         lambda n: n.replace("\u2014 rekor.sigstore.dev", "\u2014 x", 1),
         "no valid checkpoint signature",
