@@ -178,6 +178,8 @@ def test_audit_and_fail_steps_behave(
         "0123abcd",
         "--sarif-category",
         "npm-provenance-auditor/sub dir/package-lock.json",
+        "--json",
+        f"{temp}/auditor-report.json",
         "--concurrency",
         "8",
     ]
@@ -192,6 +194,10 @@ def test_audit_and_fail_steps_behave(
     if exit_code:
         assert done.stdout.startswith("::error title=npm provenance audit::")
     assert _run_step(fail, {"AUDITOR_EXIT": ""}, tmp_path).returncode == 2
+    if exit_code == 3:
+        both = _run_step(fail, {"AUDITOR_EXIT": "3", "AUDITOR_TAMPERED": "true"}, tmp_path)
+        assert both.returncode == 3
+        assert "(exit code 3), and tampering was found" in both.stdout
 
 
 @pytest.mark.skipif(BASH is None, reason="bash not installed")
@@ -215,12 +221,14 @@ def test_audit_step_without_base_or_policy(action: dict[str, Any], tmp_path: Pat
     argv = (temp / "argv").read_text().splitlines()
     assert "--base-ref" not in argv and "--policy" not in argv
     assert argv[argv.index("--sarif") + 1] == "out.sarif"
-    assert argv[-5:] == [
+    assert argv[-7:] == [
         "--all",
         "--registry",
         "http://127.0.0.1:4873",
         "--sarif-category",
         "npm-provenance-auditor/package-lock.json",
+        "--json",
+        f"{temp}/auditor-report.json",
     ]
 
 
@@ -372,3 +380,36 @@ def test_zizmor_finds_nothing_in_the_action_and_the_examples() -> None:
         check=False,
     )
     assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+@pytest.mark.skipif(BASH is None, reason="bash not installed")
+@pytest.mark.parametrize("invalid", [0, 1])
+def test_exit_3_records_whether_tampering_was_found(
+    action: dict[str, Any], tmp_path: Path, invalid: int
+) -> None:
+    temp = tmp_path / "t"
+    bindir = temp / "auditor-venv" / "bin"
+    _write_fake_audit(bindir, 3)
+    (bindir / "python").symlink_to(sys.executable)
+    # The fake audit's JSON report: what the step reads to tell "incomplete" from both.
+    fake = bindir / "audit"
+    fake.write_text(
+        fake.read_text().replace(
+            "    --markdown)",
+            '    --json) echo \'{"summary": {"by_status": {"invalid": ' + str(invalid) + "}}}'"
+            ' > "$2"; shift ;;\n    --markdown)',
+        )
+    )
+    output = tmp_path / "o"
+    env = {
+        "RUNNER_TEMP": str(temp),
+        "GITHUB_OUTPUT": str(output),
+        "GITHUB_STEP_SUMMARY": str(tmp_path / "s"),
+        "AUDITOR_LOCKFILE": "package-lock.json",
+        "AUDITOR_FORMAT": "text",
+        "AUDITOR_FAIL_ON": "error",
+    }
+    assert _run_step(step(action, "Audit")["run"], env, tmp_path).returncode == 0
+    out = _outputs(output)
+    assert out["exit-code"] == "3"
+    assert out.get("tampered") == ("true" if invalid else None)
