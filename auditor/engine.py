@@ -2,13 +2,14 @@
 
 `run_audit` is what `audit LOCKFILE` runs; `fetch_into` is `audit fetch --into DIR`.
 
-Per package: one request to the attestations endpoint (404: unattested).  Packuments are
-fetched when the policy needs them, and for every package the endpoint served no provenance
-for (404, publish-only, another status, a body that is not attestations), to check that the
-registry did not advertise what the endpoint lacks (stripped provenance is `invalid`, reason
-PROVENANCE_STRIPPED, decided in `auditor.registry.stripping`).  Anything that could not be fetched
-or decoded is `error` with a FETCH_* reason: the engine never turns a failure into
-"unattested" or "verified".
+Per package: its packument (abbreviated unless the policy reads history), and a request to
+the attestations endpoint when that packument advertises `dist.attestations` (as npm does;
+otherwise, or on a 404: unattested).  For every package the endpoint served no provenance
+for (404, publish-only, another status, a body that is not attestations), the packument
+decides whether the registry advertised what the endpoint lacks (stripped provenance is
+`invalid`, reason PROVENANCE_STRIPPED, decided in `auditor.registry.stripping`).  Anything
+that could not be fetched or decoded is `error` with a FETCH_* reason: the engine never turns
+a failure into "unattested" or "verified".
 """
 
 from __future__ import annotations
@@ -138,6 +139,9 @@ class AuditOptions:
     # Attestations, signatures and packuments come from here instead of the configured
     # (default) registry, a mirror that strips them; tarballs keep resolving through the mirror.
     attestations_registry: str | None = None
+    # Request the attestations endpoint only for versions whose packument advertises
+    # `dist.attestations` (as npm does); False: request it for every registry package.
+    attestations_when_advertised: bool = True
     # Called once, before any fetch, with the run's first line for stderr (lockfile,
     # package count, registry and where it came from); None: say nothing.
     announce: Callable[[str], None] | None = None
@@ -557,10 +561,12 @@ class Auditor:
         *,
         needs_packuments: bool,
         progress: ProgressSink,
+        when_advertised: bool = True,
     ) -> None:
         self.fetcher = fetcher
         self.verifier = verifier
         self.needs_packuments = needs_packuments
+        self.when_advertised = when_advertised
         fetcher.history = needs_packuments
         self.progress = progress
 
@@ -623,7 +629,16 @@ class Auditor:
         failed: tuple[str, str] | None = None
         verification: VerificationResult | None = None
         try:
-            fetched = await fetcher.attestations(name, version, registry)
+            if self.when_advertised and await _unadvertised(pk_wait, version):
+                # The packument is attacker data, but leaving `dist.attestations` out can only
+                # make the verdict less favourable: the package is `unattested`, exactly as if
+                # the endpoint had answered 404 (which that attacker could answer anyway), and
+                # never `verified`.  When attestations are advertised the endpoint is fetched
+                # and stripping is decided as before; a packument that failed or lacks the
+                # version takes the plain path (its failure stays `error`).
+                fetched = Fetched(found=False)
+            else:
+                fetched = await fetcher.attestations(name, version, registry)
         except FetchError as exc:
             self.progress.fetched()
             failed = (exc.reason, f"attestations: {exc.message}")
@@ -795,6 +810,16 @@ def explain_unsigned(results: list[PackageResult], signing: frozenset[str]) -> l
             r = replace(r, registry_signature=sig)
         out.append(r)
     return out
+
+
+async def _unadvertised(pk_wait: Awaitable[Packument | None], version: str) -> bool:
+    """The registry's packument lists `version` without `dist.attestations`."""
+    try:
+        packument = await pk_wait
+    except FetchError:
+        return False  # decided on the plain path: a packument failure is `error`
+    info = packument.versions.get(version) if packument is not None else None
+    return info is not None and not info.attestations_advertised
 
 
 def _has_publish(verification: VerificationResult) -> bool:
@@ -1176,7 +1201,13 @@ async def _audit_async(
         source: Source = OfflineSource(directory, settings)
         fetcher = Fetcher(source, config, att_registry)
         fetcher.plan([*head, *base])
-        auditor = Auditor(fetcher, verifier, needs_packuments=needs_packuments, progress=progress)
+        auditor = Auditor(
+            fetcher,
+            verifier,
+            needs_packuments=needs_packuments,
+            progress=progress,
+            when_advertised=options.attestations_when_advertised,
+        )
         return await _both(auditor, head, base)
     cache = _make_cache(options.use_cache, options.cache_dir, options.env)
     if options.use_cache and cache is None:
@@ -1184,7 +1215,13 @@ async def _audit_async(
     async with RegistryClient(config, settings) as client:
         fetcher = Fetcher(RegistrySource(client, cache), config, att_registry)
         fetcher.plan([*head, *base])
-        auditor = Auditor(fetcher, verifier, needs_packuments=needs_packuments, progress=progress)
+        auditor = Auditor(
+            fetcher,
+            verifier,
+            needs_packuments=needs_packuments,
+            progress=progress,
+            when_advertised=options.attestations_when_advertised,
+        )
         results = await _both(auditor, head, base)
         _settle(fetcher)
         if client.unreachable:

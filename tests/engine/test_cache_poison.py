@@ -324,11 +324,13 @@ def _names_abbr(sc: Scenario) -> list[tuple[str, bool]]:
 
 
 def test_negative_answers_are_asked_again_every_run(tmp_path: Path) -> None:
-    """A 404 is never cached: each run asks the registry again."""
+    """A 404 is never cached: each run asks the registry again (the plain path, which asks
+    gamma's endpoint although its packument advertises nothing)."""
     sc = _scenario(tmp_path)
     policy = load_policy(REPO / "policies" / "baseline.toml")
     with running_registry(sc.data) as reg:
-        _audit(sc, reg, policy, tmp_path / "cache")
+        plain = replace(_options(reg, sc, tmp_path / "cache"), attestations_when_advertised=False)
+        audit_lockfile(sc.lockfile, Path(sc.lockfile.path), policy, plain)
         reg.reset_stats()
-        _audit(sc, reg, policy, tmp_path / "cache")
+        audit_lockfile(sc.lockfile, Path(sc.lockfile.path), policy, plain)
         assert reg.count("attestations") == reg.count("attestations", status=404) == 1  # gamma

@@ -80,8 +80,10 @@ def test_statuses_end_to_end(scenario: Scenario, tmp_path: Path) -> None:
         assert statuses(report.results) == scenario.expected
         stripped = next(r for r in report.results if r.package.name == "stripped")
         assert stripped.reason == "PROVENANCE_STRIPPED"
-        # One request per package, and one packument per name (its registry signature).
-        assert reg.count("attestations") == 5
+        # One packument per name (its registry signature), and the attestations endpoint
+        # for each package whose packument advertises attestations (gamma's does not).
+        assert reg.count("attestations") == 4
+        assert reg.count("attestations", name="gamma") == 0
         assert reg.count("packument") == 5
         assert reg.count(name="gitdep") == 0  # non-registry: no request at all
         assert all(
@@ -115,7 +117,9 @@ def test_fetch_failures_are_errors_never_unattested(
     with running_registry(scenario.data) as reg:
         reg.inject(fault, name="alpha", endpoint="attestations")
         reg.inject(fault, name="gamma", endpoint="attestations")
-        report = _audit(scenario, _options(reg, scenario, tmp_path, use_cache=False))
+        # The plain path: gamma's endpoint is asked although its packument advertises nothing.
+        plain = _options(reg, scenario, tmp_path, use_cache=False)
+        report = _audit(scenario, replace(plain, attestations_when_advertised=False))
     by_name = {r.package.name: r for r in report.results}
     # gamma's packument advertises nothing: an undecided package.
     assert by_name["gamma"].status is Status.ERROR
@@ -214,7 +218,9 @@ def test_cache_hit_makes_no_request_and_corruption_is_refetched(
         first = _audit(scenario, opts)
         reg.reset_stats()
         second = _audit(scenario, opts)
-        assert reg.count() == reg.count("attestations", name="gamma", status=404) == 1  # 404s
+        # Nothing asked: 404s are never cached (test_cache_poison), but gamma's packument
+        # (from the cache) advertises no attestations, so its endpoint is not asked at all.
+        assert reg.count() == 0
         assert second.results == first.results
         # Corrupt every cached file: all ignored and fetched again, same verdicts.
         for f in (tmp_path / "cache").rglob("*"):
@@ -222,7 +228,7 @@ def test_cache_hit_makes_no_request_and_corruption_is_refetched(
                 f.write_bytes(f.read_bytes()[:-3] + b"xyz")
         reg.reset_stats()
         third = _audit(scenario, opts)
-        assert reg.count("attestations") == 5
+        assert reg.count("attestations") == 4  # not gamma's (its packument advertises none)
         assert third.results == first.results
 
 
