@@ -95,7 +95,10 @@ def test_variant(v: Variant, rig: NpmRig, tmp_path: Path) -> None:
     built = v.build(rig, tmp_path)
     problems = run_oracle(rig, built, v.id, v.klass)
     if built.offline_parity:
-        problems += offline_problems(rig, built, tmp_path)
+        offline = offline_problems(rig, built, tmp_path)
+        if offline:
+            ROWS[-1]["oracle"] = "VIOLATION: " + "; ".join(problems + offline)
+        problems += offline
     assert not problems, "\n".join(problems)
 
 
