@@ -61,29 +61,6 @@ DELETE = object()
 Known = Callable[[dict[str, Any], dict[str, Any], bool], bool]
 
 
-def _entries(doc: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
-    return [(k, v) for k, v in doc["packages"].items() if k]
-
-
-def _moved(doc: dict[str, Any], base: dict[str, Any], sw: bool) -> bool:
-    """Some resolved is not the registry tarball of its entry's name and version."""
-    for k, e in _entries(doc):
-        name = str(e.get("name") or k.rsplit("node_modules/", 1)[-1])
-        tail = f"/{name}/-/{unscoped(name)}-{e.get('version')}.tgz"
-        resolved = e.get("resolved")
-        if resolved is not None and not (
-            str(resolved).startswith("http://127.0.0.1:") and str(resolved).endswith(tail)
-        ):
-            return True
-        if resolved != base["packages"][k].get("resolved"):
-            return True
-    return False
-
-
-def _renamed(doc: dict[str, Any], base: dict[str, Any], sw: bool) -> bool:
-    return any(e.get("name") != base["packages"][k].get("name") for k, e in _entries(doc))
-
-
 KNOWN: dict[str, Known] = {}
 
 

@@ -374,7 +374,7 @@ def remote_url_for_registry_spec(rig: NpmRig, tmp: Path) -> Built:
 # --------------------------------------------------------------------- 5. alias
 
 
-@variant("5 alias", "node_modules/gundam-visor is npm:evil-gundam-visor")
+@variant("5 alias", "node_modules/gundam-visor is npm:evil-gundam-visor", quick=True)
 def alias_to_attacker_name(rig: NpmRig, tmp: Path) -> Built:
     # With a genuine attested package beside it: a registry that serves no attestations
     # at all is a finding of its own (registry-no-attestations), which would hide this one.
