@@ -387,7 +387,7 @@ class Fetcher:
     def plan(self, packages: Iterable[Package]) -> None:
         """Count who will ask for each response, so `release` can drop bodies early."""
         for p in packages:
-            if p.source is SourceKind.REGISTRY:
+            if p.source is SourceKind.REGISTRY and p.alias_problem is None:
                 registry = self.registry_for(p)
                 key = (registry, p.name, p.version)
                 self._users[key] = self._users.get(key, 0) + 1
@@ -581,6 +581,10 @@ class Auditor:
         return result
 
     async def _audit_one(self, package: Package) -> PackageResult:
+        if package.alias_problem is not None:
+            # First: no registry, URL or file path is ever made from a malformed alias.
+            self.progress.fetched()
+            return _error(package, "ALIAS_INVALID", package.alias_problem, None)
         if package.source is not SourceKind.REGISTRY:
             self.progress.fetched()
             return PackageResult(
@@ -1397,7 +1401,11 @@ async def fetch_into(lockfile: Lockfile, options: FetchOptions) -> FetchSummary:
     except OSError as exc:
         raise ConfigError(f"--into {into}: {exc.strerror or exc}") from None
 
-    registry_pkgs = [p for p in lockfile.packages if p.source is SourceKind.REGISTRY]
+    registry_pkgs = [
+        p
+        for p in lockfile.packages
+        if p.source is SourceKind.REGISTRY and p.alias_problem is None  # never fetched
+    ]
     skipped = len(lockfile.packages) - len(registry_pkgs)
     distinct = {(p.name, p.version): p for p in registry_pkgs}
     counts = {"att": 0, "missing": 0, "pack": 0}

@@ -245,6 +245,9 @@ class Package:
     # A registry spec (range, tag, alias) its dependents require it by, when none asks for a
     # URL, git or path: a non-registry `resolved` then is not what they asked for.
     registry_spec: str | None = None
+    # Why the alias (v2/v3 `name`, v1 `npm:` version) is malformed: the package is `error`
+    # (ALIAS_INVALID) and nothing is requested for it, under any name.
+    alias_problem: str | None = None
 
     @property
     def spec(self) -> str:

@@ -253,6 +253,7 @@ class _Instance:
     direct: bool = False
     asked_registry: str | None = None  # a registry spec a dependent requires it by
     asked_other: bool = False  # some dependent requires it by a URL, git or path spec
+    alias_problem: str | None = None  # a malformed alias: the package is `error`, never fetched
 
 
 def _where(key: str) -> str:
@@ -275,6 +276,15 @@ def _checked_name(path: str, where: str, name: str) -> str:
     if not valid_name(name):
         raise LockfileError(f"{path}: {where}: invalid package name {name[:80]!r}")
     return name
+
+
+def _bad_alias(where: str, real: str) -> str | None:
+    """Why an alias's real name is not one npm accepts (None: it is valid).
+
+    A per-package problem, not a lockfile error: npm fails on that entry only."""
+    if valid_name(real):
+        return None
+    return f"{where}: the alias's real name {real[:80]!r} is not a valid package name"
 
 
 def _install_name(key: str) -> str | None:
@@ -356,11 +366,12 @@ class _V3:
             else:
                 source = self._source(key, entry, real, version, resolved)
             install_name = real
+            alias_problem = None
         else:
             _checked_name(path, where, install_name)
             if real is None:
                 real = install_name
-            _checked_name(path, where, real)
+            alias_problem = _bad_alias(where, real)
             if entry.get("link") is True:
                 if resolved is not None and (is_git(resolved) or ":" in resolved):
                     # npm links only to relative directories; a URL here hides a download.
@@ -397,6 +408,7 @@ class _V3:
             in_bundle=source is SourceKind.BUNDLED,
             has_install_script=_flag(flags, "hasInstallScript"),
             line=self.lines.get(key, 0),
+            alias_problem=alias_problem,
         )
 
     def _source(
@@ -551,6 +563,7 @@ class _V1:
         version = _opt_str(path, where, entry, "version")
         resolved = _opt_str(path, where, entry, "resolved")
         name = install_name
+        alias_problem = None
         if version is None:
             if not (entry.get("bundled") is True and _bundle_parent(key)):
                 raise LockfileError(f"{path}: {where}: no version")
@@ -560,10 +573,14 @@ class _V1:
             # name may be scoped: split at the last @).
             real, at, real_version = version[4:].rpartition("@")
             if not at or not real or not real_version:
-                raise LockfileError(f"{path}: {where}: malformed alias version {version[:80]!r}")
-            name = _checked_name(path, where, real)
-            version = real_version
-        if entry.get("bundled") is True and _bundle_parent(key) and resolved is None:
+                # Kept under its install name and the spec as written: `error`, never fetched.
+                alias_problem = f"{where}: malformed alias version {version[:80]!r}"
+            else:
+                name, version = real, real_version
+                alias_problem = _bad_alias(where, real)
+        if alias_problem is not None:
+            source = SourceKind.REGISTRY  # an alias is a registry spec (nothing is fetched)
+        elif entry.get("bundled") is True and _bundle_parent(key) and resolved is None:
             source = SourceKind.BUNDLED
         elif is_git(version) or (resolved is not None and is_git(resolved)):
             source = SourceKind.GIT
@@ -598,6 +615,7 @@ class _V1:
             in_bundle=source is SourceKind.BUNDLED,
             has_install_script=False,
             line=self.lines.get(key, 0),
+            alias_problem=alias_problem,
         )
 
 
@@ -645,6 +663,7 @@ def _package(group: list[_Instance]) -> Package:
         direct = any(i.direct for i in group)
         paths = tuple(i.key for i in group)
         aliases = tuple(sorted({i.install_name for i in group if i.install_name != first.name}))
+    alias_problem = next((i.alias_problem for i in group if i.alias_problem), None)
     asked = None
     if not any(i.asked_other for i in group):
         asked = next((i.asked_registry for i in group if i.asked_registry is not None), None)
@@ -668,4 +687,5 @@ def _package(group: list[_Instance]) -> Package:
         direct=direct,
         line=first.line,
         registry_spec=asked,
+        alias_problem=alias_problem,
     )

@@ -29,8 +29,6 @@ CASES = [
     ("version-not-string.v3.json", "'version' is not a string"),
     ("not-semver.v3.json", "version 'latest' is not semver and there is no resolved URL"),
     ("bad-name.v3.json", "invalid package name '../../etc'"),
-    ("bad-alias-name.v3.json", "invalid package name 'a b'"),
-    ("bad-alias.v1.json", "malformed alias version 'npm:@1.0.0'"),
     ("dependencies-not-object.v1.json", "'dependencies' is not an object"),
     ("duplicate-key.v3.json", "duplicate lockfile key 'node_modules/a'"),
     ("latin1.json", "not UTF-8 text (byte 13)"),
@@ -81,6 +79,21 @@ def test_error_bytes(data: bytes, message: str) -> None:
         parse_lockfile_bytes(data, "x.json")
     assert message in str(info.value)
     assert "\n" not in str(info.value)
+
+
+@pytest.mark.parametrize(
+    ("name", "problem"),
+    [
+        ("bad-alias-name.v3.json", "the alias's real name 'a b' is not a valid package name"),
+        ("bad-alias.v1.json", "malformed alias version 'npm:@1.0.0'"),
+    ],
+)
+def test_a_malformed_alias_is_a_package_problem_not_a_lockfile_error(
+    name: str, problem: str
+) -> None:
+    # npm fails on that entry only: the package is `error` (ALIAS_INVALID) in the engine.
+    bad = [p for p in parse_lockfile(fixture_path(f"errors/{name}")).packages if p.alias_problem]
+    assert len(bad) == 1 and problem in (bad[0].alias_problem or "")
 
 
 def test_bom_is_accepted() -> None:
