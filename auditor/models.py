@@ -17,6 +17,9 @@ from enum import StrEnum
 # cap, offline and cache reads, and the verifier.  Larger is `error` FETCH_TOO_LARGE (the
 # data could not be judged), never `invalid`: size is not evidence of tampering.
 MAX_ATTESTATIONS_BYTES = 10 * 2**20
+# The largest packument the HTTP client accepts; the response cache keeps nothing larger, so a
+# cache read stops there too (a planted entry cannot cost more memory than a fresh fetch).
+MAX_PACKUMENT_BYTES = 64 * 2**20
 
 
 class SourceKind(StrEnum):

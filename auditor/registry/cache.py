@@ -28,10 +28,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from auditor.fileio import write_atomic
+from auditor.models import MAX_ATTESTATIONS_BYTES, MAX_PACKUMENT_BYTES
 
 _MAGIC = b"auditor-cache 2\n"
 _MAX_HEADER = 4096
 _FIRST_READ = 64 * 1024
+# No body larger than the client accepts is ever stored: a larger entry is planted.
+_MAX_BODY = max(MAX_ATTESTATIONS_BYTES, MAX_PACKUMENT_BYTES)
 
 ATTESTATIONS = "attestations"
 PACKUMENT = "packument"  # full document
@@ -148,7 +151,8 @@ class ResponseCache:
             # Never follow a planted symlink nor block on a planted FIFO or device.
             fd = os.open(self._path(key), os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
             with os.fdopen(fd, "rb") as fh:
-                if not stat.S_ISREG(os.fstat(fd).st_mode):
+                st = os.fstat(fd)
+                if not stat.S_ISREG(st.st_mode) or st.st_size > _MAX_BODY + _FIRST_READ:
                     return None
                 # One read covers the magic line, the header and (nearly always) the body.
                 chunk = fh.read(_FIRST_READ)
@@ -161,7 +165,7 @@ class ResponseCache:
                 if not isinstance(header, dict) or header.get("key") != key:
                     return None
                 length = header["length"]
-                if not isinstance(length, int) or length < 0:
+                if not isinstance(length, int) or not 0 <= length <= _MAX_BODY:
                     return None
                 body = chunk[end + 1 :]
                 if len(chunk) == _FIRST_READ and len(body) <= length:  # a short read was EOF

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urljoin, urlsplit, urlunsplit
 
 from auditor import __version__
-from auditor.models import MAX_ATTESTATIONS_BYTES
+from auditor.models import MAX_ATTESTATIONS_BYTES, MAX_PACKUMENT_BYTES
 from auditor.registry.config import NpmConfig, is_loopback_host
 
 if TYPE_CHECKING:
@@ -48,7 +48,7 @@ class NetworkSettings:
     backoff_max: float = 8.0
     retry_after_cap: float = 30.0
     max_attestation_bytes: int = MAX_ATTESTATIONS_BYTES  # one limit, see auditor.models
-    max_packument_bytes: int = 64 * MIB
+    max_packument_bytes: int = MAX_PACKUMENT_BYTES  # see auditor.models
     max_redirects: int = 3
     # Connection failures in a row to one host (no answer in between) after which one
     # request probes it with its retries while the others wait; if the probe fails too the

@@ -102,6 +102,18 @@ def test_an_oversized_header_is_ignored(tmp_path: Path) -> None:
     assert cache.get(REG, PACKUMENT, "p") is None
 
 
+def test_an_entry_larger_than_any_fetch_is_never_read_back(tmp_path: Path) -> None:
+    # The client accepts at most 64 MiB (a packument); an entry beyond that, even one our own
+    # key authenticates, is refused on its size, so reading the cache back never costs more
+    # memory than a fresh fetch would.  (Before: read whole and returned.)
+    cache = ResponseCache(tmp_path, key=KEY)
+    cache.put(REG, PACKUMENT, "p", 200, b"x" * (64 * 2**20 + 1), None)
+    assert cache.get(REG, PACKUMENT, "p") is None
+    cache.put(REG, PACKUMENT, "q", 200, b"x" * (64 * 2**20), None)
+    entry = cache.get(REG, PACKUMENT, "q")
+    assert entry is not None and len(entry.body) == 64 * 2**20
+
+
 def test_unwritable_cache_is_not_fatal(tmp_path: Path) -> None:
     (tmp_path / "v2").write_text("a file where a directory should be")
     cache = ResponseCache(tmp_path, key=KEY)
