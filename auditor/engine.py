@@ -1201,17 +1201,21 @@ async def _audit_async(
     settings = _settings(options.network, options.concurrency)
     progress.start(len(head) + len(base))
     att_registry = run.attestations_registry[0] if run.attestations_registry else None
-    if directory is not None:
-        source: Source = OfflineSource(directory, settings)
-        fetcher = Fetcher(source, config, att_registry)
-        fetcher.plan([*head, *base])
-        auditor = Auditor(
+
+    def auditor_for(fetcher: Fetcher) -> Auditor:
+        return Auditor(
             fetcher,
             verifier,
             needs_packuments=needs_packuments,
             progress=progress,
             when_advertised=options.attestations_when_advertised,
         )
+
+    if directory is not None:
+        source: Source = OfflineSource(directory, settings)
+        fetcher = Fetcher(source, config, att_registry)
+        fetcher.plan([*head, *base])
+        auditor = auditor_for(fetcher)
         return await _both(auditor, head, base)
     cache = _make_cache(options.use_cache, options.cache_dir, options.env)
     if options.use_cache and cache is None:
@@ -1219,13 +1223,7 @@ async def _audit_async(
     async with RegistryClient(config, settings) as client:
         fetcher = Fetcher(RegistrySource(client, cache), config, att_registry)
         fetcher.plan([*head, *base])
-        auditor = Auditor(
-            fetcher,
-            verifier,
-            needs_packuments=needs_packuments,
-            progress=progress,
-            when_advertised=options.attestations_when_advertised,
-        )
+        auditor = auditor_for(fetcher)
         results = await _both(auditor, head, base)
         _settle(fetcher)
         if client.unreachable:
