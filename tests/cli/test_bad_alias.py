@@ -20,19 +20,6 @@ POLICY = str(Path(__file__).resolve().parents[2] / "policies" / "recommended.tom
 BAD = "Not A Valid/Name!!"
 
 
-@pytest.fixture
-def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    home = tmp_path / "home"
-    home.mkdir()
-    monkeypatch.setenv("HOME", str(home))
-    monkeypatch.setenv("NPM_CONFIG_USERCONFIG", str(home / "npmrc"))
-    monkeypatch.setenv("NPM_CONFIG_GLOBALCONFIG", str(home / "global-npmrc"))
-    monkeypatch.setenv("PATH", "/nonexistent")
-    for name in ("npm_config_registry", "NPM_CONFIG_REGISTRY"):
-        monkeypatch.delenv(name, raising=False)
-    return home
-
-
 def _data() -> RegistryData:
     data = RegistryData()
     data.add_version("good", "1.0.0", tarball=b"good@1.0.0")

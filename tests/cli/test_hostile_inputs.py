@@ -24,20 +24,6 @@ from tests.support.registry import (
 TOKEN = "npm_S3cretTokenValue0123456789"
 
 
-@pytest.fixture
-def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """No user or global npmrc and no npm: only the project's configuration counts."""
-    home = tmp_path / "home"
-    home.mkdir()
-    monkeypatch.setenv("HOME", str(home))
-    monkeypatch.setenv("NPM_CONFIG_USERCONFIG", str(home / "npmrc"))
-    monkeypatch.setenv("NPM_CONFIG_GLOBALCONFIG", str(home / "global-npmrc"))
-    monkeypatch.setenv("PATH", "/nonexistent")
-    for name in ("npm_config_registry", "NPM_CONFIG_REGISTRY"):
-        monkeypatch.delenv(name, raising=False)
-    return home
-
-
 def _lockfile(directory: Path, **resolved: str) -> Path:
     packages: dict[str, object] = {"": {"name": "app", "version": "1.0.0"}}
     for name, url in resolved.items():

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
 from pathlib import Path
 
@@ -15,6 +14,7 @@ from auditor.names import valid_npm_name
 from auditor.registry.offline import file_stem
 from tests.engine.scenario import build
 from tests.engine.test_engine import _audit, _fetch_into, _options
+from tests.support.npm_modules import npm_bundled_module
 from tests.support.registry import running_registry
 
 # Legacy names npm still installs (validate-npm-package-name: validForOldPackages).
@@ -53,20 +53,6 @@ def test_every_valid_name_is_one_offline_path_segment(name: str) -> None:
     assert "/" not in stem and stem not in (".", "..") and "\x00" not in stem
 
 
-def _npm_validator() -> Path | None:
-    npm = shutil.which("npm")
-    if npm is None or shutil.which("node") is None:
-        return None
-    try:
-        root = subprocess.run(
-            [npm, "root", "-g"], capture_output=True, text=True, timeout=60, check=True
-        ).stdout.strip()
-    except (OSError, subprocess.SubprocessError):
-        return None
-    path = Path(root) / "npm" / "node_modules" / "validate-npm-package-name"
-    return path if (path / "package.json").is_file() else None
-
-
 _PROBE = """
 const validate = require(process.argv[1])
 const names = JSON.parse(require('fs').readFileSync(0, 'utf8'))
@@ -75,7 +61,7 @@ process.stdout.write(JSON.stringify(names.map(n => validate(n).validForOldPackag
 
 
 def test_same_names_as_npms_validator() -> None:
-    validator = _npm_validator()
+    validator = npm_bundled_module("validate-npm-package-name")
     if validator is None:
         pytest.skip("npm (with its bundled validate-npm-package-name) is not on PATH")
     import random

@@ -10,9 +10,7 @@ import base64
 import hashlib
 import json
 import random
-import shutil
 import subprocess
-from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
@@ -20,6 +18,7 @@ from hypothesis import strategies as st
 
 from auditor.models import INTEGRITY_REASONS, Package, SourceKind, check_integrity
 from auditor.verify import REASON_CODES
+from tests.support.npm_modules import npm_bundled_module
 
 
 def sri(data: bytes, alg: str = "sha512") -> str:
@@ -171,20 +170,6 @@ def test_package_binding_follows_the_check(value: str) -> None:
 # --------------------------------------------------------------------------- differential
 
 
-def _npm_ssri() -> Path | None:
-    npm, node = shutil.which("npm"), shutil.which("node")
-    if npm is None or node is None:
-        return None
-    try:
-        root = subprocess.run(
-            [npm, "root", "-g"], capture_output=True, text=True, timeout=60, check=True
-        ).stdout.strip()
-    except (OSError, subprocess.SubprocessError):
-        return None
-    ssri = Path(root) / "npm" / "node_modules" / "ssri"
-    return ssri if (ssri / "package.json").is_file() else None
-
-
 _PROBE = """
 const ssri = require(process.argv[1])
 const values = JSON.parse(require('fs').readFileSync(0, 'utf8'))
@@ -232,7 +217,7 @@ def _corpus(n: int) -> list[str]:
 
 
 def test_same_reading_as_npms_ssri() -> None:
-    ssri = _npm_ssri()
+    ssri = npm_bundled_module("ssri")
     if ssri is None:
         pytest.skip("npm (with its bundled ssri) is not on PATH")
     values = _corpus(600)
