@@ -1041,6 +1041,7 @@ def _audit_parsed(
     return Report(
         tool_version=__version__,
         lockfile=str(lockfile_path),
+        lockfile_format=lockfile.format,
         results=tuple(head_results),
         findings=tuple(findings),
         policy=str(options.policy_path) if options.policy_path else None,

@@ -279,13 +279,14 @@ class Package:
 
 @dataclass(frozen=True, slots=True)
 class Lockfile:
-    """A parsed package-lock.json / npm-shrinkwrap.json."""
+    """A parsed lockfile of any format (auditor.lockfile.formats)."""
 
     path: str
-    lockfile_version: int
+    lockfile_version: int  # the format's own version number (pnpm 9.0 -> 9)
     name: str | None
     packages: tuple[Package, ...]  # sorted by (name, version, integrity)
     workspaces: tuple[str, ...] = ()
+    format: str = "npm"  # the format's registry name: npm, pnpm, yarn-classic, yarn-berry, bun
 
 
 def strip_ref(uri: str, ref: str | None = None) -> str:
@@ -577,3 +578,4 @@ class Report:
     base: str | None = None  # pull-request mode: the base lockfile or git ref compared with
     # Which trust material verified the run: {"trusted_root"|"npm_keys": TrustFile}.
     trust: tuple[TrustFile, ...] = ()
+    lockfile_format: str = "npm"  # `Lockfile.format` of the audited lockfile (JSON next to it)

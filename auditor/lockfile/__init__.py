@@ -1,16 +1,24 @@
-"""Lockfile boundary: npm lockfile bytes -> `Lockfile`.  Raises only `LockfileError`."""
+"""Lockfile boundary: lockfile bytes of any registered format -> `Lockfile`.
 
-from auditor.lockfile.parser import (
-    LockfileChoice,
-    choose_lockfile,
-    find_lockfile,
+Raises only `LockfileError`.  The formats and how a file is matched to one:
+`auditor.lockfile.formats`.
+"""
+
+from auditor.lockfile.formats import (
+    FORMATS,
+    LockfileFormat,
+    detect_format,
     parse_lockfile,
     parse_lockfile_bytes,
 )
+from auditor.lockfile.parser import LockfileChoice, choose_lockfile, find_lockfile
 
 __all__ = [
+    "FORMATS",
     "LockfileChoice",
+    "LockfileFormat",
     "choose_lockfile",
+    "detect_format",
     "find_lockfile",
     "parse_lockfile",
     "parse_lockfile_bytes",

@@ -57,16 +57,15 @@ from auditor.lockfile.workspaces import match_workspaces
 from auditor.models import Lockfile, Package, SourceKind, check_integrity
 
 LOCKFILE_NAMES = ("package-lock.json", "npm-shrinkwrap.json")
-# Lockfiles of other package managers, named so the message says what the file is.
+# Files that are not lockfiles audit reads, named so the message says what the file is.
+# (Other package managers' lockfiles are formats of their own: auditor.lockfile.formats.)
 OTHER_LOCKFILES = {
-    "yarn.lock": "a Yarn lockfile",
-    "pnpm-lock.yaml": "a pnpm lockfile",
-    "bun.lock": "a Bun lockfile",
-    "bun.lockb": "a Bun lockfile",
-    "npm-shrinkwrap.yaml": "a pnpm shrinkwrap",
+    "npm-shrinkwrap.yaml": "a pnpm shrinkwrap of pnpm 1 and 2",
     "package.json": "a package manifest, not a lockfile",
 }
-_SUPPORTED = "audit reads npm's package-lock.json or npm-shrinkwrap.json"
+_SUPPORTED = (
+    "audit reads package-lock.json, npm-shrinkwrap.json, pnpm-lock.yaml, yarn.lock and bun.lock"
+)
 # Bounded memory: the decoded JSON of a lockfile takes several times its size.
 MAX_LOCKFILE_BYTES = 256 * 1024 * 1024
 _DEP_FIELDS = ("dependencies", "devDependencies", "optionalDependencies", "peerDependencies")
@@ -143,15 +142,6 @@ def _prefer_shrinkwrap(lock: Path) -> LockfileChoice:
         note=f"auditing {shrinkwrap}, not {lock.name}: npm installs from "
         f"npm-shrinkwrap.json when it exists beside package-lock.json",
     )
-
-
-def parse_lockfile(path: Path) -> Lockfile:
-    """Read and parse a lockfile.  Raises only `LockfileError`."""
-    try:
-        data = read_regular(path, MAX_LOCKFILE_BYTES)
-    except OSError as exc:
-        raise LockfileError(f"{path}: cannot read: {exc.strerror or exc}") from None
-    return parse_lockfile_bytes(data, str(path))
 
 
 def parse_lockfile_bytes(data: bytes, path: str) -> Lockfile:

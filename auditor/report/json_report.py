@@ -84,6 +84,7 @@ def report_document(report: Report) -> dict[str, Any]:
         "schema": SCHEMA_ID,
         "tool": {"name": TOOL_NAME, "version": report.tool_version},
         "lockfile": display_path(report.lockfile),
+        "lockfile_format": report.lockfile_format,
         # Set when npm installs from another lockfile than the one asked for (it is audited).
         "lockfile_substitution": (
             None
