@@ -21,6 +21,11 @@ MAX_ATTESTATIONS_BYTES = 10 * 2**20
 # cache read stops there too (a planted entry cannot cost more memory than a fresh fetch).
 MAX_PACKUMENT_BYTES = 64 * 2**20
 
+# OIDC issuers named in certificates (Fulcio's issuer extension), for the checks that
+# treat a forge's own CI differently (identity binding, hosted builders).
+GITHUB_ISSUER = "https://token.actions.githubusercontent.com"
+GITLAB_ISSUER = "https://gitlab.com"
+
 
 class SourceKind(StrEnum):
     """Where a lockfile entry comes from.  Only `REGISTRY` packages can carry attestations."""
@@ -328,15 +333,26 @@ class Identity:
 
     @property
     def workflow_path(self) -> str | None:
-        """`.github/workflows/x.yml` from the Build Config URI (repository and @ref removed)."""
+        """`.github/workflows/x.yml` from the Build Config URI (repository and @ref removed;
+        the repository part compared as `repository_key` does)."""
         uri = self.workflow
         if not uri:
             return None
         path = strip_ref(uri, self.ref)
-        repo = self.source_repository
-        if repo and path.startswith(repo + "/"):
-            path = path[len(repo) + 1 :]
+        repo = repository_key(self.source_repository)
+        if repo:
+            for prefix in (repo + "/", repo + ".git/"):
+                if path.lower().startswith(prefix):
+                    return path[len(prefix) :].lstrip("/")
         return path.lstrip("/")
+
+
+def repository_key(uri: str | None) -> str | None:
+    """A repository URI for comparison: forges treat owner/name case-insensitively, and a
+    trailing .git or / names the same repository."""
+    if uri is None:
+        return None
+    return uri.strip().rstrip("/").lower().removesuffix(".git")
 
 
 @dataclass(frozen=True, slots=True)

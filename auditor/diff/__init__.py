@@ -19,7 +19,7 @@ from auditor.diff.changes import (
     diff_lockfiles,
     select_packages,
 )
-from auditor.diff.rules import CHANGE_RULES, EXOTIC_SOURCES, evaluate_changes, evidence_of
+from auditor.diff.rules import CHANGE_RULES, evaluate_changes, evidence_of
 from auditor.models import Lockfile, Package
 
 
@@ -45,7 +45,6 @@ def plan_diff(head: Lockfile, base: Lockfile, *, audit_all: bool = False) -> Dif
 
 __all__ = [
     "CHANGE_RULES",
-    "EXOTIC_SOURCES",
     "Change",
     "ChangeKind",
     "DiffPlan",

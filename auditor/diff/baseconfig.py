@@ -31,7 +31,6 @@ from auditor.models import Finding, Level
 if TYPE_CHECKING:
     from auditor.policy import Policy
 
-CHANGE_AUDIT_CONFIG = "change-audit-config"
 MAX_CONFIG_BYTES = 16 * 1024 * 1024  # trust files are a few KiB; npmrc and policy 1 MiB
 
 ROLE_NPMRC = "registry configuration"
@@ -153,23 +152,14 @@ class BaseConfig:
         return out
 
     def findings(self, policy: Policy) -> list[Finding]:
-        level = policy.level(CHANGE_AUDIT_CONFIG)
+        """The `change-audit-config` findings (nothing read when the rule is off)."""
+        from auditor.policy.rules import change_audit_config
+
+        level = policy.level(change_audit_config.INFO.id)
         if level is Level.OFF:
             return []
-        found: list[Finding] = []
-        for f, kind in self.changed():
-            found.append(
-                Finding(
-                    rule=CHANGE_AUDIT_CONFIG,
-                    level=level,
-                    message=(
-                        f"{f.rel}: the pull request changes the audit's {f.role} ({kind}); "
-                        f"this audit used the version at {self.ref}"
-                    ),
-                    evidence={"file": f.rel, "role": f.role, "change": kind, "ref": self.ref},
-                )
-            )
-        return found
+        changed = ((f.rel, f.role, kind) for f, kind in self.changed())
+        return change_audit_config.findings(changed, self.ref, level)
 
 
 _NOT_A_FILE = b"\0not a regular file\0"  # never equal to a blob read from git

@@ -9,6 +9,7 @@ from datetime import date, datetime
 from auditor.models import Level, PackageResult
 from auditor.policy.catalog import ALWAYS_ON_RULES, RULES
 from auditor.policy.globs import Glob, Selector
+from auditor.policy.rules import REGISTRY
 
 # Provenance requirement scopes (`direct` and `production` are independent selections).
 REQUIRE_SCOPES = ("none", "direct", "production", "all")
@@ -213,16 +214,10 @@ class PolicyContext:
 
 
 def default_levels() -> dict[str, Level]:
-    """Report-only: everything off except the always-on rules and `incomplete` (error),
-    and the two hygiene warnings (`exception-expired`, `change-audit-config`)."""
-    levels = dict.fromkeys(RULES, Level.OFF)
-    for rule in ALWAYS_ON_RULES:
-        levels[rule] = Level.ERROR
-    levels["incomplete"] = Level.ERROR
-    levels["exception-expired"] = Level.WARNING
-    # Shown, not failing: the audit reads its configuration from the base anyway.
-    levels["change-audit-config"] = Level.WARNING
-    return levels
+    """Report-only: every rule at its `Rule.builtin_level` (off unless its module says
+    otherwise: `incomplete` at error, the two hygiene warnings `exception-expired` and
+    `change-audit-config`), the always-on rules at error."""
+    return {r.id: Level.ERROR if r.info.always_on else r.builtin_level for r in REGISTRY}
 
 
 def default_policy() -> Policy:

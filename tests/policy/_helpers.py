@@ -27,6 +27,17 @@ SHA1 = "sha1-" + "A" * 27 + "="
 GH = "https://token.actions.githubusercontent.com"
 PROVENANCE = "https://slsa.dev/provenance/v1"
 
+# A release-age policy with one dated exception (tests of waiving and expiry).
+EXC = """
+[release_age]
+days = 3
+[[exception]]
+package = "dep@^1.0.0"
+rules = ["release-age"]
+reason = "urgent security fix"
+expires = 2026-05-10
+"""
+
 
 def identity(repo: str = "https://github.com/acme/widget", **over: Any) -> Identity:
     base: dict[str, Any] = {

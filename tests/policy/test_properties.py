@@ -108,19 +108,3 @@ def test_evaluate_is_total_and_deterministic(rs: list[PackageResult], which: int
         assert f.level is policy.level(f.rule)
     later = evaluate(policy, rs, PolicyContext(now=NOW + timedelta(days=400)))
     assert isinstance(later, list)
-
-
-_URL_PARTS = st.sampled_from(
-    ["http://", "https://", "HTTP://", "127.0.0.1", "127.0.0.1:4873", "localhost", "h.test",
-     ":80", ":443", ":8080", "/", "/npm/", "/../", "..", "@", "?", "#", "a", "b/", "%2f", "\\"]
-)  # fmt: skip
-
-
-@given(st.lists(_URL_PARTS, max_size=6), st.lists(_URL_PARTS, max_size=8))
-def test_registry_prefix_fast_path_agrees_with_parsing(reg: list[str], tail: list[str]) -> None:
-    from auditor.policy.evaluate import _below_registry, _below_registry_parsed
-
-    registry = "".join(reg)
-    for resolved in (registry + "".join(tail), "".join(tail)):
-        fast = _below_registry(resolved, registry)
-        assert (fast is None) == (_below_registry_parsed(resolved, registry) is None)

@@ -1,4 +1,6 @@
-"""Claims Fulcio added in 2023 are unknown on older certificates, unless `require_claims`."""
+"""The identity rules' one table-driven check (auditor/policy/rules/identity.py): every block
+that selects a package applies, and claims Fulcio added in 2023 are unknown on older
+certificates unless `require_claims`."""
 
 from __future__ import annotations
 
@@ -8,8 +10,8 @@ import pytest
 
 from auditor.errors import PolicyError
 from auditor.models import Level
-
-from ._helpers import identity, policy, rules, run, verified
+from tests.policy._helpers import identity, policy, rules, run, verified
+from tests.policy.rules._identity import ACME
 
 OLD = datetime(2023, 3, 1, tzinfo=UTC)  # before the cutoff, like sigstore@1.0.0
 # What a 2023 certificate carries: the deprecated extensions (.1 to .6) only.
@@ -82,3 +84,21 @@ def test_require_claims_validation() -> None:
 def test_require_claims_alone_checks_nothing() -> None:
     with pytest.raises(PolicyError, match="checks nothing"):
         policy('[[identity]]\npackages = ["*"]\nrequire_claims = true\n')
+
+
+def test_matching_identity_passes_every_check() -> None:
+    assert run(ACME, verified()) == []
+
+
+def test_all_matching_identity_blocks_apply_and_levels_come_from_rules() -> None:
+    text = (
+        '[rules]\nidentity-ref = "warning"\n'
+        '[[identity]]\npackages = ["*"]\ndeny_triggers = ["pull_request_target"]\n'
+        '[[identity]]\npackages = ["@acme/*"]\nrefs = ["refs/tags/*"]\n'
+    )
+    bad = verified(ident=identity(trigger="pull_request_target", ref="refs/heads/x"))
+    fs = run(text, bad, verified(name="other", ident=identity(ref="refs/heads/x")))
+    assert [(f.package, f.rule, f.level) for f in fs] == [
+        ("@acme/widget", "identity-ref", Level.WARNING),
+        ("@acme/widget", "identity-trigger", Level.ERROR),
+    ]
