@@ -256,6 +256,10 @@ class Package:
     # Why the alias (v2/v3 `name`, v1 `npm:` version) is malformed: the package is `error`
     # (ALIAS_INVALID) and nothing is requested for it, under any name.
     alias_problem: str | None = None
+    # `name@version` of every package its entries' dependency lists resolve to (Node's
+    # lookup from each install path), sorted; empty when the format records no graph
+    # (`Lockfile.graph` says whether it does).
+    dependencies: tuple[str, ...] = ()
 
     @property
     def spec(self) -> str:
@@ -292,6 +296,9 @@ class Lockfile:
     packages: tuple[Package, ...]  # sorted by (name, version, integrity)
     workspaces: tuple[str, ...] = ()
     format: str = "npm"  # the format's registry name: npm, pnpm, yarn-classic, yarn-berry, bun
+    # True when `Package.dependencies` holds the dependency graph (npm lockfiles); a format
+    # without one leaves it False and graph-based checks fail closed.
+    graph: bool = False
 
 
 def strip_ref(uri: str, ref: str | None = None) -> str:
@@ -412,12 +419,19 @@ class VerificationResult:
 
 
 class Evidence(StrEnum):
-    """Strength of the evidence behind a version, for downgrade checks (weakest first)."""
+    """Strength of the evidence behind a version (its trust level), weakest first.
+
+    `PUBLISH_ONLY` is a publish attestation or a registry signature without provenance;
+    `TRUSTED_PUBLISHER` is provenance published through npm's OIDC trusted publishing;
+    `STAGED_PUBLISH` is provenance whose publish a maintainer approved (npm's staged
+    publishing, `_npmUser.approver`).  See `auditor.signals.levels`.
+    """
 
     NONE = "none"
     PUBLISH_ONLY = "publish-only"
     PROVENANCE = "provenance"
     TRUSTED_PUBLISHER = "trusted-publisher"
+    STAGED_PUBLISH = "staged-publish"
 
     @property
     def rank(self) -> int:
@@ -429,6 +443,7 @@ _EVIDENCE_ORDER = [
     Evidence.PUBLISH_ONLY,
     Evidence.PROVENANCE,
     Evidence.TRUSTED_PUBLISHER,
+    Evidence.STAGED_PUBLISH,
 ]
 
 
@@ -465,9 +480,16 @@ class VersionInfo:
     trusted_publisher: bool = False  # _npmUser.trustedPublisher present
     has_install_script: bool = False
     deprecated: bool = False
+    # _npmUser.trustedPublisher.id ("github", "gitlab"), when it names one.
+    trusted_publisher_id: str | None = None
+    approver: bool = False  # _npmUser.approver present: a staged publish a maintainer approved
+    publisher: str | None = None  # _npmUser.name: the account the registry says published it
+    signed: bool = False  # dist.signatures is a non-empty list (known for every version)
 
     @property
     def evidence(self) -> Evidence:
+        """The registry's claims as the downgrade check has read them since before trust
+        levels (`auditor.signals.levels.claimed_level` reads the approver and signatures)."""
         if self.trusted_publisher and self.provenance_advertised:
             return Evidence.TRUSTED_PUBLISHER
         if self.provenance_advertised:

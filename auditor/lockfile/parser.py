@@ -214,6 +214,7 @@ def _parse(data: bytes, path: str) -> Lockfile:
         name=name,
         packages=_merge(instances),
         workspaces=workspaces,
+        graph=True,
     )
 
 
@@ -244,6 +245,7 @@ class _Instance:
     asked_registry: str | None = None  # a registry spec a dependent requires it by
     asked_other: bool = False  # some dependent requires it by a URL, git or path spec
     alias_problem: str | None = None  # a malformed alias: the package is `error`, never fetched
+    requires: set[str] | None = None  # keys of the entries its dependency lists resolve to
 
 
 def _where(key: str) -> str:
@@ -477,12 +479,22 @@ class _V3:
                     found = _resolve(location, dep_name, by_key)
                     if found is None:
                         continue
+                    _edge(by_key, location, found)
                     inst = by_key[found]
                     if is_registry_spec(spec):
                         if inst.asked_registry is None:
                             inst.asked_registry = spec
                     else:
                         inst.asked_other = True
+
+
+def _edge(by_key: Mapping[str, _Instance], location: str, found: str) -> None:
+    """`location` depends on `found` (the dependency graph, `Package.dependencies`)."""
+    dependent = by_key.get(location)
+    if dependent is not None and found != location:
+        if dependent.requires is None:
+            dependent.requires = set()
+        dependent.requires.add(found)
 
 
 def _dependency_names(entry: Mapping[str, object]) -> Iterator[str]:
@@ -540,6 +552,7 @@ class _V1:
             found = _resolve(location, dep_name, by_key)
             if found is not None:
                 required.add(found)
+                _edge(by_key, location, found)
         for key, inst in by_key.items():
             if key.count(_NM) == 1 and key not in required:
                 inst.direct = True
@@ -611,6 +624,8 @@ class _V1:
 
 def _merge(instances: Iterable[_Instance]) -> tuple[Package, ...]:
     groups: dict[tuple[str, str, str | None, str | None, SourceKind], list[_Instance]] = {}
+    instances = list(instances)
+    specs = {inst.key: f"{inst.name}@{inst.version}" for inst in instances}
     for inst in instances:
         integrity = inst.integrity if isinstance(inst.integrity, str) else None
         ident = (inst.name, inst.version, integrity, inst.resolved, inst.source)
@@ -618,14 +633,14 @@ def _merge(instances: Iterable[_Instance]) -> tuple[Package, ...]:
             # A non-string integrity must not merge with a package that has none.
             ident = (inst.name, inst.version, repr(inst.integrity), inst.resolved, inst.source)
         groups.setdefault(ident, []).append(inst)
-    packages = [_package(group) for group in groups.values()]
+    packages = [_package(group, specs) for group in groups.values()]
     packages.sort(
         key=lambda p: (p.name, p.version, p.integrity or "", p.resolved or "", p.source.value)
     )
     return tuple(packages)
 
 
-def _package(group: list[_Instance]) -> Package:
+def _package(group: list[_Instance], specs: Mapping[str, str]) -> Package:
     if len(group) > 1:
         group.sort(key=lambda i: (i.line, i.key))
     first = group[0]
@@ -654,6 +669,9 @@ def _package(group: list[_Instance]) -> Package:
         paths = tuple(i.key for i in group)
         aliases = tuple(sorted({i.install_name for i in group if i.install_name != first.name}))
     alias_problem = next((i.alias_problem for i in group if i.alias_problem), None)
+    own = f"{first.name}@{first.version}"
+    dependencies = {specs[k] for i in group if i.requires for k in i.requires if k in specs}
+    dependencies.discard(own)
     asked = None
     if not any(i.asked_other for i in group):
         asked = next((i.asked_registry for i in group if i.asked_registry is not None), None)
@@ -678,4 +696,5 @@ def _package(group: list[_Instance]) -> Package:
         line=first.line,
         registry_spec=asked,
         alias_problem=alias_problem,
+        dependencies=tuple(sorted(dependencies)),
     )

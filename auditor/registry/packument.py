@@ -41,6 +41,9 @@ _KEEP = frozenset(
         "sig",
         "_npmUser",
         "trustedPublisher",
+        "approver",
+        "name",  # _npmUser.name (the publisher)
+        "id",  # _npmUser.trustedPublisher.id
         "scripts",
         "hasInstallScript",
         "deprecated",
@@ -94,7 +97,12 @@ def _version_info(
     has_att = isinstance(att, dict)
     provenance = isinstance(att, dict) and isinstance(att.get("provenance"), dict)
     user = doc.get("_npmUser")
-    trusted = isinstance(user, dict) and bool(user.get("trustedPublisher"))
+    user = user if isinstance(user, dict) else {}
+    trusted_by = user.get("trustedPublisher")
+    trusted = bool(trusted_by)
+    trusted_id = trusted_by.get("id") if isinstance(trusted_by, dict) else None
+    publisher = user.get("name")
+    sigs = dist.get("signatures")
     scripts = doc.get("scripts")
     install = doc.get("hasInstallScript") is True or (
         isinstance(scripts, dict) and any(k in scripts for k in _INSTALL_SCRIPTS)
@@ -110,7 +118,18 @@ def _version_info(
         trusted_publisher=trusted,
         has_install_script=install,
         deprecated=bool(doc.get("deprecated")),
+        trusted_publisher_id=_short(trusted_id),
+        # Staged publishing rewrites `_npmUser` to the approving maintainer and adds
+        # `approver` (any non-empty value, as pnpm reads it).
+        approver=bool(user.get("approver")),
+        publisher=_short(publisher),
+        signed=isinstance(sigs, list) and bool(sigs),
     )
+
+
+def _short(value: object, limit: int = 214) -> str | None:
+    """A registry string kept for reports: bounded (npm names are at most 214 characters)."""
+    return value[:limit] if isinstance(value, str) and value else None
 
 
 def parse_packument_doc(
