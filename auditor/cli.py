@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import gc
+import logging
 import os
 import sys
 from collections.abc import Iterator, Sequence
@@ -37,8 +38,6 @@ EXIT_OK = 0
 EXIT_FINDINGS = 1
 EXIT_USAGE = 2
 EXIT_INCOMPLETE = 3
-
-FORMATS = ("text", "json", "sarif", "markdown")
 
 
 class _Parser(argparse.ArgumentParser):
@@ -89,12 +88,91 @@ def _add_output_noise_options(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "-v", "--verbose", action="count", default=0, help="notes on stderr (stdout unchanged)"
     )
+    p.add_argument(
+        "--log-level",
+        choices=tuple(LOG_LEVELS),
+        default=None,
+        help="what goes to stderr besides errors: debug (-vv), info (-v), warning (default), "
+        "error (-q)",
+    )
 
 
 def _check_noise(args: argparse.Namespace, prog: str) -> None:
+    where = "" if prog == "audit" else f"{prog}: "  # main() prefixes "audit: error: "
     if args.quiet and args.verbose:
-        where = "" if prog == "audit" else f"{prog}: "  # main() prefixes "audit: error: "
         raise UsageError(f"{where}-q/--quiet and -v/--verbose cannot be used together")
+    if args.log_level is not None and (args.quiet or args.verbose):
+        raise UsageError(f"{where}--log-level cannot be used with -q/--quiet or -v/--verbose")
+
+
+# --log-level and the -v/-q counts it stands for (-vv: debug).
+LOG_LEVELS = {"debug": logging.DEBUG, "info": logging.INFO, "warning": logging.WARNING,
+              "error": logging.ERROR}  # fmt: skip
+
+
+def _log_level(args: argparse.Namespace) -> int:
+    """The stdlib logging level of a command; `--log-level` also sets -v/-q's behaviour
+    (notes and evidence at info and debug, only errors and the failing summary at error)."""
+    explicit = getattr(args, "log_level", None)
+    if explicit is not None:
+        level = LOG_LEVELS[explicit]
+        args.verbose = 2 if level <= logging.DEBUG else 1 if level <= logging.INFO else 0
+        args.quiet = level >= logging.ERROR
+        return level
+    if getattr(args, "quiet", False):
+        return logging.ERROR
+    verbose = getattr(args, "verbose", 0)
+    return logging.DEBUG if verbose >= 2 else logging.INFO if verbose == 1 else logging.WARNING
+
+
+_LOG_PREFIX = {logging.WARNING: "warning: ", logging.ERROR: "error: ", logging.CRITICAL: "error: "}
+
+
+class _OneLine(logging.Formatter):
+    """`audit: message`, `audit: warning: message`: like every other stderr line, one inert
+    line (log messages carry registry and lockfile text; see auditor.sanitize)."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        message = record.getMessage()
+        if record.exc_info and record.exc_info[1] is not None:
+            # Never a traceback on stderr: the exception's one line.
+            message += f" ({type(record.exc_info[1]).__name__}: {record.exc_info[1]})"
+        return console(f"audit: {_LOG_PREFIX.get(record.levelno, '')}{message}")
+
+
+@contextmanager
+def _logging_to_stderr(level: int) -> Iterator[None]:
+    """The `auditor` loggers write to this command's stderr at `level`, then stop."""
+    logger = logging.getLogger("auditor")
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(_OneLine())
+    previous = logger.level
+    logger.addHandler(handler)
+    logger.setLevel(level)
+    try:
+        yield
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(previous)
+
+
+def _add_report_options(p: argparse.ArgumentParser) -> None:
+    """--format, --output and a --NAME FILE option per format, from the report registry."""
+    from auditor.report import FORMATS, REPORT_FORMATS
+
+    p.add_argument(
+        "-f",
+        "--format",
+        choices=FORMATS,
+        default=None,
+        help="report format on stdout or --output (default: text)",
+    )
+    p.add_argument(
+        "-o", "--output", metavar="FILE", help="write the --format report here, not stdout"
+    )
+    for fmt in REPORT_FORMATS:
+        if fmt.file_help is not None:
+            p.add_argument(f"--{fmt.name}", metavar="FILE", help=fmt.file_help)
 
 
 def build_audit_parser() -> argparse.ArgumentParser:
@@ -118,27 +196,7 @@ def build_audit_parser() -> argparse.ArgumentParser:
         "(default: ./package-lock.json, else ./npm-shrinkwrap.json)",
     )
     p.add_argument("--policy", metavar="FILE", help="TOML policy (default: report only)")
-    p.add_argument(
-        "-f",
-        "--format",
-        choices=FORMATS,
-        default=None,
-        help="report format on stdout or --output (default: text)",
-    )
-    p.add_argument(
-        "-o", "--output", metavar="FILE", help="write the --format report here, not stdout"
-    )
-    p.add_argument("--json", metavar="FILE", help="also write the JSON report to FILE (- stdout)")
-    p.add_argument("--sarif", metavar="FILE", help="also write the SARIF report to FILE (- stdout)")
-    p.add_argument(
-        "--markdown", metavar="FILE", help="also write the Markdown report to FILE (- stdout)"
-    )
-    p.add_argument(
-        "--annotations",
-        metavar="FILE",
-        help="also write GitHub Actions annotations (::error file=...,line=...::) to FILE "
-        "(- stdout)",
-    )
+    _add_report_options(p)
     p.add_argument(
         "--sarif-category",
         metavar="CATEGORY",
@@ -282,14 +340,22 @@ SUBCOMMANDS = ("fetch", "policy", "trust")
 def _main(args: list[str]) -> int:
     try:
         if args and args[0] == "fetch":
-            return _cmd_fetch(build_fetch_parser().parse_args(args[1:]))
+            fetch = build_fetch_parser().parse_args(args[1:])
+            _check_noise(fetch, "audit fetch")
+            with _logging_to_stderr(_log_level(fetch)):
+                return _cmd_fetch(fetch)
         if args and args[0] == "policy":
             return _cmd_policy(build_policy_parser().parse_args(args[1:]))
         if args and args[0] == "trust":
-            return _cmd_trust(build_trust_parser().parse_args(args[1:]))
+            trust = build_trust_parser().parse_args(args[1:])
+            with _logging_to_stderr(_log_level(trust)):
+                return _cmd_trust(trust)
         if args:
             _suggest_command(args[0])
-        return _cmd_audit(build_audit_parser().parse_args(args))
+        audit = build_audit_parser().parse_args(args)
+        _check_noise(audit, "audit")
+        with _logging_to_stderr(_log_level(audit)):
+            return _cmd_audit(audit)
     except AuditorError as exc:
         _err(f"audit: error: {exc}")
         return exc.exit_code
@@ -374,7 +440,6 @@ def _cmd_fetch(args: argparse.Namespace) -> int:
     from auditor.lockfile import parse_lockfile
     from auditor.policy import load_policy
 
-    _check_noise(args, "audit fetch")
     choice = _resolve_lockfile(args.lockfile, quiet=args.quiet)
     with _naming_both(choice):
         lockfile = parse_lockfile(choice.path)
@@ -398,7 +463,6 @@ def _cmd_fetch(args: argparse.Namespace) -> int:
 def _cmd_audit(args: argparse.Namespace) -> int:
     from auditor.policy import default_policy, load_policy
 
-    _check_noise(args, "audit")
     if args.audit_all and not (args.base or args.base_ref):
         raise UsageError("--all needs --base FILE or --base-ref REF (without one, every package "
                          "is audited anyway)")  # fmt: skip
@@ -522,11 +586,10 @@ def _outputs(args: argparse.Namespace) -> tuple[str | None, str, dict[str, Path]
     `--json -` (or --sarif/--markdown) puts that report on stdout; only one report can go
     there, so an explicit other --format then needs --output.
     """
-    extra = {
-        "json": args.json,
-        "sarif": args.sarif,
-        "markdown": args.markdown,
-        "annotations": args.annotations,
+    from auditor.report import REPORT_FORMATS
+
+    extra: dict[str, str | None] = {
+        f.name: getattr(args, f.name) for f in REPORT_FORMATS if f.file_help is not None
     }
     dashes = [fmt for fmt, path in extra.items() if path == "-"]
     files = {fmt: Path(path) for fmt, path in extra.items() if path and path != "-"}

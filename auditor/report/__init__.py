@@ -1,8 +1,12 @@
-"""Reports: pure functions of `models.Report` in four formats, and atomic file output.
+"""Reports: pure functions of `models.Report` in several formats, and atomic file output.
 
-render(report, "text" | "json" | "sarif" | "markdown", color=False) -> str
+render(report, "text" | "json" | "sarif" | "markdown" | "annotations", color=False) -> str
 write_reports(report, {"json": Path("out/report.json"), ...})
 summarize(report) -> Summary
+
+`REPORT_FORMATS` is the registry of formats: adding one is a module defining
+`FORMAT = ReportFormat(...)` (see `auditor.report.format`) and its line below; the CLI
+offers it as a `--format` choice and a `--NAME FILE` option.
 """
 
 from __future__ import annotations
@@ -14,20 +18,33 @@ from pathlib import Path
 from auditor.errors import UsageError
 from auditor.fileio import write_output
 from auditor.models import Report
-from auditor.report.json_report import render_json
-from auditor.report.markdown import render_markdown
-from auditor.report.sarif import render_sarif
+from auditor.report.annotations import FORMAT as ANNOTATIONS
+from auditor.report.format import RenderOptions, ReportFormat
+from auditor.report.json_report import FORMAT as JSON
+from auditor.report.markdown import FORMAT as MARKDOWN
+from auditor.report.sarif import FORMAT as SARIF
 from auditor.report.summary import COVERAGE_SCOPES, Coverage, Summary, summarize
-from auditor.report.text import render_text
+from auditor.report.text import FORMAT as TEXT
 
-FORMATS: tuple[str, ...] = ("text", "json", "sarif", "markdown")
-# Written with --annotations FILE (not a --format): GitHub Actions workflow commands.
-ANNOTATIONS = "annotations"
+# The registry, in the order the CLI offers them.
+REPORT_FORMATS: tuple[ReportFormat, ...] = (
+    TEXT,
+    JSON,
+    SARIF,
+    MARKDOWN,
+    ANNOTATIONS,
+)
+_BY_NAME = {f.name: f for f in REPORT_FORMATS}
+# The --format choices (the others are written to files only).
+FORMATS: tuple[str, ...] = tuple(f.name for f in REPORT_FORMATS if f.stdout)
 
 __all__ = [
     "COVERAGE_SCOPES",
     "FORMATS",
+    "REPORT_FORMATS",
     "Coverage",
+    "RenderOptions",
+    "ReportFormat",
     "Summary",
     "render",
     "summarize",
@@ -46,21 +63,13 @@ def render(
 ) -> str:
     """The report in `fmt`.  `color` and `verbose` apply to text only; `sarif_category`
     (the code-scanning category, `automationDetails.id`) to SARIF only."""
-    if fmt == "text":
-        if width is not None:
-            return render_text(report, color=color, verbose=verbose, width=width)
-        return render_text(report, color=color, verbose=verbose)
-    if fmt == "json":
-        return render_json(report)
-    if fmt == "sarif":
-        return render_sarif(report, category=sarif_category)
-    if fmt == "markdown":
-        return render_markdown(report)
-    if fmt == ANNOTATIONS:
-        from auditor.report.annotations import render_annotations
-
-        return render_annotations(report)
-    raise UsageError(f"unknown report format {fmt!r}; choose from {', '.join(FORMATS)}")
+    chosen = _BY_NAME.get(fmt)
+    if chosen is None:
+        raise UsageError(f"unknown report format {fmt!r}; choose from {', '.join(FORMATS)}")
+    options = RenderOptions(
+        color=color, verbose=verbose, sarif_category=sarif_category, width=width
+    )
+    return chosen.render(report, options)
 
 
 def write_reports(

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from auditor.models import Finding, Level, Report
 from auditor.report._common import spec
+from auditor.report.format import ReportFormat
 from auditor.report.sarif import artifact_location, repository_root
 from auditor.report.summary import EXIT_INCOMPLETE, exit_code, summary_line, tampered
 from auditor.sanitize import terminal
@@ -65,3 +66,12 @@ def _command(finding: Finding, path: str) -> str:
     title = f"{finding.rule}: {spec(finding.package, finding.version)}"
     props.append(f"title={escape_property(title)}")
     return f"::{finding.level.value} {','.join(props)}::{escape_data(finding.message)}"
+
+
+FORMAT = ReportFormat(
+    "annotations",
+    lambda report, options: render_annotations(report),
+    file_help="also write GitHub Actions annotations (::error file=...,line=...::) to FILE "
+    "(- stdout)",
+    stdout=False,  # not a --format: a second channel beside the report
+)

@@ -23,6 +23,7 @@ from auditor.models import (
     WaivedFinding,
 )
 from auditor.report._common import display_path, json_safe, rfc3339
+from auditor.report.format import ReportFormat
 from auditor.report.summary import COVERAGE_SCOPES, Summary, exit_code, summarize
 from auditor.sanitize import json_text
 
@@ -241,3 +242,10 @@ def change_record(change: object) -> dict[str, Any]:
             record[f.name] = json_safe(value)
         return record
     return {"description": str(change)}
+
+
+FORMAT = ReportFormat(
+    "json",
+    lambda report, options: render_json(report),
+    file_help="also write the JSON report to FILE (- stdout)",
+)

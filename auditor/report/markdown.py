@@ -26,6 +26,7 @@ from auditor.report._common import (
     unsigned_results,
     unverified_results,
 )
+from auditor.report.format import ReportFormat
 from auditor.report.summary import COVERAGE_SCOPES, Summary, summarize
 from auditor.sanitize import markdown_code
 
@@ -245,3 +246,10 @@ def _signer_row(item: PackageResult) -> str:
 def _change_row(change: object) -> str:
     kind, name, before, after = change_cells(change)
     return f"| {escape(kind)} | {code(name)} | {escape(before)} | {escape(after)} |"
+
+
+FORMAT = ReportFormat(
+    "markdown",
+    lambda report, options: render_markdown(report),
+    file_help="also write the Markdown report to FILE (- stdout)",
+)

@@ -18,6 +18,7 @@ from urllib.parse import quote
 from auditor import HOMEPAGE, POLICY_DOCS, PRODUCT_NAME
 from auditor.models import Finding, Level, Report, Status, WaivedFinding
 from auditor.report._common import json_safe, spec, truncate
+from auditor.report.format import RenderOptions, ReportFormat
 from auditor.sanitize import json_text, sarif_message, terminal
 
 SARIF_SCHEMA = (
@@ -386,3 +387,10 @@ def _invocation(report: Report) -> dict[str, Any]:
     if notes:
         invocation["toolExecutionNotifications"] = notes
     return invocation
+
+
+def _render(report: Report, options: RenderOptions) -> str:
+    return render_sarif(report, category=options.sarif_category)
+
+
+FORMAT = ReportFormat("sarif", _render, file_help="also write the SARIF report to FILE (- stdout)")

@@ -27,6 +27,7 @@ from auditor.report._common import (
     unsigned_results,
     unverified_results,
 )
+from auditor.report.format import RenderOptions, ReportFormat
 from auditor.report.summary import COVERAGE_SCOPES, Summary, summarize
 from auditor.sanitize import log_lines
 
@@ -388,3 +389,12 @@ def _wrap(text: str, width: int, *, lines: int = _MAX_MESSAGE_LINES) -> str:
 
 def _more(hidden: int) -> list[str]:
     return [f"… {hidden} more; {_MORE_HINT}"] if hidden > 0 else []
+
+
+def _render(report: Report, options: RenderOptions) -> str:
+    if options.width is None:
+        return render_text(report, color=options.color, verbose=options.verbose)
+    return render_text(report, color=options.color, verbose=options.verbose, width=options.width)
+
+
+FORMAT = ReportFormat("text", _render)
