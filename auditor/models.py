@@ -594,6 +594,38 @@ class TrustFile:
     date: str | None  # refreshed: when fetched; otherwise the newest validFor.start it lists
 
 
+class ChangeKind(StrEnum):
+    """What happened to a package name (a `str`: compares equal to "added" etc.)."""
+
+    ADDED = "added"
+    UPDATED = "updated"
+    REMOVED = "removed"
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    """One change between the base and the head lockfile (pull-request mode; computed by
+    `auditor.diff`, written as `Report.changes`).
+
+    `before`/`after` are versions (None on the side where the package does not exist);
+    `line` is the head lockfile line of the new entry (None for a removal, whose line is
+    in the base file, not the one reports point at).
+    """
+
+    kind: ChangeKind
+    name: str
+    before: str | None
+    after: str | None
+    line: int | None
+    before_package: Package | None = None
+    after_package: Package | None = None
+
+    @property
+    def spec(self) -> str:
+        """`name@after` (or `name@before` for a removal)."""
+        return f"{self.name}@{self.after if self.after is not None else self.before}"
+
+
 @dataclass(frozen=True, slots=True)
 class Report:
     """The complete outcome of one audit; formats are pure functions of it."""
@@ -603,7 +635,7 @@ class Report:
     results: tuple[PackageResult, ...]  # sorted by (name, version)
     findings: tuple[Finding, ...]  # sorted
     policy: str | None = None  # the policy file path, or None for the built-in default
-    changes: tuple[object, ...] = ()  # filled by the pull-request (base) mode
+    changes: tuple[Change, ...] = ()  # filled by the pull-request (base) mode
     generated_at: datetime | None = None
     waived: tuple[WaivedFinding, ...] = ()  # findings the policy's exceptions waived
     # The level the policy gives every rule (SARIF severities follow it); empty: unknown.

@@ -10,51 +10,10 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
-from enum import StrEnum
 
-from auditor.models import Lockfile, Package
+from auditor.models import Change, ChangeKind, Lockfile, Package
 
-
-class ChangeKind(StrEnum):
-    """What happened to a package name (a `str`: compares equal to "added" etc.)."""
-
-    ADDED = "added"
-    UPDATED = "updated"
-    REMOVED = "removed"
-
-
-@dataclass(frozen=True, slots=True)
-class Change:
-    """One change between the base and the head lockfile.
-
-    `before`/`after` are versions (None on the side where the package does not exist);
-    `line` is the head lockfile line of the new entry (None for a removal, whose line is
-    in the base file, not the one reports point at).
-    """
-
-    kind: ChangeKind
-    name: str
-    before: str | None
-    after: str | None
-    line: int | None
-    before_package: Package | None = None
-    after_package: Package | None = None
-
-    @property
-    def spec(self) -> str:
-        """`name@after` (or `name@before` for a removal)."""
-        return f"{self.name}@{self.after if self.after is not None else self.before}"
-
-    def as_dict(self) -> dict[str, object]:
-        """A JSON-ready view (what the JSON report writes for each change)."""
-        return {
-            "kind": str(self.kind),
-            "name": self.name,
-            "before": self.before,
-            "after": self.after,
-            "line": self.line,
-        }
+__all__ = ["Change", "ChangeKind", "base_packages", "diff_lockfiles", "select_packages"]
 
 
 # A package's identity for diffing: what npm installs for it (docs/lockfile.md).  The same

@@ -14,7 +14,15 @@ from datetime import UTC, datetime
 from enum import Enum
 from pathlib import Path, PurePath
 
-from auditor.models import Identity, PackageResult, Report, SignatureStatus, SourceKind, Status
+from auditor.models import (
+    Change,
+    Identity,
+    PackageResult,
+    Report,
+    SignatureStatus,
+    SourceKind,
+    Status,
+)
 from auditor.sanitize import terminal
 
 clean = terminal  # the terminal escaper, under the name the formats use
@@ -98,18 +106,9 @@ def identity_cells(identity: Identity | None) -> list[str]:
     return [repo, ref, workflow, identity.runner_environment or "-"]
 
 
-def change_cells(change: object) -> list[str]:
-    """Kind, package, before and after of a pull-request change (`auditor.diff.Change`).
-
-    Objects without `kind` and `name` are shown by their text, so nothing is dropped.
-    """
-    kind = getattr(change, "kind", None)
-    name = getattr(change, "name", None)
-    if kind is None or name is None:
-        return ["-", str(change), "-", "-"]
-    before = getattr(change, "before", None)
-    after = getattr(change, "after", None)
-    return [str(getattr(kind, "value", kind)), str(name), str(before or "-"), str(after or "-")]
+def change_cells(change: Change) -> list[str]:
+    """Kind, package, before and after of a pull-request change."""
+    return [str(change.kind), change.name, change.before or "-", change.after or "-"]
 
 
 def count_levels(errors: int, warnings: int) -> str:

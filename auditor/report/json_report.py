@@ -7,16 +7,15 @@ so the same report always gives the same bytes.
 
 from __future__ import annotations
 
-import dataclasses
 import json
 from typing import Any
 
 from auditor.models import (
     AttestationInfo,
+    Change,
     Finding,
     Identity,
     Level,
-    Package,
     PackageResult,
     RegistrySignature,
     Report,
@@ -228,20 +227,21 @@ def _waived(waived: WaivedFinding) -> dict[str, Any]:
     }
 
 
-def change_record(change: object) -> dict[str, Any]:
-    """A pull-request change as JSON: its fields (kind, name, before, after, line, ...).
+def change_record(change: Change) -> dict[str, Any]:
+    """A pull-request change as JSON (`$defs/change` in report.schema.json).
 
-    A nested package is written as its `name@version`: `packages` describes it in full.
+    A package is written as its `name@version`: `packages` describes it in full.
     """
-    if dataclasses.is_dataclass(change) and not isinstance(change, type):
-        record: dict[str, Any] = {}
-        for f in dataclasses.fields(change):
-            value = getattr(change, f.name)
-            if isinstance(value, Package):
-                value = value.spec
-            record[f.name] = json_safe(value)
-        return record
-    return {"description": str(change)}
+    before, after = change.before_package, change.after_package
+    return {
+        "kind": str(change.kind),
+        "name": json_safe(change.name),
+        "before": json_safe(change.before),
+        "after": json_safe(change.after),
+        "line": change.line,
+        "before_package": json_safe(before.spec) if before is not None else None,
+        "after_package": json_safe(after.spec) if after is not None else None,
+    }
 
 
 FORMAT = ReportFormat(

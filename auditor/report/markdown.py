@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 
 from auditor import PRODUCT_NAME
-from auditor.models import Finding, Level, PackageResult, Report, Status, WaivedFinding
+from auditor.models import Change, Finding, Level, PackageResult, Report, Status, WaivedFinding
 from auditor.report._common import (
     change_cells,
     clean,
@@ -243,7 +243,7 @@ def _signer_row(item: PackageResult) -> str:
     return "| " + " | ".join(cells) + " |"
 
 
-def _change_row(change: object) -> str:
+def _change_row(change: Change) -> str:
     kind, name, before, after = change_cells(change)
     return f"| {escape(kind)} | {code(name)} | {escape(before)} | {escape(after)} |"
 

@@ -13,7 +13,7 @@ from contextvars import ContextVar
 from typing import Any
 
 from auditor import PRODUCT_NAME
-from auditor.models import Finding, Level, PackageResult, Report, Status, WaivedFinding
+from auditor.models import Change, Finding, Level, PackageResult, Report, Status, WaivedFinding
 from auditor.report._common import (
     change_cells,
     clean,
@@ -346,7 +346,7 @@ def _finding_package(finding: Finding) -> str:
     return clean(spec(finding.package, finding.version))
 
 
-def _changes(changes: Sequence[object]) -> list[str]:
+def _changes(changes: Sequence[Change]) -> list[str]:
     WIDTH = _WIDTH.get()
     headers = ["change", "package", "before", "after"]
     shown = changes[:MAX_ROWS]

@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 
 from auditor.diff import Change, ChangeKind, diff_lockfiles, plan_diff, select_packages
 from auditor.models import SourceKind
+from auditor.report.json_report import change_record
 from tests.diff._build import lock, pkg
 
 
@@ -38,12 +39,14 @@ def test_added_updated_removed() -> None:
     assert updated.before_package is base.packages[2] and updated.after_package is not None
     assert removed.after_package is None and removed.spec == "gone@3.0.0"
     assert added.kind == "added"  # a StrEnum: plain strings compare equal
-    assert json.loads(json.dumps(updated.as_dict())) == {
+    assert json.loads(json.dumps(change_record(updated))) == {
         "kind": "updated",
         "name": "up",
         "before": "1.0.0",
         "after": "1.1.0",
         "line": 9,
+        "before_package": "up@1.0.0",
+        "after_package": "up@1.1.0",
     }
 
 
