@@ -8,7 +8,7 @@ DEMO_STAMP := $(VENV)/.demo-$(shell cat pyproject.toml | sha256sum | cut -c1-12)
 DEMO_OUT ?= demo-out
 
 .DEFAULT_GOAL := help
-.PHONY: help demo test test-npm lint typecheck fmt bench fuzz mutation requirements clean
+.PHONY: help demo test test-npm lint typecheck fmt docs bench fuzz mutation requirements clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
@@ -54,6 +54,9 @@ typecheck: $(STAMP) ## mypy --strict on auditor/
 fmt: $(STAMP) ## format the code
 	$(VENV)/bin/ruff check --fix auditor tests
 	$(VENV)/bin/ruff format auditor tests
+
+docs: $(STAMP) ## regenerate the generated doc sections (reason-code tables) from the code
+	$(PY) -m tests.support.gendocs
 
 bench: $(STAMP) ## benchmarks: parse, verify, fetch engine, npm audit signatures side by side
 	$(PY) -m tests.bench all

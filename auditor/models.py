@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from enum import StrEnum
 
+from auditor.reasons import INTEGRITY_REASONS as INTEGRITY_REASONS  # re-exported
+
 # The one size limit of an attestations response, wherever it comes from: the HTTP client's
 # cap, offline and cache reads, and the verifier.  Larger is `error` FETCH_TOO_LARGE (the
 # data could not be judged), never `invalid`: size is not evidence of tampering.
@@ -107,15 +109,6 @@ _NODE_HASHES = frozenset(
 # ssri's DEFAULT_PRIORITY (weakest first); an algorithm not listed ranks below all of them.
 _SSRI_PRIORITY = ("md5", "whirlpool", "sha1", "sha224", "sha256", "sha384", "sha512")
 _SRI_SIZES = {"md5": 16, "sha1": 20, "sha224": 28, "sha256": 32, "sha384": 48, "sha512": 64}
-
-# Reason codes of an integrity value npm cannot be bound by (None: it pins one sha512).
-INTEGRITY_REASONS: dict[str, str] = {
-    "MISSING_INTEGRITY": "the lockfile entry has no integrity: npm checks nothing",
-    "INTEGRITY_UNCHECKED": "no hash npm recognises (algorithms are lower case): npm checks nothing",
-    "INTEGRITY_MALFORMED": "a hash npm checks is not the base64 of a digest: it matches no tarball",
-    "WEAK_INTEGRITY": "npm checks an algorithm other than sha512: it cannot be bound",
-    "INTEGRITY_AMBIGUOUS": "npm accepts a tarball matching any of several different sha512 hashes",
-}
 
 
 @dataclass(frozen=True, slots=True)

@@ -16,8 +16,10 @@ from __future__ import annotations
 from enum import Enum
 
 from auditor.models import VersionInfo
+from auditor.reasons import PROVENANCE_STRIPPED
 
-PROVENANCE_STRIPPED = "PROVENANCE_STRIPPED"
+__all__ = ["PROVENANCE_STRIPPED", "Served", "answered_without_attestations", "stripped"]
+
 
 # FetchError reasons that mean "the endpoint answered, but not with attestations": for these
 # the packument decides between `invalid` (stripped) and `error`.  Connection failures,

@@ -17,7 +17,7 @@ Public API (see docs/architecture.md):
 * `verify_registry_signature(name, version, lockfile_integrity, info, trust, published)
   -> RegistrySignature`: the registry's ECDSA signature in `dist.signatures` over
   `<name>@<version>:<integrity>` (see `auditor.verify.signatures`); `SIGNATURE_REASONS`
-  are its reason codes.
+  are its reason codes (all reason codes: `auditor.reasons`).
 * `REASON_CODES`: the stable reason codes of INVALID results:
 
   RESPONSE_MALFORMED, NO_ATTESTATIONS, DUPLICATE_ATTESTATION, UNSUPPORTED_FORMAT,
@@ -42,10 +42,10 @@ certificate-vs-SLSA predicate.
 
 from __future__ import annotations
 
+from auditor.reasons import SIGNATURE_REASONS
 from auditor.verify._errors import REASON_CODES, REASONS, Reject
 from auditor.verify.core import verify_attestations, verify_bundle
 from auditor.verify.signatures import (
-    SIGNATURE_REASONS,
     integrity_accepted,
     key_needs_time,
     verify_registry_signature,

@@ -38,17 +38,6 @@ SIGNATURES_USAGE = "npm:signatures"
 # pacote's MISSING_TIME_CUTOFF: "some really old packages have no time field".
 MISSING_TIME_CUTOFF = datetime(2015, 1, 1, tzinfo=UTC)
 
-# Stable reason codes of `registry_signature.reason`.
-SIGNATURE_REASONS: dict[str, str] = {
-    "SIGNATURE_MISSING": "the registry served no dist.signatures for this version",
-    "VERSION_NOT_IN_PACKUMENT": "the registry's packument does not list this version",
-    "SIGNATURE_MALFORMED": "dist.signatures or dist.integrity is not in the registry's format",
-    "SIGNATURE_KEY_UNKNOWN": "a signature names a keyid that is not a trusted npm:signatures key",
-    "SIGNATURE_KEY_EXPIRED": "the signing key's validity ended before the version was published",
-    "SIGNATURE_INVALID": "the signature does not verify over <name>@<version>:<integrity>",
-    "INTEGRITY_MISMATCH": "the lockfile integrity is not the integrity the registry signed",
-}
-
 
 def integrity_accepted(lockfile: str, signed: str) -> bool:
     """Does the lockfile's integrity pin the bytes the registry signed, as npm reads it?

@@ -14,8 +14,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from auditor.models import RegistrySignature, SignatureStatus, VersionInfo
+from auditor.reasons import SIGNATURE_REASONS
 from auditor.verify import TrustMaterial, load_trust, verify_registry_signature
-from auditor.verify.signatures import SIGNATURE_REASONS, key_needs_time
+from auditor.verify.signatures import key_needs_time
 from tests.support.kit import SigstoreKit
 
 REPO = Path(__file__).resolve().parents[2]

@@ -23,7 +23,7 @@ from auditor.models import (
     accepted_at,
 )
 from auditor.policy.globs import Selector
-from auditor.registry.stripping import PROVENANCE_STRIPPED
+from auditor.reasons import PROVENANCE_STRIPPED
 
 if TYPE_CHECKING:  # the policy model imports the catalogue built from the rules
     from auditor.policy.model import IdentityRule, Policy, PolicyContext
