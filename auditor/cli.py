@@ -436,8 +436,8 @@ def _cmd_trust(args: argparse.Namespace) -> int:
 
 
 def _cmd_fetch(args: argparse.Namespace) -> int:
-    from auditor.engine import FetchOptions, fetch_into
     from auditor.lockfile import parse_lockfile
+    from auditor.pipeline import FetchOptions, fetch_into
     from auditor.policy import load_policy
 
     choice = _resolve_lockfile(args.lockfile, quiet=args.quiet)
@@ -497,7 +497,7 @@ def _run_audit(
     base_config: BaseConfig | None,
 ) -> int:
     from auditor.diff.baseconfig import ROLE_NPM_KEYS, ROLE_TRUSTED_ROOT
-    from auditor.engine import AuditOptions, run_audit
+    from auditor.pipeline import AuditOptions, run_audit
     from auditor.report import render, write_reports
     from auditor.report.summary import summary_line
 
@@ -539,7 +539,6 @@ def _run_audit(
         project_npmrc=not (args.base and args.registry),
         attestations_registry=args.attestations_registry,
         announce=None if args.quiet else announce,
-        warn=None if args.quiet else (lambda message: _err(f"audit: warning: {message}")),
     )
     with _naming_both(choice):
         report = run_audit(choice.path, policy, options)

@@ -26,7 +26,6 @@ import re
 import stat
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
 
 from auditor.errors import UsageError
@@ -269,12 +268,6 @@ def _parse_records(section: object, what: str, rel: object) -> dict[str, Recorde
             raise ValueError(f"{what}[{key[:80]!r}].size must be a byte count")
         out[key] = Recorded(200, registry, sha, size)
     return out
-
-
-def manifest_now() -> str:
-    from datetime import UTC
-
-    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 class OfflineDirectory:

@@ -38,9 +38,9 @@ def test_levels_and_their_short_options(argv: list[str], level: int) -> None:
 @pytest.fixture
 def logs_during_audit(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """Log one line of each level (with attacker text) while the audit runs."""
-    import auditor.engine
+    import auditor.pipeline
 
-    real = auditor.engine.run_audit
+    real = auditor.pipeline.run_audit
 
     def logging_run(*args: object, **kw: object) -> object:
         LOG.debug("debug note")
@@ -49,7 +49,7 @@ def logs_during_audit(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
         LOG.error("error note")
         return real(*args, **kw)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(auditor.engine, "run_audit", logging_run)
+    monkeypatch.setattr(auditor.pipeline, "run_audit", logging_run)
     yield
 
 

@@ -12,8 +12,8 @@ from typing import Any
 import pytest
 
 from auditor.cli import main
-from auditor.engine import AuditOptions, run_audit
 from auditor.models import Level, Report
+from auditor.pipeline import AuditOptions, run_audit
 from auditor.policy import parse_policy
 from auditor.registry.client import NetworkSettings
 from tests.diff.test_base import git

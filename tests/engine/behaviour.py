@@ -17,8 +17,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from auditor.engine import AuditOptions, run_audit
 from auditor.models import Report
+from auditor.pipeline import AuditOptions, run_audit
 from auditor.policy import default_policy, load_policy, parse_policy
 from auditor.report import render
 from tests.report.golden import normalize

@@ -20,8 +20,8 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from auditor.engine import AuditOptions, audit_lockfile
 from auditor.models import Finding, Report, Status
+from auditor.pipeline import AuditOptions, audit_lockfile
 from auditor.policy import default_policy, load_policy
 from auditor.policy.model import Policy
 from auditor.progress import NullProgress

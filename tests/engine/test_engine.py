@@ -12,8 +12,8 @@ from typing import Any
 
 import pytest
 
-from auditor.engine import AuditOptions, FetchOptions, FetchSummary, audit_lockfile, fetch_into
 from auditor.models import Package, Report, SourceKind, Status
+from auditor.pipeline import AuditOptions, FetchOptions, FetchSummary, audit_lockfile, fetch_into
 from auditor.policy import default_policy
 from auditor.progress import NullProgress, StderrProgress, make_progress
 from auditor.registry.cache import ResponseCache, default_key_path, load_cache_key

@@ -17,9 +17,9 @@ from hypothesis import strategies as st
 
 from auditor import __version__
 from auditor.cli import main
-from auditor.engine import FetchOptions, fetch_into
 from auditor.errors import UsageError
 from auditor.models import Status
+from auditor.pipeline import FetchOptions, fetch_into
 from auditor.progress import NullProgress
 from auditor.registry.client import NetworkSettings
 from auditor.registry.offline import load_manifest

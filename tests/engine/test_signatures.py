@@ -14,8 +14,8 @@ from typing import Any
 
 import pytest
 
-from auditor.engine import AuditOptions, FetchOptions, audit_lockfile, fetch_into
 from auditor.models import Lockfile, Package, Report, SignatureStatus, Status
+from auditor.pipeline import AuditOptions, FetchOptions, audit_lockfile, fetch_into
 from auditor.policy import Policy, default_policy, parse_policy
 from auditor.progress import NullProgress
 from auditor.registry.client import NetworkSettings

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from auditor.engine import audit_lockfile
 from auditor.models import Status, VersionInfo
+from auditor.pipeline import audit_lockfile
 from auditor.policy import default_policy
 from auditor.registry.stripping import Served, stripped
 from tests.engine.scenario import Scenario, build

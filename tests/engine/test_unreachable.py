@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from auditor.cli import main
-from auditor.engine import audit_lockfile
 from auditor.models import Status
+from auditor.pipeline import audit_lockfile
 from auditor.policy import default_policy
 from tests.engine.scenario import build
 from tests.engine.test_cli_live import write_lockfile

@@ -23,7 +23,7 @@ pytestmark = pytest.mark.skipif(
 
 @pytest.mark.parametrize("path", POLICIES, ids=lambda p: p.name)
 def test_shipped_policy_runs_on_the_demo(path: Path) -> None:
-    engine = pytest.importorskip("auditor.engine")
+    engine = pytest.importorskip("auditor.pipeline")
     from auditor.cli import exit_code_for
 
     policy = load_policy(path)
@@ -57,7 +57,7 @@ def test_shipped_policy_runs_on_the_demo(path: Path) -> None:
 
 def test_old_certificates_pass_recommended_and_fail_strict_only_by_require_claims() -> None:
     """2023 certificates carry no runner claim: unknown under recommended, required by strict."""
-    engine = pytest.importorskip("auditor.engine")
+    engine = pytest.importorskip("auditor.pipeline")
 
     def findings(name: str) -> list[tuple[str, str | None, str]]:
         path = ROOT / "policies" / name

@@ -1,0 +1,292 @@
+"""Orchestration: lockfile → plan → fetch → verify → evaluate → report.
+
+`run_audit` is what `audit LOCKFILE` runs (sync; it runs its own event loop).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import logging
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from auditor import __version__
+from auditor.errors import ConfigError
+from auditor.models import Lockfile, Package, PackageResult, Report
+from auditor.pipeline.failures import (
+    RunLevel,
+    attestation_less,
+    attestations_registry,
+    run_failures,
+)
+from auditor.pipeline.fetch import Fetcher, network_settings, npm_config, open_cache, open_source
+from auditor.pipeline.options import AuditOptions, VerifyFn
+from auditor.pipeline.plan import Plan, plan_run
+from auditor.pipeline.schedule import TrustLoader, Verifier, auto_workers
+from auditor.pipeline.verdict import Auditor, explain_unsigned, signing_registries
+from auditor.progress import ProgressSink, make_progress
+from auditor.registry.cache import default_key_path
+from auditor.registry.client import display_origin
+from auditor.registry.config import NpmConfig
+from auditor.registry.offline import OfflineDirectory
+
+if TYPE_CHECKING:
+    from auditor.policy import Policy
+    from auditor.verify import TrustMaterial
+
+log = logging.getLogger(__name__)
+
+
+def run_audit(lockfile_path: Path, policy: Policy, options: AuditOptions) -> Report:
+    """Audit a lockfile (sync; runs its own event loop).  Raises only `AuditorError`s."""
+    from auditor.lockfile import parse_lockfile
+
+    return audit_lockfile(parse_lockfile(lockfile_path), lockfile_path, policy, options)
+
+
+def audit_lockfile(
+    lockfile: Lockfile, lockfile_path: Path, policy: Policy, options: AuditOptions
+) -> Report:
+    """`run_audit` after parsing (tests hand in a `Lockfile` directly)."""
+    schema_check = _start_schema_check(options)
+    plan = plan_run(lockfile, lockfile_path, options)
+    progress = options.progress or make_progress(quiet=options.quiet, verbose=options.verbose)
+
+    directory: OfflineDirectory | None = None
+    config: NpmConfig | None
+    if options.offline is not None:
+        directory = OfflineDirectory(options.offline)
+        # Offline, the configuration only labels results (same report as the live run).
+        try:
+            config = npm_config(lockfile_path, options.registry, options.env, None, options)
+        except ConfigError:
+            config = None
+    else:
+        config = npm_config(lockfile_path, options.registry, options.env, options.npm, options)
+        log.info("registry %s (from %s)", config.registry, config.origin)
+    if options.announce is not None:
+        options.announce(_start_line(lockfile, lockfile_path, plan, config, options))
+
+    run = RunLevel(attestations_registry=attestations_registry(options, policy))
+    n_registry = plan.registry_count()
+    verifier = Verifier(*_verification(options), auto_workers(n_registry, options.verify_workers))
+    verifier.start()
+    try:
+        if options.offline is not None or n_registry == 0:
+            verifier.trust()  # nothing to overlap with: report a TrustError right away
+        head_results, base_results = asyncio.run(
+            _fetch_and_verify(
+                plan, config, directory, verifier, policy.needs_packuments, options, progress, run
+            )
+        )
+        verifier.trust()  # a TrustError is the answer even when nothing needed verifying
+        if schema_check is not None:
+            schema_check.result()  # an invalid --trusted-root fails the run (TrustError)
+    finally:
+        verifier.close()
+        progress.finish()
+    return _evaluate(lockfile_path, policy, options, plan, config, run, head_results, base_results)
+
+
+def _evaluate(
+    lockfile_path: Path,
+    policy: Policy,
+    options: AuditOptions,
+    plan: Plan,
+    config: NpmConfig | None,
+    run: RunLevel,
+    head_results: list[PackageResult],
+    base_results: list[PackageResult],
+) -> Report:
+    """The policy over the results, and the report."""
+    from auditor.policy import PolicyContext, evaluate_waived, finding_sort_key
+
+    head_results.sort(key=_sort_key)
+    base_results.sort(key=_sort_key)
+    signing = signing_registries([*head_results, *base_results])
+    head_results = explain_unsigned(head_results, signing)
+    base_results = explain_unsigned(base_results, signing)
+    now = options.now or options.clock()
+    context = PolicyContext(
+        now=now,
+        registries=_configured_registries(config),
+        base_results=base_results if plan.diff else None,
+        signing_registries=signing,
+        attestation_less=tuple(run.attestation_less),
+    )
+    findings, waived = evaluate_waived(policy, head_results, context)
+    if plan.diff is not None:
+        from auditor.diff import evaluate_changes
+        from auditor.policy import sort_waived, split_waived
+
+        changes = evaluate_changes(
+            plan.diff.changes,
+            {r.package.spec: r for r in head_results},
+            {r.package.spec: r for r in base_results},
+            policy,
+        )
+        # Exceptions apply to change-* findings too.
+        kept_changes, waived_changes = split_waived(policy, changes, now)
+        findings += kept_changes
+        findings.sort(key=finding_sort_key)
+        waived = sort_waived([*waived, *waived_changes])
+    if options.base_config is not None:
+        findings += options.base_config.findings(policy)
+        findings.sort(key=finding_sort_key)
+    return Report(
+        tool_version=__version__,
+        lockfile=str(lockfile_path),
+        results=tuple(head_results),
+        findings=tuple(findings),
+        policy=str(options.policy_path) if options.policy_path else None,
+        changes=tuple(plan.diff.changes) if plan.diff else (),
+        generated_at=now,
+        waived=tuple(waived),
+        rule_levels=policy.rule_levels(),
+        trust=options.trust_files,
+        failures=tuple(run.failures),
+        base=_base_label(options),
+    )
+
+
+async def _fetch_and_verify(
+    plan: Plan,
+    config: NpmConfig | None,
+    directory: OfflineDirectory | None,
+    verifier: Verifier,
+    needs_packuments: bool,
+    options: AuditOptions,
+    progress: ProgressSink,
+    run: RunLevel,
+) -> tuple[list[PackageResult], list[PackageResult]]:
+    settings = network_settings(options.network, options.concurrency)
+    progress.start(len(plan.head) + len(plan.base))
+    att_registry = run.attestations_registry[0] if run.attestations_registry else None
+    cache = None
+    if directory is None:
+        cache = open_cache(options.cache, options.use_cache, options.cache_dir, options.env)
+        if options.use_cache and cache is None:
+            log.info("response cache off: no private key file at %s", default_key_path(options.env))
+    async with open_source(config, settings, offline=directory, cache=cache) as (source, client):
+        fetcher = Fetcher(source, config, att_registry)
+        fetcher.plan([*plan.head, *plan.base])
+        auditor = Auditor(
+            fetcher,
+            verifier,
+            needs_packuments=needs_packuments,
+            progress=progress,
+            when_advertised=options.attestations_when_advertised,
+        )
+        results = await _both(auditor, plan.head, plan.base)
+        if client is None:
+            return results
+        fetcher.settle()
+        if client.unreachable:
+            run.failures += run_failures(
+                client.unreachable, config, [*results[0], *results[1]], run
+            )
+        run.attestation_less += await attestation_less(client, fetcher, config, run)
+        log.info(
+            "%s requests, %s retries, %s bytes%s",
+            client.stats.requests,
+            client.stats.retries,
+            client.stats.bytes,
+            f"; cache {cache.hits} hits, {cache.misses} misses" if cache else "",
+        )
+    if cache is not None and cache.errors:
+        # Once per run, not once per entry: the audit itself is unaffected.
+        log.warning(
+            "cannot write the response cache in %s (%s); %s responses not cached "
+            "(--cache-dir DIR or --no-cache)",
+            cache.root.parent,
+            cache.first_error,
+            cache.errors,
+        )
+    return results
+
+
+async def _both(
+    auditor: Auditor, head: Sequence[Package], base: Sequence[Package]
+) -> tuple[list[PackageResult], list[PackageResult]]:
+    async with asyncio.TaskGroup() as tg:
+        h = tg.create_task(auditor.audit(head))
+        b = tg.create_task(auditor.audit(base))
+    return h.result(), b.result()
+
+
+def _verification(options: AuditOptions) -> tuple[TrustLoader, VerifyFn]:
+    """(trust loader, verify function); the loader runs in the background."""
+    injected = options.trust
+    if injected is not None and options.verifier is not None:
+        return (lambda: injected), options.verifier
+    from auditor.verify import load_trust, verify_attestations
+
+    def load() -> TrustMaterial:
+        if injected is not None:
+            return injected
+        # The sigstore schema check of a user-supplied root runs beside the audit
+        # (_start_schema_check); our own parser validates everything verification uses.
+        return load_trust(options.trusted_root, options.npm_keys, schema_check=False)
+
+    return load, options.verifier or verify_attestations
+
+
+def _start_schema_check(options: AuditOptions) -> concurrent.futures.Future[None] | None:
+    """Check a user-supplied trusted root against sigstore's model beside the audit, in a
+    thread: it is not needed before the verdicts are final, and nothing waits for it."""
+    if options.trusted_root is None or options.trust is not None:
+        return None
+    from auditor.verify import check_trusted_root
+
+    pool = concurrent.futures.ThreadPoolExecutor(1, "auditor-check")
+    check = pool.submit(check_trusted_root, options.trusted_root)
+    pool.shutdown(wait=False)
+    return check
+
+
+def _sort_key(r: PackageResult) -> tuple[str, str, str]:
+    return (r.package.name, r.package.version, r.package.integrity or "")
+
+
+def _configured_registries(config: NpmConfig | None) -> tuple[str, ...]:
+    if config is None:
+        return ()
+    return tuple(dict.fromkeys([config.registry, *sorted(config.scopes.values())]))
+
+
+def _start_line(
+    lockfile: Lockfile,
+    lockfile_path: Path,
+    plan: Plan,
+    config: NpmConfig | None,
+    options: AuditOptions,
+) -> str:
+    """`package-lock.json: 3,012 packages (41 to audit against origin/main); registry ...`."""
+    where = _shown_path(lockfile_path)
+    line = f"{where}: {len(lockfile.packages):,} packages"
+    if plan.diff is not None:
+        line += f" ({len(plan.diff.audit):,} to audit against the base {_base_label(options)})"
+    elif options.base is not None or options.base_ref is not None:
+        line += " (no base lockfile: every package counts as added)"
+    if options.offline is not None:
+        line += f"; offline directory {options.offline}"
+    elif config is not None:
+        # scheme://host[:port] only: a registry path or query could carry a secret.
+        line += f"; registry {display_origin(config.registry)} (from {config.origin})"
+    return line
+
+
+def _shown_path(path: Path) -> str:
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except (ValueError, OSError):
+        return str(path)
+
+
+def _base_label(options: AuditOptions) -> str | None:
+    """What the pull-request mode compared with, as the reports name it."""
+    if options.base_ref is not None:
+        return options.base_ref
+    return str(options.base) if options.base is not None else None
