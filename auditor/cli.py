@@ -4,6 +4,8 @@
     audit fetch LOCKFILE --into DIR     record registry responses for --offline
     audit policy check FILE             validate a policy
     audit policy explain FILE           print the effective policy
+    audit lock [LOCKFILE] --write FILE  record who builds each dependency (identity lock)
+    audit lock [LOCKFILE] --update      refresh the identity lock of the policy
 
 Exit codes: 0 complete and no failing finding; 1 failing findings; 2 usage or input
 error; 3 incomplete (a package could not be fetched or decided, and the policy does
@@ -33,6 +35,7 @@ if TYPE_CHECKING:
     from auditor.diff.baseconfig import BaseConfig
     from auditor.lockfile import LockfileChoice
     from auditor.policy import Policy
+    from auditor.signals.identity_lock import IdentityLock
 
 EXIT_OK = 0
 EXIT_FINDINGS = 1
@@ -181,7 +184,7 @@ def build_audit_parser() -> argparse.ArgumentParser:
         description=(
             "Audit every dependency of an npm lockfile against its Sigstore attestations "
             "and a policy.  Sub-commands: 'audit fetch', 'audit policy check', "
-            "'audit policy explain', 'audit trust update'."
+            "'audit policy explain', 'audit trust update', 'audit lock'."
         ),
         epilog=(
             "exit codes: 0 no failing finding; 1 failing findings; 2 usage or input error; "
@@ -277,6 +280,43 @@ def build_fetch_parser() -> argparse.ArgumentParser:
     return p
 
 
+def build_lock_parser() -> argparse.ArgumentParser:
+    p = _Parser(
+        prog="audit lock",
+        description=(
+            "Record the verified build identity of every package with provenance in an "
+            "identity lock (see [identity_lock] in docs/policy.md): sorted, one line per "
+            "package, reviewed like code."
+        ),
+    )
+    p.add_argument("lockfile", nargs="?", metavar="LOCKFILE")
+    p.add_argument(
+        "--write",
+        metavar="FILE",
+        help="write the identity lock to FILE (default with --update: the policy's "
+        "[identity_lock] file)",
+    )
+    p.add_argument(
+        "--update",
+        action="store_true",
+        help="refresh an existing lock: the audited packages' entries are replaced, "
+        "the others kept",
+    )
+    p.add_argument(
+        "--policy",
+        metavar="FILE",
+        help="the policy whose [identity_lock] file --update refreshes (default: "
+        ".auditor.toml at the repository root)",
+    )
+    _add_registry_options(p)
+    p.add_argument("--attestations-registry", metavar="URL", help="as for 'audit'")
+    p.add_argument("--offline", metavar="DIR", help="as for 'audit'")
+    p.add_argument("--trusted-root", metavar="FILE", help="as for 'audit'")
+    p.add_argument("--npm-keys", metavar="FILE", help="as for 'audit'")
+    _add_output_noise_options(p)
+    return p
+
+
 def build_trust_parser() -> argparse.ArgumentParser:
     from auditor.registry.trustupdate import DEFAULT_TUF_URL
 
@@ -334,7 +374,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         forget_masks()  # one command's secrets (auditor.sanitize.mask) are not the next's
 
 
-SUBCOMMANDS = ("fetch", "policy", "trust")
+SUBCOMMANDS = ("fetch", "policy", "trust", "lock")
 
 
 def _main(args: list[str]) -> int:
@@ -350,6 +390,11 @@ def _main(args: list[str]) -> int:
             trust = build_trust_parser().parse_args(args[1:])
             with _logging_to_stderr(_log_level(trust)):
                 return _cmd_trust(trust)
+        if args and args[0] == "lock":
+            lock = build_lock_parser().parse_args(args[1:])
+            _check_noise(lock, "audit lock")
+            with _logging_to_stderr(_log_level(lock)):
+                return _cmd_lock(lock)
         if args:
             _suggest_command(args[0])
         audit = build_audit_parser().parse_args(args)
@@ -435,6 +480,82 @@ def _cmd_trust(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _cmd_lock(args: argparse.Namespace) -> int:
+    """Audit every package and record the verified identities (no policy findings: the
+    run only fails when it could not decide a package or found tampering)."""
+    from auditor.engine import AuditOptions, run_audit
+    from auditor.models import Level
+    from auditor.policy import Policy, default_policy, load_policy
+    from auditor.registry.trustupdate import trust_in_use
+    from auditor.report.summary import summary_line
+    from auditor.signals.identity_lock import dump_lock, load_lock, lock_path, record
+
+    choice = _resolve_lockfile(args.lockfile, quiet=args.quiet)
+    target = Path(args.write) if args.write else None
+    if target is None:
+        if not args.update:
+            raise UsageError("audit lock: --write FILE is required (or --update)")
+        policy_path, _ = _find_policy(args.policy, choice.path)
+        if policy_path is None:
+            raise UsageError(
+                "audit lock: --update needs --write FILE or a policy with [identity_lock] file"
+            )
+        named = load_policy(policy_path).identity_lock.file
+        if named is None:
+            raise UsageError(f"audit lock: {policy_path} has no [identity_lock] file")
+        target = lock_path(policy_path, named)
+    previous = load_lock(target) if args.update else None
+    # The levels above provenance need the registry's claims: read packuments.
+    policy = Policy(levels={**default_policy().levels, "identity-new": Level.WARNING})
+    trusted_root, npm_keys, trust_files = trust_in_use(
+        Path(args.trusted_root) if args.trusted_root else None,
+        Path(args.npm_keys) if args.npm_keys else None,
+    )
+    options = AuditOptions(
+        registry=args.registry,
+        offline=Path(args.offline) if args.offline else None,
+        trusted_root=trusted_root,
+        npm_keys=npm_keys,
+        trust_files=trust_files,
+        concurrency=args.concurrency,
+        cache_dir=Path(args.cache_dir) if args.cache_dir else None,
+        use_cache=not args.no_cache,
+        quiet=args.quiet,
+        verbose=args.verbose,
+        attestations_registry=args.attestations_registry,
+        announce=None if args.quiet else (lambda line: _err(f"audit lock: {line}")),
+        warn=None if args.quiet else (lambda message: _err(f"audit: warning: {message}")),
+    )
+    with _naming_both(choice):
+        report = run_audit(choice.path, policy, options)
+    code = exit_code_for(report, fail_on="error")
+    if code != EXIT_OK:
+        # A lock recorded while packages are undecided or tampered with would leave them
+        # out (or record what an attacker chose): refuse, fail closed.
+        _err(f"audit: {summary_line(report)}")
+        _err(f"audit lock: error: {target} not written: fix the failures above first")
+        return code
+    lock = record(report.results, previous)
+    text = dump_lock(lock)
+    from auditor.fileio import write_output
+
+    try:
+        write_output(target, text.encode(), file_mode=0o644)
+    except OSError as exc:
+        raise UsageError(f"audit lock: cannot write {target}: {exc.strerror or exc}") from None
+    if not args.quiet:
+        identities = sum(len(v) for v in lock.packages.values())
+        changed = ""
+        if previous is not None:
+            names = sorted(n for n in lock.packages if previous.packages.get(n) != lock.packages[n])
+            changed = f"; {len(names)} changed" + (f" ({', '.join(names[:10])})" if names else "")
+        _err(
+            f"audit lock: {len(lock.packages)} packages ({identities} identities) "
+            f"recorded in {target}{changed}"
+        )
+    return EXIT_OK
+
+
 def _cmd_fetch(args: argparse.Namespace) -> int:
     from auditor.lockfile import parse_lockfile
     from auditor.pipeline import FetchOptions, fetch_into
@@ -512,6 +633,8 @@ def _run_audit(
         if npm_keys is not None:
             npm_keys = base_config.trust_file(npm_keys, ROLE_NPM_KEYS, "--npm-keys")
 
+    identity_lock = _identity_lock(policy, policy_path, base_config)
+
     def announce(line: str) -> None:
         _err(f"audit: {line}; policy {policy_label}")
 
@@ -523,6 +646,7 @@ def _run_audit(
         trusted_root=trusted_root,
         npm_keys=npm_keys,
         trust_files=trust_files,
+        identity_lock=identity_lock,
         concurrency=args.concurrency,
         cache_dir=Path(args.cache_dir) if args.cache_dir else None,
         use_cache=not args.no_cache,
@@ -577,6 +701,31 @@ def _run_audit(
     if not args.quiet or code != EXIT_OK:
         _err(f"audit: {summary_line(report)}")
     return code
+
+
+def _identity_lock(
+    policy: Policy, policy_path: Path | None, base_config: BaseConfig | None
+) -> IdentityLock | None:
+    """The identity lock `[identity_lock] file` names (relative to the policy file's
+    directory), read at the base ref in pull-request mode like the policy; None without."""
+    from auditor.diff.baseconfig import ROLE_IDENTITY_LOCK
+    from auditor.signals.identity_lock import IdentityLockError, load_lock, lock_path, parse_lock
+
+    named = policy.identity_lock.file
+    if named is None or policy_path is None:
+        return None
+    path = lock_path(policy_path, named)
+    if base_config is not None:
+        got = base_config.read(path, ROLE_IDENTITY_LOCK)
+        if got is not None:
+            data, label = got
+            if data is None:
+                raise IdentityLockError(
+                    f"{label}: identity lock not found at {base_config.ref} (the policy "
+                    "there names it in [identity_lock] file)"
+                )
+            return parse_lock(data, label)
+    return load_lock(path)
 
 
 def _outputs(args: argparse.Namespace) -> tuple[str | None, str, dict[str, Path]]:

@@ -477,6 +477,7 @@ class VersionInfo:
     trusted_publisher_id: str | None = None
     approver: bool = False  # _npmUser.approver present: a staged publish a maintainer approved
     publisher: str | None = None  # _npmUser.name: the account the registry says published it
+    publisher_email: str | None = None  # _npmUser.email
     signed: bool = False  # dist.signatures is a non-empty list (known for every version)
 
     @property

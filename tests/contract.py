@@ -33,5 +33,10 @@ STABLE_RULE_IDS = frozenset(
         "change-source",
         "change-audit-config",
         "registry-no-attestations",
+        "identity-changed",
+        "identity-new",
+        "publish-burst",
+        "change-new-dependency",
+        "change-new-publisher",
     }
 )

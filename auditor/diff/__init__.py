@@ -31,6 +31,7 @@ class DiffPlan:
     changes: tuple[Change, ...]
     audit: tuple[Package, ...]  # head packages to fetch and verify
     base_audit: tuple[Package, ...]  # base versions of updated packages, fetched the same way
+    head: Lockfile | None = None  # the head lockfile (its graph: change-new-dependency)
 
 
 def plan_diff(head: Lockfile, base: Lockfile, *, audit_all: bool = False) -> DiffPlan:
@@ -40,6 +41,7 @@ def plan_diff(head: Lockfile, base: Lockfile, *, audit_all: bool = False) -> Dif
         changes=changes,
         audit=select_packages(head, changes, audit_all),
         base_audit=base_packages(changes),
+        head=head,
     )
 
 

@@ -7,7 +7,8 @@ repository's work tree is read as `git show REF:path`:
 - the npmrc files (the project `.npmrc` next to the lockfile; a user or global npmrc only
   when the environment points it inside the repository),
 - the `--policy` file,
-- the `--trusted-root` and `--npm-keys` files.
+- the `--trusted-root` and `--npm-keys` files,
+- the identity lock the policy's `[identity_lock] file` names.
 
 Files outside the work tree (the CI's own npmrc, the environment) are the CI's and read as
 they are.  A file the work tree has with other content than the ref (added, edited,
@@ -37,6 +38,7 @@ ROLE_NPMRC = "registry configuration"
 ROLE_POLICY = "policy"
 ROLE_TRUSTED_ROOT = "trusted root"
 ROLE_NPM_KEYS = "npm registry keys"
+ROLE_IDENTITY_LOCK = "identity lock"
 
 
 @dataclass(frozen=True, slots=True)

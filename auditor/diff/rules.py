@@ -11,9 +11,10 @@ from collections.abc import Iterable, Mapping
 from typing import Protocol
 
 from auditor.diff.changes import Change, ChangeKind
-from auditor.models import Finding, Level, PackageResult
+from auditor.models import Finding, Level, Lockfile, PackageResult
 from auditor.policy.rules import REGISTRY, ChangeSubject
 from auditor.policy.rules.change_provenance_lost import evidence_of
+from auditor.signals.newdeps import NewDependency, new_dependencies
 
 CHANGE_RULES: tuple[str, ...] = tuple(r.id for r in REGISTRY if r.change is not None)
 
@@ -71,21 +72,43 @@ def evaluate_changes(
     head_results: Mapping[str, PackageResult],
     base_results: Mapping[str, PackageResult],
     policy: RuleLevels,
+    head: Lockfile | None = None,
 ) -> list[Finding]:
     """change-* findings for added and updated packages (removals are never findings).
 
     Results are keyed by `Package.spec`.  A base version whose result is missing or an
     error cannot be compared: that is an `incomplete` finding (fail closed), unless the
     same version is also in the head results, where the head audit already reports it.
+    `head` (the head lockfile) tells which new packages an update brought in.
     """
+    changes = list(changes)
     checks = [r.change for r in REGISTRY if r.change is not None]
+    introduced: dict[str, NewDependency] = {}
+    if head is not None:
+        added = {c.name for c in changes if c.kind is ChangeKind.ADDED}
+        introduced = {d.package.spec: d for d in new_dependencies(head, added)}
+    was = {
+        c.after_package.spec: c.before
+        for c in changes
+        if c.kind is ChangeKind.UPDATED and c.after_package is not None
+    }
     findings: list[Finding] = []
     for change in changes:
         after = change.after_package
         if change.kind is ChangeKind.REMOVED or after is None:
             continue
         before = change.before_package if change.kind is ChangeKind.UPDATED else None
-        subject = ChangeSubject(before=None, after=after)
+        subject = ChangeSubject(
+            before=None,
+            after=after,
+            head=_lookup(after.spec, head_results, base_results),
+            introduced=(intro := introduced.get(after.spec)),
+            introducer_before=(
+                was.get(intro.introduced_by.spec)
+                if intro is not None and intro.introduced_by is not None
+                else None
+            ),
+        )
         if before is not None:
             subject = ChangeSubject(
                 before=before,

@@ -17,6 +17,7 @@ from auditor.registry.client import NetworkSettings
 if TYPE_CHECKING:
     from auditor.diff.baseconfig import BaseConfig
     from auditor.verify import TrustMaterial
+    from auditor.signals.identity_lock import IdentityLock
 
 
 class VerifyFn(Protocol):
@@ -66,6 +67,9 @@ class AuditOptions:
     announce: Callable[[str], None] | None = None
     # What trust material `trusted_root`/`npm_keys` are (for the report; see trustupdate).
     trust_files: tuple[TrustFile, ...] = ()
+    # The identity lock the policy's `[identity_lock] file` names, loaded by the caller
+    # (in pull-request mode at the base ref).
+    identity_lock: IdentityLock | None = None
     # Seams (not on the command line; tests and benchmarks inject them):
     network: NetworkSettings | None = None
     # The run's instant (policy cooldowns, exception expiry, the report's generated_at):

@@ -115,6 +115,7 @@ def _evaluate(
         base_results=base_results if plan.diff else None,
         signing_registries=signing,
         attestation_less=tuple(run.attestation_less),
+        identity_lock=options.identity_lock,
     )
     findings, waived = evaluate_waived(policy, head_results, context)
     if plan.diff is not None:
@@ -126,6 +127,7 @@ def _evaluate(
             {r.package.spec: r for r in head_results},
             {r.package.spec: r for r in base_results},
             policy,
+            head=plan.diff.head,
         )
         # Exceptions apply to change-* findings too.
         kept_changes, waived_changes = split_waived(policy, changes, now)

@@ -22,15 +22,18 @@ from auditor.models import Level
 from auditor.policy.catalog import ALWAYS_ON_RULES, RULES, UNWAIVABLE_RULES
 from auditor.policy.globs import Glob, GlobSyntaxError, Selector, uri_glob
 from auditor.policy.model import (
+    DOWNGRADE_SCOPES,
     LEGACY_ABSENT_KEYS,
     NAMED_BUILDERS,
     REQUIRE_SCOPES,
     CoverageConfig,
+    IdentityLockConfig,
     IdentityRule,
     InstallScriptConfig,
     Policy,
     PolicyException,
     ProvenanceConfig,
+    PublishBurstConfig,
     ReleaseAgeConfig,
     SourceConfig,
     TrustDowngradeConfig,
@@ -112,6 +115,8 @@ _TOP_KEYS = (
     "install_script",
     "exception",
     "registry",
+    "identity_lock",
+    "publish_burst",
 )
 _IDENTITY_KEYS = {
     "packages": None,
@@ -359,8 +364,13 @@ class _Loader:
 
         trust = TrustDowngradeConfig()
         if "trust_downgrade" in doc:
-            t = self.table(doc["trust_downgrade"], "trust_downgrade", ("ignore_after", "exclude"))
+            t = self.table(
+                doc["trust_downgrade"], "trust_downgrade", ("ignore_after", "exclude", "scope")
+            )
             trust = TrustDowngradeConfig(
+                scope=self.choice(
+                    t.get("scope", "major"), "trust_downgrade.scope", DOWNGRADE_SCOPES, "scope"
+                ),
                 ignore_after=(
                     self.number(t["ignore_after"], "trust_downgrade.ignore_after", 0.0, 36500.0)
                     if "ignore_after" in t
@@ -369,6 +379,41 @@ class _Loader:
                 exclude=self.items(t.get("exclude", []), "trust_downgrade.exclude", self.selector),
             )
             implied.add("trust-downgrade")
+
+        lock = IdentityLockConfig()
+        if "identity_lock" in doc:
+            t = self.table(doc["identity_lock"], "identity_lock", ("file",))
+            if "file" not in t:
+                raise self.fail("identity_lock.file", 'missing; e.g. file = "provenance-lock.json"')
+            name = self.string(t["file"], "identity_lock.file")
+            if "\0" in name or len(name) > 4096:
+                raise self.fail("identity_lock.file", "not a file path")
+            lock = IdentityLockConfig(file=name)
+            implied.add("identity-changed")  # identity-new stays off unless [rules] says
+
+        burst = PublishBurstConfig()
+        if "publish_burst" in doc:
+            t = self.table(
+                doc["publish_burst"], "publish_burst", ("versions", "within_minutes", "exclude")
+            )
+            versions = t.get("versions", 3)
+            if isinstance(versions, bool) or not isinstance(versions, int):
+                raise self.fail(
+                    "publish_burst.versions", f"expected an integer, got {_kind(versions)}"
+                )
+            if not 2 <= versions <= 10_000:
+                raise self.fail(
+                    "publish_burst.versions",
+                    f"must be between 2 and 10000, got {_shown_number(versions)}",
+                )
+            burst = PublishBurstConfig(
+                versions=versions,
+                within_minutes=self.number(
+                    t.get("within_minutes", 60), "publish_burst.within_minutes", 1.0, 525_600.0
+                ),
+                exclude=self.items(t.get("exclude", []), "publish_burst.exclude", self.selector),
+            )
+            implied.add("publish-burst")
 
         age = ReleaseAgeConfig()
         if "release_age" in doc:
@@ -437,6 +482,8 @@ class _Loader:
             coverage=coverage,
             identity=tuple(identity),
             trust_downgrade=trust,
+            identity_lock=lock,
+            publish_burst=burst,
             release_age=age,
             source_hygiene=source,
             install_script=scripts,

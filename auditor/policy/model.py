@@ -5,11 +5,15 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import TYPE_CHECKING
 
 from auditor.models import Level, PackageResult
 from auditor.policy.catalog import ALWAYS_ON_RULES, RULES
 from auditor.policy.globs import Glob, Selector
 from auditor.policy.rules import REGISTRY
+
+if TYPE_CHECKING:
+    from auditor.signals.identity_lock import IdentityLock
 
 # Provenance requirement scopes (`direct` and `production` are independent selections).
 REQUIRE_SCOPES = ("none", "direct", "production", "all")
@@ -87,11 +91,32 @@ class IdentityRule:
         return None
 
 
+# `[trust_downgrade] scope`: the earlier versions a version is compared with.
+DOWNGRADE_SCOPES = ("major", "all")
+
+
 @dataclass(frozen=True, slots=True)
 class TrustDowngradeConfig:
     """`[trust_downgrade]`."""
 
     ignore_after: float | None = None  # days; older versions are not checked
+    exclude: tuple[Selector, ...] = ()
+    scope: str = "major"  # DOWNGRADE_SCOPES: the same major version line, or every version
+
+
+@dataclass(frozen=True, slots=True)
+class IdentityLockConfig:
+    """`[identity_lock]`: the identity lock file (relative to the policy file's directory)."""
+
+    file: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class PublishBurstConfig:
+    """`[publish_burst]`: `versions` versions published within `within_minutes`."""
+
+    versions: int = 3
+    within_minutes: float = 60.0
     exclude: tuple[Selector, ...] = ()
 
 
@@ -145,6 +170,8 @@ class Policy:
     coverage: CoverageConfig = field(default_factory=CoverageConfig)
     identity: tuple[IdentityRule, ...] = ()
     trust_downgrade: TrustDowngradeConfig = field(default_factory=TrustDowngradeConfig)
+    identity_lock: IdentityLockConfig = field(default_factory=IdentityLockConfig)
+    publish_burst: PublishBurstConfig = field(default_factory=PublishBurstConfig)
     release_age: ReleaseAgeConfig = field(default_factory=ReleaseAgeConfig)
     source_hygiene: SourceConfig = field(default_factory=SourceConfig)
     install_script: InstallScriptConfig = field(default_factory=InstallScriptConfig)
@@ -176,9 +203,12 @@ class Policy:
         the publish time of versions without a verified log time (unattested ones).  The
         engine may skip the packument of a package whose attestation has a verified time
         when only release-age needs it.  Always-on checks never require packuments: the
-        engine reports stripped provenance itself (reason PROVENANCE_STRIPPED).
+        engine reports stripped provenance itself (reason PROVENANCE_STRIPPED).  The trust
+        signals need them too: publish times (publish-burst, the age of a new dependency),
+        the registry's publisher (change-new-publisher) and the claims that separate trust
+        levels above provenance (the identity lock records levels).
         """
-        return self.enabled("trust-downgrade") or self.enabled("release-age")
+        return any(self.enabled(rule) for rule in PACKUMENT_RULES)
 
     def summary(self) -> str:
         """One line: where from, how many rules at each level, identity rules, exceptions."""
@@ -211,6 +241,20 @@ class PolicyContext:
     signing_registries: frozenset[str] = frozenset()
     # Registries that served neither attestations nor signing keys: (URL, configured by).
     attestation_less: tuple[tuple[str, str], ...] = ()
+    # The identity lock `[identity_lock] file` names, loaded (None: not configured).
+    identity_lock: IdentityLock | None = None
+
+
+# Rules that read packuments (`Policy.needs_packuments`).
+PACKUMENT_RULES = (
+    "trust-downgrade",
+    "release-age",
+    "publish-burst",
+    "identity-changed",
+    "identity-new",
+    "change-new-dependency",
+    "change-new-publisher",
+)
 
 
 def default_levels() -> dict[str, Level]:

@@ -43,6 +43,7 @@ _KEEP = frozenset(
         "trustedPublisher",
         "approver",
         "name",  # _npmUser.name (the publisher)
+        "email",  # _npmUser.email
         "id",  # _npmUser.trustedPublisher.id
         "scripts",
         "hasInstallScript",
@@ -123,6 +124,7 @@ def _version_info(
         # `approver` (any non-empty value, as pnpm reads it).
         approver=bool(user.get("approver")),
         publisher=_short(publisher),
+        publisher_email=_short(user.get("email"), 254),
         signed=isinstance(sigs, list) and bool(sigs),
     )
 

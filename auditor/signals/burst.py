@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from auditor.models import Packument
-from auditor.policy.globs import is_prerelease
+from auditor.signals.levels import is_prerelease
 
 MAX_LISTED = 20  # versions named in a finding's evidence
 

@@ -181,6 +181,12 @@ def dump_lock(lock: IdentityLock) -> str:
 # ------------------------------------------------------------------ loading
 
 
+def lock_path(policy_path: Path, file: str) -> Path:
+    """`[identity_lock] file`: relative to the policy file's directory, or absolute."""
+    named = Path(file)
+    return named if named.is_absolute() else policy_path.parent / named
+
+
 def load_lock(path: Path) -> IdentityLock:
     """Read and validate a lock file.  Raises IdentityLockError (one line)."""
     try:

@@ -42,7 +42,6 @@ from auditor.models import (
     Status,
     VersionInfo,
 )
-from auditor.policy.globs import is_prerelease
 
 GITHUB_ISSUER = "https://token.actions.githubusercontent.com"
 GITLAB_ISSUER = "https://gitlab.com"
@@ -137,6 +136,20 @@ def claimed_publisher(info: VersionInfo | None) -> str:
 
 
 _NUM = re.compile(r"(\d+)")
+# node-semver's strict FULL pattern: v?MAJOR.MINOR.PATCH[-PRERELEASE][+BUILD].
+_N = r"(?:0|[1-9]\d*)"
+_ID = r"(?:0|[1-9]\d*|\d*[A-Za-z-][0-9A-Za-z-]*)"
+_SEMVER = re.compile(
+    rf"v?{_N}\.{_N}\.{_N}(?P<pre>-{_ID}(?:\.{_ID})*)?(?:\+[0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*)?"
+)
+
+
+def is_prerelease(version: str) -> bool:
+    """True for `1.0.0-beta.1`; versions that are not strict semver count as prereleases
+    (ignored for stable versions), as `auditor.policy.globs.is_prerelease` reads them.
+    Kept here so that the signals do not import the policy package that uses them."""
+    m = _SEMVER.fullmatch(version.strip()) if len(version) <= 256 else None
+    return m is None or m.group("pre") is not None
 
 
 def major_line(version: str) -> str:

@@ -7,6 +7,8 @@ from dataclasses import replace
 from datetime import timedelta
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from auditor.models import (
     Evidence,
@@ -16,10 +18,12 @@ from auditor.models import (
     Status,
     VersionInfo,
 )
+from auditor.policy import globs
 from auditor.registry.packument import parse_packument
 from auditor.signals.levels import (
     claimed_level,
     find_downgrade,
+    is_prerelease,
     major_line,
     oidc_provider,
     publisher,
@@ -253,3 +257,18 @@ def test_no_downgrade_for_equal_later_or_prerelease_evidence() -> None:
     # A prerelease is compared with everything earlier.
     got = find_downgrade("1.1.0-rc.2", Evidence.PROVENANCE, NOW, pk)
     assert got is not None and got.earlier_version == "1.1.0-rc.1"
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.one_of(
+        st.from_regex(
+            r"\s?v?[0-9]{1,3}\.[0-9]{1,2}\.[0-9]{1,2}(-[0-9a-z.-]{0,6})?(\+[a-z0-9.]{0,4})?\s?",
+            fullmatch=True,
+        ),
+        st.text(max_size=12),
+    )
+)
+def test_prerelease_reads_versions_as_node_semver(version: str) -> None:
+    """The signals' prerelease test agrees with the policy's (node-semver, strict)."""
+    assert is_prerelease(version) == globs.is_prerelease(version)

@@ -33,9 +33,12 @@ RULE_MODULES: tuple[str, ...] = (
     "identity_trigger",
     "identity_runner",
     "identity_builder",
+    "identity_changed",
+    "identity_new",
     # --- history ---
     "trust_downgrade",
     "release_age",
+    "publish_burst",
     # --- source hygiene ---
     "source_non_registry",
     "source_registry_mismatch",
@@ -50,6 +53,8 @@ RULE_MODULES: tuple[str, ...] = (
     "change_workflow",
     "change_install_script",
     "change_source",
+    "change_new_dependency",
+    "change_new_publisher",
     "change_audit_config",
 )
 

@@ -24,6 +24,7 @@ from auditor.models import (
 )
 from auditor.policy.globs import Selector
 from auditor.reasons import PROVENANCE_STRIPPED
+from auditor.signals.newdeps import NewDependency
 
 if TYPE_CHECKING:  # the policy model imports the catalogue built from the rules
     from auditor.policy.model import IdentityRule, Policy, PolicyContext
@@ -217,6 +218,8 @@ class ChangeSubject:
     `base` and `head` are the verified results of the base and head versions (None when
     added, or when a result is missing); `base_in_head`: the base version is also audited
     as a head package (its undecided result is then reported by the head audit).
+    `introduced`: for a new package, the existing package whose update brought it in
+    (`auditor.signals.newdeps`); None when the project added it.
     """
 
     before: Package | None  # None: the package is new
@@ -224,6 +227,8 @@ class ChangeSubject:
     base: PackageResult | None = None
     head: PackageResult | None = None
     base_in_head: bool = False
+    introduced: NewDependency | None = None
+    introducer_before: str | None = None  # the introducer's base version (None: unchanged)
 
 
 class ChangeEmitter(Protocol):

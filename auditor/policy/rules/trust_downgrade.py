@@ -1,12 +1,17 @@
-"""trust-downgrade: weaker evidence than a version published earlier (possible takeover)."""
+"""trust-downgrade: a lower trust level than a version published earlier (possible takeover).
+
+Levels, highest first (`auditor.signals.levels`): staged publish, trusted publisher,
+provenance, publish attestation or registry signature only, none.  The audited version's
+level is what verified (the registry's `_npmUser` only separates the levels above verified
+provenance from a CI certificate); earlier versions' levels are the packument's claims.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import datetime, timedelta
+from datetime import timedelta
 
-from auditor.models import Evidence, Finding, PackageResult, Status
-from auditor.policy.globs import is_prerelease
+from auditor.models import Evidence, Finding, PackageResult
 from auditor.policy.rules.base import (
     Judge,
     Rule,
@@ -17,32 +22,23 @@ from auditor.policy.rules.base import (
     iso,
     rule_info,
 )
+from auditor.signals.levels import LEVEL_WORDS, find_downgrade, publisher, trust_level
 
 INFO = rule_info(
     "trust-downgrade",
     "Weaker evidence than earlier versions (possible takeover)",
-    "This version's evidence (none < publish-only < provenance < trusted publisher; "
-    "verified for this version, registry claims for earlier ones) is weaker than that "
-    "of a version published earlier. Token-based re-publishes after a compromise look "
-    "exactly like this.",
-    "Check the maintainers' announcements before installing; pin the last version "
-    "with strong evidence, or exclude the package with a reason.",
-    "[trust_downgrade] ignore_after / exclude",
+    "This version's trust level (none < publish attestation or registry signature only < "
+    "provenance < trusted publisher < staged publish; verified for this version, registry "
+    "claims for earlier ones) is lower than that of a version of the same major line "
+    "published earlier. Token-based re-publishes after a compromise look exactly like "
+    "this: the version lost the provenance or trusted publishing its predecessors had.",
+    "Check the maintainers' announcements before installing; pin the last trusted "
+    "version named in the finding, or waive this one version with an [[exception]] "
+    "(package = 'name@version', rules = ['trust-downgrade']) and a reason.",
+    "[trust_downgrade] ignore_after / exclude / scope",
     severity="8.0",
     tags=("history",),
 )
-
-
-def current_evidence(r: PackageResult) -> Evidence:
-    """The audited version's evidence is what verified, not what the registry claims."""
-    if r.status is Status.VERIFIED:
-        info = r.version_info
-        return (
-            Evidence.TRUSTED_PUBLISHER if info and info.trusted_publisher else Evidence.PROVENANCE
-        )
-    if r.status is Status.PUBLISH_ONLY:
-        return Evidence.PUBLISH_ONLY
-    return Evidence.NONE
 
 
 def check(j: Judge, r: PackageResult) -> Iterator[Finding]:
@@ -61,35 +57,35 @@ def check(j: Judge, r: PackageResult) -> Iterator[Finding]:
     published = aware(published)
     if cfg.ignore_after is not None and published < j.now - timedelta(days=cfg.ignore_after):
         return
-    current = current_evidence(r)
-    stable = not is_prerelease(p.version)
-    best: tuple[int, datetime, str] | None = None
-    for version, vi in r.packument.versions.items():
-        if version == p.version or vi.published is None:
-            continue
-        rank = vi.evidence.rank
-        if rank <= current.rank:
-            continue  # cheap filters first: semver parsing is the costly part
-        when = aware(vi.published)
-        if when >= published or (stable and is_prerelease(version)):
-            continue
-        candidate = (rank, when, version)
-        if best is None or candidate > best:
-            best = candidate
-    if best is None:
+    current = trust_level(r) or Evidence.NONE  # what verified, not what the registry claims
+    got = find_downgrade(p.version, current, published, r.packument, scope=cfg.scope)
+    if got is None:
         return
-    earlier = r.packument.versions[best[2]].evidence
+    last = (
+        ""
+        if got.last_trusted_version == got.earlier_version
+        else f"; last version above it: {got.last_trusted_version} "
+        f"({LEVEL_WORDS[got.last_trusted_level]})"
+    )
     yield from j.finding(
         INFO.id,
         r,
-        f"{p.spec} has weaker evidence ({current.value}) than {best[2]} "
-        f"({earlier.value}), published earlier: possible takeover",
+        f"{p.spec} has weaker evidence ({current.value}) than {got.earlier_version} "
+        f"({got.earlier_level.value}), published earlier: possible takeover; "
+        f"{LEVEL_WORDS[got.earlier_level]} ({got.earlier_version}, {got.earlier_publisher}) "
+        f"-> {LEVEL_WORDS[current]} ({p.version}, {publisher(r)}) within {got.scope}{last}",
         {
-            "expected": earlier.value,
+            "expected": got.earlier_level.value,
             "actual": current.value,
-            "earlier_version": best[2],
-            "earlier_published": iso(best[1]),
+            "earlier_version": got.earlier_version,
+            "earlier_published": iso(got.earlier_published),
             "published": iso(published),
+            "earlier_publisher": got.earlier_publisher,
+            "publisher": publisher(r),
+            "last_trusted_version": got.last_trusted_version,
+            "last_trusted_level": got.last_trusted_level.value,
+            "last_trusted_published": iso(got.last_trusted_published),
+            "scope": got.scope,
         },
     )
 
