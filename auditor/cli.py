@@ -483,8 +483,8 @@ def _cmd_trust(args: argparse.Namespace) -> int:
 def _cmd_lock(args: argparse.Namespace) -> int:
     """Audit every package and record the verified identities (no policy findings: the
     run only fails when it could not decide a package or found tampering)."""
-    from auditor.engine import AuditOptions, run_audit
     from auditor.models import Level
+    from auditor.pipeline import AuditOptions, run_audit
     from auditor.policy import Policy, default_policy, load_policy
     from auditor.registry.trustupdate import trust_in_use
     from auditor.report.summary import summary_line
@@ -524,7 +524,6 @@ def _cmd_lock(args: argparse.Namespace) -> int:
         verbose=args.verbose,
         attestations_registry=args.attestations_registry,
         announce=None if args.quiet else (lambda line: _err(f"audit lock: {line}")),
-        warn=None if args.quiet else (lambda message: _err(f"audit: warning: {message}")),
     )
     with _naming_both(choice):
         report = run_audit(choice.path, policy, options)

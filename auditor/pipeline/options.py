@@ -16,8 +16,8 @@ from auditor.registry.client import NetworkSettings
 
 if TYPE_CHECKING:
     from auditor.diff.baseconfig import BaseConfig
-    from auditor.verify import TrustMaterial
     from auditor.signals.identity_lock import IdentityLock
+    from auditor.verify import TrustMaterial
 
 
 class VerifyFn(Protocol):
