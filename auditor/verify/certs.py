@@ -226,8 +226,9 @@ def _der_utf8(raw: bytes) -> str | None:
     length, offset = raw[1], 2
     if length & 0x80:
         count = length & 0x7F
-        if count == 0 or count > 3 or len(raw) < 2 + count:
+        if count == 0 or count > 3:
             return None
+        # A truncated length field fails the end check below (offset > len(raw)).
         length, offset = int.from_bytes(raw[2 : 2 + count], "big"), 2 + count
     if offset + length != len(raw):
         return None

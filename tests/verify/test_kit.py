@@ -245,6 +245,14 @@ V02_FIELDS = [
     (["invocation", "environment", "GITHUB_SHA"], "0" * 40),
     (["invocation", "environment", "GITHUB_RUN_ID"], "1"),
     (["invocation", "environment", "GITHUB_WORKFLOW_REF"], "acme/widget/x.yml@refs/tags/v1"),
+    # Each environment variable the certificate attests (mutation testing found the
+    # workflow digest, Fulcio .19, unguarded).
+    (["invocation", "environment", "GITHUB_WORKFLOW_SHA"], "0" * 40),
+    (["invocation", "environment", "GITHUB_EVENT_NAME"], "workflow_dispatch"),
+    (["invocation", "environment", "GITHUB_REF"], "refs/heads/evil"),
+    (["invocation", "environment", "GITHUB_REPOSITORY_ID"], "1"),
+    (["invocation", "environment", "GITHUB_REPOSITORY_OWNER_ID"], "1"),
+    (["invocation", "environment", "GITHUB_RUN_ATTEMPT"], "9"),
     (["invocation", "parameters"], {"x": 1}),
     (["materials"], []),
     (["metadata", "buildInvocationId"], "1-1"),
@@ -334,6 +342,17 @@ def test_non_der_extension_rejected(tmp_path: Path) -> None:
     body = kit.attestations(NAME, VERSION, SHA512, identity=ident)
     r = _verify(body, load_trust(*kit.write_trust(tmp_path)))
     assert r.reason == "CERT_IDENTITY"
+
+
+@pytest.mark.parametrize("oid", ["1", "5"])
+def test_non_utf8_deprecated_extension_rejected(oid: str, tmp_path: Path) -> None:
+    """The deprecated extensions (.1 .. .6) are raw UTF-8, never trusted when they are not."""
+    kit = SigstoreKit(seed="verify-oids")
+    ident = _Disagreeing(lie_oid=oid, lie=b"acme\xff/widget")
+    body = kit.attestations(NAME, VERSION, SHA512, identity=ident)
+    r = _verify(body, load_trust(*kit.write_trust(tmp_path)))
+    assert r.reason == "CERT_IDENTITY"
+    assert r.message == f"provenance bundle: Fulcio extension .{oid} is not UTF-8"
 
 
 def test_gitlab_config_path_mismatch(kit: SigstoreKit, kit_trust: TrustMaterial) -> None:
