@@ -195,8 +195,9 @@ def build_audit_parser() -> argparse.ArgumentParser:
         "lockfile",
         nargs="?",
         metavar="LOCKFILE",
-        help="package-lock.json or npm-shrinkwrap.json "
-        "(default: ./package-lock.json, else ./npm-shrinkwrap.json)",
+        help="package-lock.json, npm-shrinkwrap.json, pnpm-lock.yaml, yarn.lock or bun.lock, "
+        "or a directory (default: the lockfile in the current directory that its package "
+        "manager installs from)",
     )
     p.add_argument("--policy", metavar="FILE", help="TOML policy (default: report only)")
     _add_report_options(p)

@@ -4,6 +4,7 @@ Raises only `LockfileError`.  The formats and how a file is matched to one:
 `auditor.lockfile.formats`.
 """
 
+from auditor.lockfile.discovery import choose_lockfile, find_lockfile, walk_lockfiles
 from auditor.lockfile.formats import (
     FORMATS,
     LockfileFormat,
@@ -11,7 +12,7 @@ from auditor.lockfile.formats import (
     parse_lockfile,
     parse_lockfile_bytes,
 )
-from auditor.lockfile.parser import LockfileChoice, choose_lockfile, find_lockfile
+from auditor.lockfile.parser import LockfileChoice
 
 __all__ = [
     "FORMATS",
@@ -22,4 +23,5 @@ __all__ = [
     "find_lockfile",
     "parse_lockfile",
     "parse_lockfile_bytes",
+    "walk_lockfiles",
 ]

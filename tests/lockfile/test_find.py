@@ -69,7 +69,10 @@ def test_other_file_names_are_audited_as_given(tmp_path: Path) -> None:
 def test_default_none_found(tmp_path: Path) -> None:
     with pytest.raises(LockfileError) as info:
         find_lockfile(None, tmp_path)
-    assert str(info.value) == f"no package-lock.json or npm-shrinkwrap.json in {tmp_path}"
+    assert str(info.value) == (
+        f"no package-lock.json or npm-shrinkwrap.json in {tmp_path} "
+        "(nor pnpm-lock.yaml, yarn.lock, bun.lock or bun.lockb)"
+    )
 
 
 def test_explicit_argument(tmp_path: Path) -> None:

@@ -1,0 +1,206 @@
+"""Which lockfile of a directory is audited, and every lockfile under a monorepo (`-r`).
+
+Each package manager reads its own file names in its own order (docs/lockfile.md, "Which
+lockfile"):
+
+- npm: `npm-shrinkwrap.json` when it exists and is not empty, else `package-lock.json`
+  (arborist `lib/shrinkwrap.js`; `auditor.lockfile.parser.choose_lockfile`).
+- pnpm: `pnpm-lock.yaml` only (other lockfiles only through `pnpm import`).
+- Yarn, classic and Berry: `yarn.lock`.
+- Bun: `bun.lock`, else `bun.lockb` (`src/install/lockfile.zig`, `loadFromDir` opens
+  `bun.lock` first and falls back to the binary file only when it does not exist).
+
+When a directory holds the lockfiles of several package managers, the one package.json's
+`packageManager` (Corepack) or `devEngines.packageManager` names is audited; without
+either, the first of `MANAGERS`' order.  Either way the choice and the other files are
+said (never a silent pick): the pull request controls package.json, while CI runs whatever
+install command its workflow names, so `-r` (every lockfile) is the safe setting there.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from auditor.errors import LockfileError
+from auditor.fileio import read_regular
+from auditor.lockfile.parser import LockfileChoice
+from auditor.lockfile.parser import choose_lockfile as choose_npm_lockfile
+
+# Package managers and the lockfile names each reads, in its own order of preference; the
+# managers in the order a directory without a `packageManager` decision is read.
+MANAGERS: dict[str, tuple[str, ...]] = {
+    "npm": ("npm-shrinkwrap.json", "package-lock.json"),
+    "pnpm": ("pnpm-lock.yaml",),
+    "yarn": ("yarn.lock",),
+    "bun": ("bun.lock", "bun.lockb"),
+}
+LOCKFILE_NAMES = frozenset(name for names in MANAGERS.values() for name in names)
+# Directories a walk never enters: installed packages, VCS data and package-manager stores
+# (their lockfiles are not the project's).
+SKIPPED_DIRS = frozenset(
+    {"node_modules", ".git", ".hg", ".svn", ".yarn", ".pnpm-store", "bower_components"}
+)
+MAX_WALK_DIRS = 50_000  # a walk visits at most this many directories
+MAX_WALK_DEPTH = 32
+MAX_LOCKFILES = 1_000
+MAX_MANIFEST_BYTES = 4 * 2**20  # package.json read for `packageManager`
+
+
+def manager_of(file_name: str) -> str | None:
+    return next((m for m, names in MANAGERS.items() if file_name in names), None)
+
+
+@dataclass(frozen=True, slots=True)
+class DirectoryLockfiles:
+    """The lockfile each package manager would read in one directory."""
+
+    directory: Path
+    by_manager: dict[str, LockfileChoice]  # in MANAGERS order
+
+    @property
+    def choices(self) -> list[LockfileChoice]:
+        return list(self.by_manager.values())
+
+
+def lockfiles_in(directory: Path) -> DirectoryLockfiles:
+    """Each manager's lockfile in `directory` (the file that manager installs from)."""
+    found: dict[str, LockfileChoice] = {}
+    for manager, names in MANAGERS.items():
+        present = [directory / n for n in names if (directory / n).is_file()]
+        if not present:
+            continue
+        if manager == "npm":
+            # npm's own rule: a non-empty shrinkwrap wins (an unreadable one is an error).
+            lock = directory / "package-lock.json"
+            found[manager] = choose_npm_lockfile(lock if lock.is_file() else present[0], directory)
+        else:
+            found[manager] = LockfileChoice(present[0])
+    return DirectoryLockfiles(directory, found)
+
+
+def declared_manager(directory: Path) -> tuple[str | None, str | None]:
+    """(manager, where) from package.json's `packageManager` ("pnpm@10.34.9+sha512...")
+    or `devEngines.packageManager` ({"name": "pnpm"}, or a list of them); (None, None)
+    when neither names a known manager or package.json cannot be read."""
+    try:
+        data = read_regular(directory / "package.json", MAX_MANIFEST_BYTES)
+        doc = json.loads(data) if len(data) <= MAX_MANIFEST_BYTES else None
+    except (OSError, ValueError, RecursionError):
+        return None, None
+    if not isinstance(doc, dict):
+        return None, None
+    field = doc.get("packageManager")
+    if isinstance(field, str):
+        name = field.split("@", 1)[0].strip() if not field.startswith("@") else ""
+        if name in MANAGERS:
+            return name, "packageManager"
+    engines = doc.get("devEngines")
+    pm = engines.get("packageManager") if isinstance(engines, dict) else None
+    if isinstance(pm, list):
+        pm = pm[0] if pm else None
+    if isinstance(pm, dict) and isinstance(pm.get("name"), str) and pm["name"] in MANAGERS:
+        return pm["name"], "devEngines.packageManager"
+    return None, None
+
+
+def choose_in(directory: Path) -> LockfileChoice:
+    """The lockfile audited for `directory` (see the module docstring); the choice is said
+    in `note` whenever several package managers' lockfiles are there."""
+    local = lockfiles_in(directory)
+    if not local.by_manager:
+        # npm's names first: the message audit always gave, then the other managers'.
+        raise LockfileError(
+            f"no package-lock.json or npm-shrinkwrap.json in {directory} "
+            "(nor pnpm-lock.yaml, yarn.lock, bun.lock or bun.lockb)"
+        )
+    if len(local.by_manager) == 1:
+        return local.choices[0]
+    manager, where = declared_manager(directory)
+    others = ", ".join(c.path.name for m, c in local.by_manager.items() if m != manager)
+    if manager is not None and manager in local.by_manager:
+        chosen = local.by_manager[manager]
+        why = f"package.json's {where} names {manager}"
+    else:
+        first = next(iter(local.by_manager))
+        chosen = local.by_manager[first]
+        others = ", ".join(c.path.name for m, c in local.by_manager.items() if m != first)
+        why = (
+            f"package.json's {where} names {manager}, which has no lockfile here"
+            if manager is not None
+            else "no packageManager in package.json decides"
+        ) + f"; {first}'s is read first"
+    note = (
+        f"{directory} has the lockfiles of several package managers: auditing "
+        f"{chosen.path.name} ({why}); not audited: {others} (name one, or audit every "
+        "lockfile with -r)"
+    )
+    if chosen.note is not None:
+        note = f"{chosen.note}; {note}"
+    return LockfileChoice(chosen.path, chosen.requested, note)
+
+
+def choose_lockfile(arg: Path | None, cwd: Path) -> LockfileChoice:
+    """The lockfile to audit for `arg` (a file, a directory, or None for `cwd`)."""
+    if arg is None:
+        return choose_in(cwd)
+    path = arg if arg.is_absolute() else cwd / arg
+    if path.is_dir():
+        return choose_in(path)
+    if path.name == "bun.lockb" and (text := path.with_name("bun.lock")).is_file():
+        return LockfileChoice(
+            text,
+            requested=path,
+            note=f"auditing {text}, not bun.lockb: Bun reads bun.lock when it exists beside "
+            "bun.lockb",
+        )
+    return choose_npm_lockfile(arg, cwd)
+
+
+def find_lockfile(arg: Path | None, cwd: Path) -> Path:
+    return choose_lockfile(arg, cwd).path
+
+
+def walk_lockfiles(root: Path) -> list[LockfileChoice]:
+    """Every lockfile under `root` a package manager installs from, in path order.
+
+    Per directory, each manager's own choice (a shrinkwrap over package-lock.json, bun.lock
+    over bun.lockb): lockfiles of different managers in one directory are all audited.
+    Symlinked directories are not entered (no cycles, nothing outside the tree); the walk
+    is bounded in directories, depth and lockfiles (LockfileError beyond).
+    """
+    if not root.is_dir():
+        raise LockfileError(f"-r: {root} is not a directory")
+    found: list[LockfileChoice] = []
+    visited = 0
+    stack: list[tuple[Path, int]] = [(root, 0)]
+    while stack:
+        directory, depth = stack.pop()
+        visited += 1
+        if visited > MAX_WALK_DIRS:
+            raise LockfileError(
+                f"-r: more than {MAX_WALK_DIRS:,} directories under {root}; name the "
+                "lockfiles or a smaller directory"
+            )
+        try:
+            with os.scandir(directory) as entries:
+                names = sorted((e.name, e.is_dir(follow_symlinks=False)) for e in entries)
+        except OSError as exc:
+            raise LockfileError(f"-r: cannot list {directory}: {exc.strerror or exc}") from None
+        if any(not is_dir and name in LOCKFILE_NAMES for name, is_dir in names):
+            found.extend(lockfiles_in(directory).choices)
+            if len(found) > MAX_LOCKFILES:
+                raise LockfileError(f"-r: more than {MAX_LOCKFILES} lockfiles under {root}")
+        if depth >= MAX_WALK_DEPTH:
+            continue
+        subdirs = [n for n, is_dir in names if is_dir and n not in SKIPPED_DIRS]
+        stack.extend((directory / n, depth + 1) for n in reversed(subdirs))
+    found.sort(key=lambda c: _sort_key(c.path, root))
+    return found
+
+
+def _sort_key(path: Path, root: Path) -> tuple[tuple[str, ...], str]:
+    rel = path.relative_to(root)
+    return rel.parent.parts, rel.name
