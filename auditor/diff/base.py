@@ -15,6 +15,16 @@ from auditor.models import Lockfile
 
 GIT_TIMEOUT = 60.0  # seconds per git command; a hung git must not hang a CI job
 MAX_BASE_BYTES = 512 * 1024 * 1024  # refuse to load a base lockfile blob larger than this
+# Where the base lockfile is looked for when the head's path is not in the base: every
+# package manager's lockfile name, in `auditor.lockfile.discovery.MANAGERS` order, but
+# Bun's binary file, which cannot be read (the base is then empty: every package added).
+BASE_FALLBACK_NAMES = (
+    "npm-shrinkwrap.json",
+    "package-lock.json",
+    "pnpm-lock.yaml",
+    "yarn.lock",
+    "bun.lock",
+)
 
 
 def read_base_lockfile(
@@ -124,7 +134,21 @@ def _git_read(ref: str, lockfile_path: Path) -> tuple[bytes | None, str]:
         rel = lockfile.relative_to(at.top).as_posix()
     except ValueError:
         raise UsageError(f"--base-ref: {lockfile_path} is outside the git work tree") from None
-    return at.read(rel, MAX_BASE_BYTES), at.label(rel)
+    data = at.read(rel, MAX_BASE_BYTES)
+    if data is not None:
+        return data, at.label(rel)
+    # Not there at the ref: a migration between package managers (package-lock.json to
+    # pnpm-lock.yaml) leaves the base's lockfile under its own name in the same directory.
+    # The first in the managers' order that the ref has is compared, read by its format.
+    folder = rel.rpartition("/")[0]
+    for name in BASE_FALLBACK_NAMES:
+        other = f"{folder}/{name}" if folder else name
+        if other == rel:
+            continue
+        data = at.read(other, MAX_BASE_BYTES)
+        if data:  # an empty file (a shrinkwrap npm ignores) is no lockfile
+            return data, at.label(other)
+    return None, at.label(rel)
 
 
 def _git(cwd: Path, *args: str, what: str, option: str = "--base-ref") -> bytes:

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 
-from auditor.models import Change, ChangeKind, Lockfile, Package
+from auditor.models import Change, ChangeKind, Lockfile, Package, SourceKind
 
 __all__ = ["Change", "ChangeKind", "base_packages", "diff_lockfiles", "select_packages"]
 
@@ -33,6 +33,19 @@ def _key(package: Package) -> _Key:
     )
 
 
+def _portable_key(package: Package) -> tuple[object, ...]:
+    """The identity of a package across lockfile formats (a migration, say package-lock.json
+    to pnpm-lock.yaml): each format writes `resolved` its own way (a URL, nothing, a Yarn
+    resolution), so a registry package is the same when the one sha512 its integrity pins
+    is (the bytes are).  A package no hash pins is never the same as anything: it is
+    audited again (fail closed)."""
+    digest: object = package.sha512 or package.integrity
+    if digest is None:
+        digest = ("unpinned", id(package))  # equal only to itself: never "unchanged"
+    resolved = None if package.source is SourceKind.REGISTRY else package.resolved
+    return (package.version, str(package.source), digest, resolved, package.aliases)
+
+
 _NUM = re.compile(r"\d+")
 
 
@@ -44,22 +57,28 @@ def _version_key(version: str) -> tuple[tuple[int, ...], int, str]:
     return (numbers, 0 if dash else 1, pre)
 
 
-def _predecessor(new: Package, old: Sequence[Package], gone: Sequence[Package]) -> Package:
+def _predecessor(
+    new: Package, old: Sequence[Package], gone: Sequence[Package], key: Callable[[Package], object]
+) -> Package:
     """The base package that `new` replaces: most shared install paths, then a base
     version that disappeared, then the nearest version not above it, then the highest."""
     paths = set(new.paths)
-    gone_keys = {_key(p) for p in gone}
+    gone_keys = {key(p) for p in gone}
     target = _version_key(new.version)
 
     def rank(p: Package) -> tuple[int, bool, bool, tuple[tuple[int, ...], int, str]]:
         vk = _version_key(p.version)
-        return (len(paths.intersection(p.paths)), _key(p) in gone_keys, vk <= target, vk)
+        return (len(paths.intersection(p.paths)), key(p) in gone_keys, vk <= target, vk)
 
     return max(old, key=rank)
 
 
 def diff_lockfiles(base: Lockfile, head: Lockfile) -> tuple[Change, ...]:
-    """Every added, updated and removed package, sorted by (name, kind, versions)."""
+    """Every added, updated and removed package, sorted by (name, kind, versions).
+
+    Lockfiles of two formats (a migration) are compared as package sets: `_portable_key`.
+    """
+    key: Callable[[Package], object] = _key if base.format == head.format else _portable_key
     base_by_name: dict[str, list[Package]] = defaultdict(list)
     head_by_name: dict[str, list[Package]] = defaultdict(list)
     for p in base.packages:
@@ -71,24 +90,24 @@ def diff_lockfiles(base: Lockfile, head: Lockfile) -> tuple[Change, ...]:
     for name in sorted(base_by_name.keys() | head_by_name.keys()):
         old = base_by_name.get(name, [])
         new = head_by_name.get(name, [])
-        old_keys = {_key(p) for p in old}
-        new_keys = {_key(p) for p in new}
-        fresh = [p for p in new if _key(p) not in old_keys]
-        gone = [p for p in old if _key(p) not in new_keys]
-        replaced: set[_Key] = set()
+        old_keys = {key(p) for p in old}
+        new_keys = {key(p) for p in new}
+        fresh = [p for p in new if key(p) not in old_keys]
+        gone = [p for p in old if key(p) not in new_keys]
+        replaced: set[object] = set()
         for p in fresh:
             if not old:
                 changes.append(Change(ChangeKind.ADDED, name, None, p.version, p.line, None, p))
                 continue
-            before = _predecessor(p, old, gone)
-            replaced.add(_key(before))
+            before = _predecessor(p, old, gone, key)
+            replaced.add(key(before))
             changes.append(
                 Change(ChangeKind.UPDATED, name, before.version, p.version, p.line, before, p)
             )
         changes.extend(
             Change(ChangeKind.REMOVED, name, p.version, None, None, p, None)
             for p in gone
-            if _key(p) not in replaced
+            if key(p) not in replaced
         )
     return tuple(changes)
 
