@@ -34,6 +34,7 @@ from auditor.sanitize import console, forget_masks
 if TYPE_CHECKING:
     from auditor.diff.baseconfig import BaseConfig
     from auditor.lockfile import LockfileChoice
+    from auditor.pipeline import AuditOptions
     from auditor.policy import Policy
     from auditor.signals.identity_lock import IdentityLock
 
@@ -193,11 +194,21 @@ def build_audit_parser() -> argparse.ArgumentParser:
     )
     p.add_argument(
         "lockfile",
-        nargs="?",
+        nargs="*",
         metavar="LOCKFILE",
         help="package-lock.json, npm-shrinkwrap.json, pnpm-lock.yaml, yarn.lock or bun.lock, "
         "or a directory (default: the lockfile in the current directory that its package "
         "manager installs from)",
+    )
+    p.add_argument(
+        "-r",
+        "--recursive",
+        nargs="?",
+        const=".",
+        metavar="DIR",
+        help="audit every lockfile under DIR (default: the current directory), skipping "
+        "node_modules and .git; each name@version is fetched once for all of them and the "
+        "reports have a section per lockfile",
     )
     p.add_argument("--policy", metavar="FILE", help="TOML policy (default: report only)")
     _add_report_options(p)
@@ -588,13 +599,13 @@ def _cmd_audit(args: argparse.Namespace) -> int:
         raise UsageError("--all needs --base FILE or --base-ref REF (without one, every package "
                          "is audited anyway)")  # fmt: skip
     outputs = _outputs(args)
-    choice = _resolve_lockfile(args.lockfile, quiet=args.quiet)
-    lockfile_path = choice.path
+    choices, root = _resolve_lockfiles(args)
+    lockfile_path = choices[0].path
     policy_path, label = _find_policy(args.policy, lockfile_path)
     config_ref = args.policy_from_ref or args.base_ref
     if config_ref is None:
         policy = load_policy(policy_path) if policy_path else default_policy()
-        return _run_audit(args, choice, policy, policy_path, label, outputs, None)
+        return _run_audit(args, choices, root, policy, policy_path, label, outputs, None)
     from auditor.diff.baseconfig import BaseConfig
 
     option = "--policy-from-ref" if args.policy_from_ref else "--base-ref"
@@ -605,12 +616,40 @@ def _cmd_audit(args: argparse.Namespace) -> int:
             label = f"built-in default ({policy_path} is not in {config_ref})"
         elif policy_path is not None:
             label += f" as of {config_ref}"
-        return _run_audit(args, choice, policy, policy_path, label, outputs, base_config)
+        return _run_audit(args, choices, root, policy, policy_path, label, outputs, base_config)
+
+
+def _resolve_lockfiles(args: argparse.Namespace) -> tuple[list[LockfileChoice], Path | None]:
+    """(the lockfiles to audit, the -r directory or None): one, several named, or every
+    lockfile under a directory."""
+    from auditor.errors import LockfileError
+    from auditor.lockfile import walk_lockfiles
+
+    names: list[str] = args.lockfile
+    if args.recursive is not None:
+        if names:
+            raise UsageError("-r DIR audits every lockfile under DIR: name no LOCKFILE with it")
+        root = Path(args.recursive)
+        choices = walk_lockfiles(root)
+        if not choices:
+            raise LockfileError(f"-r: no lockfile under {root}")
+    else:
+        root = None
+        if len(names) <= 1:
+            return [_resolve_lockfile(names[0] if names else None, quiet=args.quiet)], None
+        choices = [_resolve_lockfile(name, quiet=args.quiet) for name in names]
+    # The same file named twice (or found under two spellings) is audited once.
+    unique = {c.path.resolve(): c for c in reversed(choices)}
+    choices = list(reversed(unique.values()))
+    if len(choices) > 1 and args.base:
+        raise UsageError("--base FILE compares one lockfile; with several use --base-ref REF")
+    return choices, root
 
 
 def _run_audit(
     args: argparse.Namespace,
-    choice: LockfileChoice,
+    choices: list[LockfileChoice],
+    root: Path | None,
     policy: Policy,
     policy_path: Path | None,
     policy_label: str,
@@ -664,6 +703,9 @@ def _run_audit(
         attestations_registry=args.attestations_registry,
         announce=None if args.quiet else announce,
     )
+    if len(choices) > 1:  # with one lockfile (-r too) the report is the single one
+        return _run_several(args, choices, root, policy, options, outputs)
+    choice = choices[0]
     with _naming_both(choice):
         report = run_audit(choice.path, policy, options)
     report = replace(
@@ -726,6 +768,66 @@ def _identity_lock(
                 )
             return parse_lock(data, label)
     return load_lock(path)
+
+
+def _run_several(
+    args: argparse.Namespace,
+    choices: list[LockfileChoice],
+    root: Path | None,
+    policy: Policy,
+    options: AuditOptions,
+    outputs: tuple[str | None, str, dict[str, Path]],
+) -> int:
+    """Several lockfiles (`-r DIR` or several LOCKFILEs): one run, a report per lockfile."""
+    from auditor.lockfile import parse_lockfile
+    from auditor.pipeline import audit_lockfiles
+    from auditor.report.multi import MultiReport, render_multi, write_multi_reports
+    from auditor.report.summary import summary_line
+
+    stdout_format, output_format, files = outputs
+    items = []
+    for choice in choices:
+        with _naming_both(choice):
+            items.append((parse_lockfile(choice.path), choice.path))
+    reports = audit_lockfiles(items, policy, options)
+    multi = MultiReport(
+        tuple(
+            replace(
+                report,
+                fail_on=args.fail_on,
+                lockfile_requested=None if c.requested is None else str(c.requested),
+                lockfile_note=c.note,
+            )
+            for report, c in zip(reports, choices, strict=True)
+        ),
+        root=None if root is None else str(root),
+    )
+    combined = multi.combined
+    for failure in combined.failures:  # once per registry, not once per package or lockfile
+        _err(f"audit: error: {failure.describe()}")
+    code = multi.exit_code
+    category = args.sarif_category
+    write_multi_reports(multi, files, sarif_category=category)
+    if args.output:
+        write_multi_reports(multi, {output_format: Path(args.output)}, sarif_category=category)
+    if stdout_format is not None:
+        tty = _isatty(sys.stdout)
+        color = stdout_format == "text" and tty and _color_allowed(os.environ)
+        text = render_multi(
+            multi, stdout_format, color=color, sarif_category=category, width=_width(tty)
+        )
+        sys.stdout.write(text)
+        sys.stdout.flush()
+    if args.verbose:
+        from auditor.report.text import render_evidence
+
+        for report in multi.reports:
+            evidence = render_evidence(report, width=_width(_isatty(sys.stderr)))
+            if evidence:
+                sys.stderr.write(evidence)
+    if not args.quiet or code != EXIT_OK:
+        _err(f"audit: {len(multi.reports)} lockfiles: {summary_line(combined)}")
+    return code
 
 
 def _outputs(args: argparse.Namespace) -> tuple[str | None, str, dict[str, Path]]:

@@ -75,7 +75,8 @@ def lockfiles_in(directory: Path) -> DirectoryLockfiles:
         if manager == "npm":
             # npm's own rule: a non-empty shrinkwrap wins (an unreadable one is an error).
             lock = directory / "package-lock.json"
-            found[manager] = choose_npm_lockfile(lock if lock.is_file() else present[0], directory)
+            # (`directory` is relative to the process's working directory, or absolute.)
+            found[manager] = choose_npm_lockfile(lock if lock.is_file() else present[0], Path.cwd())
         else:
             found[manager] = LockfileChoice(present[0])
     return DirectoryLockfiles(directory, found)
@@ -173,6 +174,7 @@ def walk_lockfiles(root: Path) -> list[LockfileChoice]:
     """
     if not root.is_dir():
         raise LockfileError(f"-r: {root} is not a directory")
+    root = root.absolute()  # lexical: reports show paths relative to the working directory
     found: list[LockfileChoice] = []
     visited = 0
     stack: list[tuple[Path, int]] = [(root, 0)]

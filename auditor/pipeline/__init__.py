@@ -9,13 +9,14 @@
 - `schedule`: `Verifier` (a thread or a process pool, batches, trust loading).
 - `verdict`: `Auditor`, a package's fetched responses into its `PackageResult`.
 - `failures`: what a run finds about its registries (unreachable, attestation-less).
-- `run`: `run_audit` / `audit_lockfile`, the orchestration.
+- `run`: `run_audit` / `audit_lockfile` / `audit_lockfiles` (several lockfiles, each
+  distinct package fetched once), the orchestration.
 - `prefetch`: `fetch_into`, `audit fetch --into DIR`.
 """
 
 from auditor.pipeline.options import AuditOptions, FetchOptions, VerifyFn
 from auditor.pipeline.prefetch import FetchSummary, fetch_into
-from auditor.pipeline.run import audit_lockfile, run_audit
+from auditor.pipeline.run import audit_lockfile, audit_lockfiles, run_audit
 
 __all__ = [
     "AuditOptions",
@@ -23,6 +24,7 @@ __all__ = [
     "FetchSummary",
     "VerifyFn",
     "audit_lockfile",
+    "audit_lockfiles",
     "fetch_into",
     "run_audit",
 ]

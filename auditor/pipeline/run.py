@@ -9,6 +9,7 @@ import asyncio
 import concurrent.futures
 import logging
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -50,47 +51,130 @@ def audit_lockfile(
     lockfile: Lockfile, lockfile_path: Path, policy: Policy, options: AuditOptions
 ) -> Report:
     """`run_audit` after parsing (tests hand in a `Lockfile` directly)."""
+    return audit_lockfiles([(lockfile, lockfile_path)], policy, options)[0]
+
+
+def audit_lockfiles(
+    items: Sequence[tuple[Lockfile, Path]], policy: Policy, options: AuditOptions
+) -> list[Report]:
+    """Audit several lockfiles in one run (`audit -r DIR`): a report per lockfile, each
+    as an audit of that lockfile alone would give it, while every distinct package of all
+    of them (`audit_key`) is fetched and verified once, through one fetcher per registry
+    configuration (lockfiles whose projects configure the same registries share one)."""
     schema_check = _start_schema_check(options)
-    plan = plan_run(lockfile, lockfile_path, options)
+    plans = [plan_run(lockfile, path, options) for lockfile, path in items]
     progress = options.progress or make_progress(quiet=options.quiet, verbose=options.verbose)
 
     directory: OfflineDirectory | None = None
-    config: NpmConfig | None
+    configs: list[NpmConfig | None] = []
     if options.offline is not None:
         directory = OfflineDirectory(options.offline)
-        # Offline, the configuration only labels results (same report as the live run).
-        try:
-            config = npm_config(lockfile_path, options.registry, options.env, None, options)
-        except ConfigError:
-            config = None
-    else:
-        config = npm_config(lockfile_path, options.registry, options.env, options.npm, options)
-        log.info("registry %s (from %s)", config.registry, config.origin)
-    if options.announce is not None:
-        options.announce(_start_line(lockfile, lockfile_path, plan, config, options))
+    for (lockfile, path), plan in zip(items, plans, strict=True):
+        config = _config(path, options)
+        configs.append(config)
+        if options.announce is not None:
+            options.announce(_start_line(lockfile, path, plan, config, options))
 
-    run = RunLevel(attestations_registry=attestations_registry(options, policy))
-    n_registry = plan.registry_count()
+    groups = _share_config(configs)
+    unions = [_union([plans[i] for i in members]) for _, members in groups]
+    runs = [RunLevel(attestations_registry=attestations_registry(options, policy)) for _ in groups]
+    n_registry = sum(u.registry_count() for u in unions)
     verifier = Verifier(*_verification(options), auto_workers(n_registry, options.verify_workers))
     verifier.start()
+    verdicts: list[tuple[dict[Package, PackageResult], dict[Package, PackageResult]]] = []
     try:
         if options.offline is not None or n_registry == 0:
             verifier.trust()  # nothing to overlap with: report a TrustError right away
-        head_results, base_results = asyncio.run(
-            _fetch_and_verify(
-                plan, config, directory, verifier, policy.needs_packuments, options, progress, run
+        for (config, _), union, run in zip(groups, unions, runs, strict=True):
+            head, base = asyncio.run(
+                _fetch_and_verify(
+                    union, config, directory, verifier, policy.needs_packuments, options,
+                    progress, run,
+                )
+            )  # fmt: skip
+            verdicts.append(
+                ({audit_key(r.package): r for r in head}, {audit_key(r.package): r for r in base})
             )
-        )
         verifier.trust()  # a TrustError is the answer even when nothing needed verifying
         if schema_check is not None:
             schema_check.result()  # an invalid --trusted-root fails the run (TrustError)
     finally:
         verifier.close()
         progress.finish()
-    return _evaluate(lockfile_path, policy, options, plan, config, run, head_results, base_results)
+    reports: list[Report | None] = [None] * len(items)
+    for (config, members), run, (head_by, base_by) in zip(groups, runs, verdicts, strict=True):
+        for i in members:
+            lockfile, path = items[i]
+            head = [_own(head_by, p) for p in plans[i].head]
+            base = [_own(base_by, p) for p in plans[i].base]
+            reports[i] = _evaluate(lockfile, path, policy, options, plans[i], config, run, head,
+                                   base)  # fmt: skip
+    return [r for r in reports if r is not None]
+
+
+def audit_key(package: Package) -> Package:
+    """What a package's verdict depends on: the package without the fields that only say
+    where and how a lockfile lists it (install paths, line, flags, graph).  Two lockfiles'
+    entries with the same key get the same fetches and the same verification."""
+    return replace(
+        package,
+        paths=(),
+        line=0,
+        dev=False,
+        optional=False,
+        dev_optional=False,
+        peer=False,
+        direct=False,
+        dependencies=(),
+    )
+
+
+def _own(verdicts: dict[Package, PackageResult], package: Package) -> PackageResult:
+    """The shared verdict, carrying this lockfile's own entry (its line, paths, flags)."""
+    return replace(verdicts[audit_key(package)], package=package)
+
+
+def _union(plans: Sequence[Plan]) -> Plan:
+    """Every distinct package (by `audit_key`) the plans fetch, each once."""
+    head = {audit_key(p): p for plan in reversed(plans) for p in plan.head}
+    base = {audit_key(p): p for plan in reversed(plans) for p in plan.base}
+    return Plan(tuple(head.values()), tuple(base.values()), None)
+
+
+def _config(path: Path, options: AuditOptions) -> NpmConfig | None:
+    if options.offline is not None:
+        # Offline, the configuration only labels results (same report as the live run).
+        try:
+            return npm_config(path, options.registry, options.env, None, options)
+        except ConfigError:
+            return None
+    config = npm_config(path, options.registry, options.env, options.npm, options)
+    log.info("registry %s (from %s)", config.registry, config.origin)
+    return config
+
+
+def _share_config(
+    configs: Sequence[NpmConfig | None],
+) -> list[tuple[NpmConfig | None, list[int]]]:
+    """Lockfiles grouped by registry configuration (where each setting came from aside)."""
+    groups: list[tuple[NpmConfig | None, list[int]]] = []
+    for i, config in enumerate(configs):
+        same = _settings_of(config)
+        for first, members in groups:
+            if _settings_of(first) == same:
+                members.append(i)
+                break
+        else:
+            groups.append((config, [i]))
+    return groups
+
+
+def _settings_of(config: NpmConfig | None) -> NpmConfig | None:
+    return None if config is None else replace(config, origin="", scope_origins={})
 
 
 def _evaluate(
+    lockfile: Lockfile,
     lockfile_path: Path,
     policy: Policy,
     options: AuditOptions,
@@ -140,6 +224,7 @@ def _evaluate(
     return Report(
         tool_version=__version__,
         lockfile=str(lockfile_path),
+        lockfile_format=lockfile.format,
         results=tuple(head_results),
         findings=tuple(findings),
         policy=str(options.policy_path) if options.policy_path else None,

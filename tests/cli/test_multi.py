@@ -1,0 +1,199 @@
+"""Several lockfiles in one run: `audit -r DIR` and several LOCKFILE paths (issue 17)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from pathlib import Path
+
+import pytest
+
+from auditor.cli import main
+from auditor.models import Package
+from tests.engine.scenario import Scenario, build
+from tests.report.validators import validate_report_json, validate_sarif
+from tests.support.registry import running_registry
+
+
+def write_lockfile(packages: Sequence[Package], path: Path) -> Path:
+    """An npm v3 lockfile of `packages` (each at node_modules/<name>), one entry per line
+    group so that every package has its own line."""
+    entries: dict[str, dict[str, object]] = {"": {"name": "project", "version": "1.0.0"}}
+    for p in packages:
+        entry: dict[str, object] = {"version": p.version, "resolved": p.resolved}
+        if p.integrity:
+            entry["integrity"] = p.integrity
+        entries[f"node_modules/{p.name}"] = entry
+    doc = {"name": "project", "version": "1.0.0", "lockfileVersion": 3, "packages": entries}
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(doc, indent=2))
+    return path
+
+
+@pytest.fixture(scope="module")
+def scenario(tmp_path_factory: pytest.TempPathFactory) -> Scenario:
+    return build(tmp_path_factory.mktemp("sc"), extra_unattested=6)
+
+
+def _monorepo(sc: Scenario, root: Path, n: int = 5) -> list[Path]:
+    """`n` lockfiles sharing most packages: each leaves out a different one."""
+    packages = list(sc.lockfile.packages)
+    return [
+        write_lockfile(
+            [p for j, p in enumerate(packages) if j != i], root / f"app{i}" / "package-lock.json"
+        )
+        for i in range(n)
+    ]
+
+
+def _trust(sc: Scenario) -> list[str]:
+    return ["--trusted-root", str(sc.root), "--npm-keys", str(sc.keys)]
+
+
+def _run(capsys: pytest.CaptureFixture[str], argv: list[str]) -> tuple[int, str, str]:
+    code = main(argv)
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_five_lockfiles_make_no_more_requests_than_their_union(
+    scenario: Scenario, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    sc = scenario
+    root = tmp_path / "mono"
+    paths = _monorepo(sc, root)
+    # node_modules is never searched.
+    write_lockfile(sc.lockfile.packages, root / "app0" / "node_modules" / "x" / "package-lock.json")
+    union = write_lockfile(sc.lockfile.packages, tmp_path / "union" / "package-lock.json")
+    common = ["--format", "json", "--no-cache", *_trust(sc)]
+    with running_registry(sc.data) as reg:
+        code, out, err = _run(capsys, ["-r", str(root), "--registry", reg.url, *common])
+        several = len(reg.requests)
+        reg.reset_stats()
+        ucode, uout, _ = _run(capsys, [str(union), "--registry", reg.url, *common])
+        alone = len(reg.requests)
+    assert 0 < several <= alone, (several, alone)
+    doc = json.loads(out)
+    validate_report_json(doc)
+    # In path order, each named as the single report would name it.
+    assert len(doc["lockfiles"]) == len(paths) == 5
+    for entry, path in zip(doc["lockfiles"], paths, strict=True):
+        assert entry["lockfile"].endswith(f"{path.parent.name}/package-lock.json")
+    single = json.loads(uout)
+    for entry in doc["lockfiles"]:
+        got = {f"{p['name']}@{p['version']}": p["status"] for p in entry["packages"]}
+        assert got == {k: v for k, v in sc.expected.items() if k in got}
+        assert len(got) == len(sc.expected) - 1
+        assert entry["lockfile_format"] == "npm"
+    # The overall summary counts each distinct package once: the union's packages.
+    assert doc["summary"]["packages"] == single["summary"]["packages"]
+    assert doc["summary"]["by_status"] == single["summary"]["by_status"]
+    # Every lockfile's stderr line comes first; the exit code is the worst of them.
+    assert code == max(e["exit_code"] for e in doc["lockfiles"]) == doc["exit_code"] == ucode
+    assert err.count("; registry ") == 5 and "audit: 5 lockfiles: " in err.splitlines()[-1]
+
+
+def test_one_lockfile_under_r_is_the_single_report(
+    scenario: Scenario, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    sc = scenario
+    lock = write_lockfile(sc.lockfile.packages, tmp_path / "only" / "package-lock.json")
+    off = tmp_path / "off"
+    with running_registry(sc.data) as reg:
+        assert main(["fetch", str(lock), "--into", str(off), "--registry", reg.url]) == 0
+    common = ["--offline", str(off), "--registry", "http://127.0.0.1:9", "-f", "json"]
+    _, several, _ = _run(capsys, ["-r", str(lock.parent), *common, *_trust(sc)])
+    _, alone, _ = _run(capsys, [str(lock), *common, *_trust(sc)])
+    a, b = json.loads(several), json.loads(alone)
+    a.pop("generated_at")
+    b.pop("generated_at")
+    assert a == b and "lockfiles" not in a
+
+
+def test_exit_code_is_the_worst_and_sarif_has_a_run_per_lockfile(
+    scenario: Scenario, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Attacker: a tampered package in one lockfile of many still fails the run."""
+    sc = scenario
+    clean = [p for p in sc.lockfile.packages if p.name != "stripped"]
+    good = write_lockfile(clean, tmp_path / "m" / "good" / "package-lock.json")
+    bad = write_lockfile(sc.lockfile.packages, tmp_path / "m" / "bad" / "package-lock.json")
+    sarif = tmp_path / "out.sarif"
+    md = tmp_path / "out.md"
+    with running_registry(sc.data) as reg:
+        code, out, _ = _run(
+            capsys,
+            [str(good), str(bad), "--registry", reg.url, "--no-cache", "--sarif", str(sarif),
+             "--markdown", str(md), "--json", "-", *_trust(sc)],
+        )  # fmt: skip
+    doc = json.loads(out)
+    validate_report_json(doc)
+    assert doc["root"] is None
+    codes = {Path(e["lockfile"]).parent.name: e["exit_code"] for e in doc["lockfiles"]}
+    assert codes == {"good": 0, "bad": 1} and code == doc["exit_code"] == 1
+    log = json.loads(sarif.read_text())
+    validate_sarif(log)
+    runs = log["runs"]
+    assert len(runs) == 2
+    ids = [r["automationDetails"]["id"] for r in runs]
+    assert len(set(ids)) == 2 and all(i.endswith("/package-lock.json/") for i in ids)
+    # Each run's results point into its own lockfile, at the package's line there.
+    bad_lines = {
+        f"{p['name']}@{p['version']}": p["line"]
+        for e in doc["lockfiles"]
+        if "bad" in e["lockfile"]
+        for p in e["packages"]
+    }
+    bad_run = next(r for r in runs if "/bad/" in r["automationDetails"]["id"])
+    assert not next(r for r in runs if "/good/" in r["automationDetails"]["id"])["results"]
+    for result in bad_run["results"]:
+        location = result["locations"][0]["physicalLocation"]
+        assert location["artifactLocation"]["uri"].endswith("bad/package-lock.json")
+        spec = result["locations"][0]["logicalLocations"][0]["name"]
+        assert location["region"]["startLine"] == bad_lines[spec] > 1
+    text = md.read_text()
+    assert text.startswith("## ❌ npm provenance audit: 2 lockfiles")
+    assert text.count("npm provenance audit") == 3
+
+
+def test_sarif_category_names_each_run(
+    scenario: Scenario, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    sc = scenario
+    root = tmp_path / "mono"
+    _monorepo(sc, root, n=2)
+    off = tmp_path / "off"
+    with running_registry(sc.data) as reg:
+        union = write_lockfile(sc.lockfile.packages, tmp_path / "u" / "package-lock.json")
+        assert main(["fetch", str(union), "--into", str(off), "--registry", reg.url]) == 0
+    capsys.readouterr()
+    code, out, _ = _run(
+        capsys,
+        ["-r", str(root), "--offline", str(off), "--registry", "http://127.0.0.1:9",
+         "-f", "sarif", "--sarif-category", "deps", *_trust(sc)],
+    )  # fmt: skip
+    assert code in (0, 1)
+    ids = [r["automationDetails"]["id"] for r in json.loads(out)["runs"]]
+    assert len(ids) == 2 and len(set(ids)) == 2
+    assert all(i.startswith("deps/") and i.endswith("/package-lock.json/") for i in ids)
+
+
+def test_usage_errors(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / "a").mkdir()
+    code, _, err = _run(capsys, ["-r", str(tmp_path / "a")])
+    assert code == 2 and "no lockfile under" in err
+    write_lockfile([], tmp_path / "b" / "package-lock.json")
+    code, _, err = _run(capsys, ["-r", str(tmp_path), "x.json"])
+    assert code == 2 and "name no LOCKFILE" in err
+    write_lockfile([], tmp_path / "c" / "package-lock.json")
+    code, _, err = _run(
+        capsys,
+        [str(tmp_path / "b"), str(tmp_path / "c"), "--base", str(tmp_path / "b")],
+    )
+    assert code == 2 and "--base FILE compares one lockfile" in err
+    # A malformed lockfile anywhere under -r: exit 2, one line naming it.
+    (tmp_path / "d").mkdir()
+    (tmp_path / "d" / "pnpm-lock.yaml").write_text("lockfileVersion: [\n")
+    code, out, err = _run(capsys, ["-r", str(tmp_path), "--registry", "http://127.0.0.1:9"])
+    assert code == 2 and out == ""
+    assert len(err.strip().splitlines()) == 1 and "pnpm-lock.yaml" in err
