@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING
 
 from auditor import __version__
 from auditor.errors import AuditorError, UsageError
-from auditor.models import Report
+from auditor.models import Lockfile, Report
 from auditor.sanitize import console, forget_masks
 
 if TYPE_CHECKING:
@@ -179,6 +179,19 @@ def _add_report_options(p: argparse.ArgumentParser) -> None:
             p.add_argument(f"--{fmt.name}", metavar="FILE", help=fmt.file_help)
 
 
+def _add_recursive(p: argparse.ArgumentParser, verb: str) -> None:
+    p.add_argument(
+        "-r",
+        "--recursive",
+        nargs="?",
+        const=".",
+        metavar="DIR",
+        help=f"{verb} every lockfile under DIR (default: the current directory), skipping "
+        "node_modules and .git; each name@version is fetched once for all of them"
+        + (" and the reports have a section per lockfile" if verb == "audit" else ""),
+    )
+
+
 def build_audit_parser() -> argparse.ArgumentParser:
     p = _Parser(
         prog="audit",
@@ -200,16 +213,7 @@ def build_audit_parser() -> argparse.ArgumentParser:
         "or a directory (default: the lockfile in the current directory that its package "
         "manager installs from)",
     )
-    p.add_argument(
-        "-r",
-        "--recursive",
-        nargs="?",
-        const=".",
-        metavar="DIR",
-        help="audit every lockfile under DIR (default: the current directory), skipping "
-        "node_modules and .git; each name@version is fetched once for all of them and the "
-        "reports have a section per lockfile",
-    )
+    _add_recursive(p, "audit")
     p.add_argument("--policy", metavar="FILE", help="TOML policy (default: report only)")
     _add_report_options(p)
     p.add_argument(
@@ -275,7 +279,8 @@ def build_fetch_parser() -> argparse.ArgumentParser:
         prog="audit fetch",
         description="Fetch the registry responses a lockfile needs into DIR, for --offline.",
     )
-    p.add_argument("lockfile", nargs="?", metavar="LOCKFILE")
+    p.add_argument("lockfile", nargs="*", metavar="LOCKFILE")
+    _add_recursive(p, "fetch")
     p.add_argument("--into", metavar="DIR", required=True, help="offline directory to write")
     p.add_argument(
         "--policy",
@@ -572,9 +577,12 @@ def _cmd_fetch(args: argparse.Namespace) -> int:
     from auditor.pipeline import FetchOptions, fetch_into
     from auditor.policy import load_policy
 
-    choice = _resolve_lockfile(args.lockfile, quiet=args.quiet)
-    with _naming_both(choice):
-        lockfile = parse_lockfile(choice.path)
+    choices, _ = _resolve_lockfiles(args)
+    lockfiles = []
+    for choice in choices:
+        with _naming_both(choice):
+            lockfiles.append(parse_lockfile(choice.path))
+    lockfile = _union_lockfile(lockfiles)
     policy = load_policy(Path(args.policy)) if args.policy else None
     options = FetchOptions(
         into=Path(args.into),
@@ -590,6 +598,18 @@ def _cmd_fetch(args: argparse.Namespace) -> int:
     if not args.quiet:
         _err(summary.describe())
     return EXIT_INCOMPLETE if summary.errors else EXIT_OK
+
+
+def _union_lockfile(lockfiles: list[Lockfile]) -> Lockfile:
+    """Several lockfiles as one for `audit fetch`: every distinct package once (the first
+    lockfile's path and project configuration)."""
+    from auditor.pipeline.run import audit_key
+
+    if len(lockfiles) == 1:
+        return lockfiles[0]
+    distinct = {audit_key(p): p for lf in reversed(lockfiles) for p in lf.packages}
+    packages = sorted(distinct.values(), key=lambda p: (p.name, p.version, p.integrity or ""))
+    return replace(lockfiles[0], packages=tuple(packages))
 
 
 def _cmd_audit(args: argparse.Namespace) -> int:
@@ -633,6 +653,9 @@ def _resolve_lockfiles(args: argparse.Namespace) -> tuple[list[LockfileChoice], 
         choices = walk_lockfiles(root)
         if not choices:
             raise LockfileError(f"-r: no lockfile under {root}")
+        for choice in choices:  # a shrinkwrap audited instead of package-lock.json
+            if choice.note is not None and not args.quiet:
+                _err(f"audit: {choice.note}")
     else:
         root = None
         if len(names) <= 1:
@@ -641,7 +664,7 @@ def _resolve_lockfiles(args: argparse.Namespace) -> tuple[list[LockfileChoice], 
     # The same file named twice (or found under two spellings) is audited once.
     unique = {c.path.resolve(): c for c in reversed(choices)}
     choices = list(reversed(unique.values()))
-    if len(choices) > 1 and args.base:
+    if len(choices) > 1 and getattr(args, "base", None):
         raise UsageError("--base FILE compares one lockfile; with several use --base-ref REF")
     return choices, root
 

@@ -164,16 +164,20 @@ def test_sarif_category_names_each_run(
     _monorepo(sc, root, n=2)
     off = tmp_path / "off"
     with running_registry(sc.data) as reg:
-        union = write_lockfile(sc.lockfile.packages, tmp_path / "u" / "package-lock.json")
-        assert main(["fetch", str(union), "--into", str(off), "--registry", reg.url]) == 0
-    capsys.readouterr()
+        # `audit fetch -r` records what every lockfile under the directory needs, once.
+        assert main(["fetch", "-r", str(root), "--into", str(off), "--registry", reg.url]) == 0
+        fetched = len(reg.requests)
+    _, err = capsys.readouterr()
+    assert "attestation responses" in err and fetched > 0
     code, out, _ = _run(
         capsys,
         ["-r", str(root), "--offline", str(off), "--registry", "http://127.0.0.1:9",
          "-f", "sarif", "--sarif-category", "deps", *_trust(sc)],
     )  # fmt: skip
-    assert code in (0, 1)
-    ids = [r["automationDetails"]["id"] for r in json.loads(out)["runs"]]
+    assert code == 1  # the stripped package's invalid attestation, as live
+    runs = json.loads(out)["runs"]
+    assert all(r["invocations"][0]["executionSuccessful"] for r in runs)
+    ids = [r["automationDetails"]["id"] for r in runs]
     assert len(ids) == 2 and len(set(ids)) == 2
     assert all(i.startswith("deps/") and i.endswith("/package-lock.json/") for i in ids)
 

@@ -4,12 +4,18 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import shutil
 from dataclasses import replace
 from pathlib import Path
 
+import pytest
+
 from auditor.diff import base as base_mod
-from auditor.diff import diff_lockfiles, read_base_lockfile
+from auditor.diff import diff_lockfiles, plan_diff, read_base_lockfile
+from auditor.errors import LockfileError
+from auditor.lockfile import parse_lockfile
 from auditor.models import Lockfile, Package, SourceKind, check_integrity
+from tests.conftest import FIXTURES
 from tests.diff.test_base import git, lockfile_doc
 
 _SRI = "sha512-" + "A" * 86 + "=="
@@ -87,3 +93,64 @@ def test_base_ref_falls_back_to_the_directory_s_other_lockfile(tmp_path: Path) -
     other = root / "other" / "pnpm-lock.yaml"
     other.parent.mkdir()
     assert base_mod._git_read("HEAD", other) == (None, "HEAD:other/pnpm-lock.yaml")
+
+
+# --------------------------------------------------------------------------- real lockfiles
+# fixtures/lockfiles/migration: one project written by npm 11 (package-lock.json, and an
+# older state with debug 4.4.0 and semver 7.5.4) and by pnpm 10 (pnpm-lock.yaml, the
+# lockfile of fixtures/lockfiles/pnpm/simple), registry URLs on loopback.
+MIGRATION = FIXTURES / "lockfiles" / "migration"
+
+
+def _parse_or_skip(path: Path) -> Lockfile:
+    try:
+        return parse_lockfile(path)
+    except LockfileError as exc:  # pnpm's format is read by its own module once it lands
+        pytest.skip(str(exc))
+
+
+def _specs(lockfile: Lockfile) -> set[tuple[str, str]]:
+    return {(p.name, p.version) for p in lockfile.packages}
+
+
+def test_real_npm_to_pnpm_migration_of_the_same_project_changes_nothing() -> None:
+    npm = _parse_or_skip(MIGRATION / "npm" / "package-lock.json")
+    pnpm = _parse_or_skip(MIGRATION / "pnpm" / "pnpm-lock.yaml")
+    assert (npm.format, pnpm.format) == ("npm", "pnpm")
+    assert _specs(npm) == _specs(pnpm)
+    assert diff_lockfiles(npm, pnpm) == ()
+
+
+def test_real_migration_with_upgrades_at_a_git_ref(tmp_path: Path) -> None:
+    """The pull request replaces package-lock.json by pnpm-lock.yaml and upgrades two
+    packages: the base is read at the ref under its own name and format, and exactly the
+    upgrades are audited."""
+    older = _parse_or_skip(MIGRATION / "npm-older" / "package-lock.json")
+    head_lock = _parse_or_skip(MIGRATION / "pnpm" / "pnpm-lock.yaml")
+    root = tmp_path / "repo"
+    (root / "app").mkdir(parents=True)
+    git(root, "init", "-q", "-b", "main")
+    shutil.copy(MIGRATION / "npm-older" / "package-lock.json", root / "app")
+    git(root, "add", ".")
+    git(root, "commit", "-q", "-m", "base")
+    (root / "app" / "package-lock.json").unlink()
+    shutil.copy(MIGRATION / "pnpm" / "pnpm-lock.yaml", root / "app")
+    base = read_base_lockfile(None, "main", root / "app" / "pnpm-lock.yaml")
+    assert base is not None and base.path == "main:app/package-lock.json"
+    assert base.format == "npm" and _specs(base) == _specs(older)
+    plan = plan_diff(head_lock, base)
+    changed = {(str(c.kind), c.name, c.before, c.after) for c in plan.changes}
+    assert changed == {
+        ("updated", "debug", "4.4.0", "4.4.3"),
+        ("updated", "semver", "7.5.4", "7.6.0"),
+    } | {
+        ("removed", n, v, None)
+        for n, v in _specs(older) - _specs(head_lock)
+        if n not in ("debug", "semver")
+    } | {
+        ("added", n, None, v)
+        for n, v in _specs(head_lock) - _specs(older)
+        if n not in ("debug", "semver")
+    }
+    assert {p.spec for p in plan.audit} == {f"{n}@{a}" for k, n, _, a in changed if a}
+    assert all(p.line > 0 for p in plan.audit)  # head (pnpm-lock.yaml) lines for SARIF
