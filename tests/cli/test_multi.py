@@ -201,3 +201,33 @@ def test_usage_errors(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Non
     code, out, err = _run(capsys, ["-r", str(tmp_path), "--registry", "http://127.0.0.1:9"])
     assert code == 2 and out == ""
     assert len(err.strip().splitlines()) == 1 and "pnpm-lock.yaml" in err
+
+
+def test_a_shared_name_at_version_with_other_bytes_is_verified_on_its_own(
+    scenario: Scenario, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Attacker: lockfile B pins other bytes for alpha@1.0.0 than lockfile A; sharing the
+    fetch must not share A's verdict."""
+    from dataclasses import replace
+
+    from tests.support.registry import sri_sha512
+
+    sc = scenario
+    evil = sri_sha512(b"evil tarball")
+    swapped = [replace(p, integrity=evil) if p.name == "alpha" else p for p in sc.lockfile.packages]
+    a = write_lockfile(sc.lockfile.packages, tmp_path / "m" / "a" / "package-lock.json")
+    b = write_lockfile(swapped, tmp_path / "m" / "b" / "package-lock.json")
+    with running_registry(sc.data) as reg:
+        code, out, _ = _run(
+            capsys, [str(a), str(b), "--registry", reg.url, "--no-cache", "-f", "json",
+                     *_trust(sc)],
+        )  # fmt: skip
+        assert reg.count(name="alpha") <= 2  # packument and attestations, once
+    doc = json.loads(out)
+    status = {
+        Path(e["lockfile"]).parent.name: {p["name"]: p for p in e["packages"]}["alpha"]
+        for e in doc["lockfiles"]
+    }
+    assert status["a"]["status"] == "verified"
+    assert status["b"]["status"] == "invalid" and status["b"]["integrity"] == evil
+    assert code == 1 and doc["lockfiles"][1]["exit_code"] == 1
