@@ -80,3 +80,25 @@ def test_broken_shrinkwrap_beside_package_lock_exits_2_naming_both(
     assert rc == 2
     assert len(err) == 1
     assert "npm-shrinkwrap.json" in err[0] and "package-lock.json" in err[0]
+
+
+def test_several_managers_lockfiles_the_choice_is_the_first_stderr_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Never a silent pick: package-lock.json and pnpm-lock.yaml side by side."""
+    project = _project(tmp_path)
+    (project / "pnpm-lock.yaml").write_text("lockfileVersion: '9.0'\n")
+    monkeypatch.chdir(project)
+    out = tmp_path / "report.json"
+    rc = main(["--offline", str(DEMO / "offline"), "--json", str(out)])
+    first = capsys.readouterr().err.splitlines()[0]
+    assert "several package managers: auditing package-lock.json" in first
+    assert "not audited: pnpm-lock.yaml" in first and "-r" in first
+    doc = json.loads(out.read_text())
+    assert doc["lockfile"] == "package-lock.json" and doc["lockfile_substitution"] is None
+    assert rc in (0, 1)
+    # package.json's packageManager decides for pnpm: its lockfile is audited (and said).
+    (project / "package.json").write_text('{"packageManager": "pnpm@10.34.9"}')
+    main(["--offline", str(DEMO / "offline"), "--json", str(out)])
+    first = capsys.readouterr().err.splitlines()[0]
+    assert "auditing pnpm-lock.yaml (package.json's packageManager names pnpm)" in first
