@@ -231,3 +231,53 @@ def test_a_shared_name_at_version_with_other_bytes_is_verified_on_its_own(
     assert status["a"]["status"] == "verified"
     assert status["b"]["status"] == "invalid" and status["b"]["integrity"] == evil
     assert code == 1 and doc["lockfiles"][1]["exit_code"] == 1
+
+
+def test_pull_request_mode_over_several_lockfiles(
+    scenario: Scenario, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """-r with --base-ref: each lockfile is compared with its own base at the ref, and only
+    what changed is fetched (once, whichever lockfiles changed it)."""
+    from tests.diff.test_base import git
+
+    sc = scenario
+    packages = list(sc.lockfile.packages)
+    root = tmp_path / "repo"
+    root.mkdir()
+    git(root, "init", "-q", "-b", "main")
+    base_set = [p for p in packages if p.name not in ("alpha", "beta")]
+    write_lockfile(base_set, root / "a" / "package-lock.json")
+    write_lockfile(base_set, root / "b" / "package-lock.json")
+    write_lockfile(base_set, root / "c" / "package-lock.json")
+    git(root, "add", ".")
+    git(root, "commit", "-q", "-m", "base")
+    # The pull request adds alpha to a and b, and beta to b; c is unchanged.
+    alpha = [p for p in packages if p.name != "beta"]
+    write_lockfile(alpha, root / "a" / "package-lock.json")
+    write_lockfile(packages, root / "b" / "package-lock.json")
+    with running_registry(sc.data) as reg:
+        code, out, err = _run(
+            capsys,
+            ["-r", str(root), "--base-ref", "main", "--registry", reg.url, "--no-cache",
+             "-f", "json", *_trust(sc)],
+        )  # fmt: skip
+        fetched = {r.name for r in reg.requests}
+    doc = json.loads(out)
+    validate_report_json(doc)
+    changes = {
+        Path(e["lockfile"]).parent.name: sorted((c["kind"], c["name"]) for c in e["changes"])
+        for e in doc["lockfiles"]
+    }
+    assert changes == {
+        "a": [("added", "alpha")],
+        "b": [("added", "alpha"), ("added", "beta")],
+        "c": [],
+    }
+    audited = {
+        Path(e["lockfile"]).parent.name: sorted(p["name"] for p in e["packages"])
+        for e in doc["lockfiles"]
+    }
+    assert audited == {"a": ["alpha"], "b": ["alpha", "beta"], "c": []}
+    assert fetched == {"alpha", "beta"}
+    assert code == doc["exit_code"] and err.count("to audit against the base main") == 3
+    assert "(0 to audit against the base main)" in err  # c: nothing changed
