@@ -397,7 +397,6 @@ class VerificationResult:
     message: str | None = None  # precise human message for INVALID
     identity: Identity | None = None
     attestations: tuple[AttestationInfo, ...] = ()
-    publish_registry: str | None = None  # the publish predicate's `registry`, as evidence
 
     @property
     def signed_at(self) -> datetime | None:
@@ -471,8 +470,6 @@ class VersionInfo:
     provenance_advertised: bool = False  # dist.attestations.provenance present
     attestations_advertised: bool = False  # dist.attestations present
     trusted_publisher: bool = False  # _npmUser.trustedPublisher present
-    has_install_script: bool = False
-    deprecated: bool = False
     # _npmUser.trustedPublisher.id ("github", "gitlab"), when it names one.
     trusted_publisher_id: str | None = None
     approver: bool = False  # _npmUser.approver present: a staged publish a maintainer approved

@@ -196,7 +196,6 @@ def _evaluate(
     context = PolicyContext(
         now=now,
         registries=_configured_registries(config),
-        base_results=base_results if plan.diff else None,
         signing_registries=signing,
         attestation_less=tuple(run.attestation_less),
         identity_lock=options.identity_lock,

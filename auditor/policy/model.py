@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import TYPE_CHECKING
 
-from auditor.models import Level, PackageResult
+from auditor.models import Level
 from auditor.policy.catalog import ALWAYS_ON_RULES, RULES
 from auditor.policy.globs import Glob, Selector
 from auditor.policy.rules import REGISTRY
@@ -228,14 +228,12 @@ class PolicyContext:
     """What evaluation needs besides the results: the clock and the configuration.
 
     `now` must be timezone-aware (UTC).  `registries` are the configured registry base
-    URLs (for source-registry-mismatch).  `base_results` are the results of the base
-    lockfile in pull-request mode (the change-* rules themselves live in `auditor.diff`).
+    URLs (for source-registry-mismatch).
     `signing_registries` are the registries known to sign packages (see the field).
     """
 
     now: datetime
     registries: tuple[str, ...] = ()
-    base_results: Sequence[PackageResult] | None = None
     # Registries (base URLs as in `PackageResult.registry`; "" when unknown) that sign
     # packages: registry-signature-missing applies only to packages from these.
     signing_registries: frozenset[str] = frozenset()

@@ -25,7 +25,6 @@ from typing import Any
 
 from auditor.models import Packument, VersionInfo
 
-_INSTALL_SCRIPTS = ("preinstall", "install", "postinstall")
 # Keys any object in a packument keeps during the history parse (everything else is dropped
 # as soon as its object is decoded).
 _KEEP = frozenset(
@@ -45,11 +44,7 @@ _KEEP = frozenset(
         "name",  # _npmUser.name (the publisher)
         "email",  # _npmUser.email
         "id",  # _npmUser.trustedPublisher.id
-        "scripts",
-        "hasInstallScript",
-        "deprecated",
         "version",
-        *_INSTALL_SCRIPTS,
     }
 )
 _DECODER = json.JSONDecoder()
@@ -104,10 +99,6 @@ def _version_info(
     trusted_id = trusted_by.get("id") if isinstance(trusted_by, dict) else None
     publisher = user.get("name")
     sigs = dist.get("signatures")
-    scripts = doc.get("scripts")
-    install = doc.get("hasInstallScript") is True or (
-        isinstance(scripts, dict) and any(k in scripts for k in _INSTALL_SCRIPTS)
-    )
     integrity = dist.get("integrity")
     return VersionInfo(
         version=version,
@@ -117,8 +108,6 @@ def _version_info(
         provenance_advertised=provenance,
         attestations_advertised=has_att,
         trusted_publisher=trusted,
-        has_install_script=install,
-        deprecated=bool(doc.get("deprecated")),
         trusted_publisher_id=_short(trusted_id),
         # Staged publishing rewrites `_npmUser` to the approving maintainer and adds
         # `approver` (any non-empty value, as pnpm reads it).

@@ -34,6 +34,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from auditor.models import (
+    GITHUB_ISSUER,
+    GITLAB_ISSUER,
     Evidence,
     Identity,
     PackageResult,
@@ -43,8 +45,6 @@ from auditor.models import (
     VersionInfo,
 )
 
-GITHUB_ISSUER = "https://token.actions.githubusercontent.com"
-GITLAB_ISSUER = "https://gitlab.com"
 # The OIDC issuers of CI providers npm accepts for trusted publishing, by the id npm writes
 # in `_npmUser.trustedPublisher.id`.
 OIDC_PROVIDERS = {GITHUB_ISSUER: "github", GITLAB_ISSUER: "gitlab"}

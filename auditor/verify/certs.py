@@ -11,7 +11,7 @@ from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, padding, rsa
 from cryptography.x509.oid import ExtendedKeyUsageOID, ExtensionOID, SignatureAlgorithmOID
 
-from auditor.models import Identity
+from auditor.models import GITHUB_ISSUER, Identity
 from auditor.verify._errors import Reject
 from auditor.verify._util import PublicKey, tbs_slices, verify_sig
 from auditor.verify.trust import CertificateAuthority, TrustMaterial
@@ -20,7 +20,6 @@ _FULCIO = "1.3.6.1.4.1.57264.1."
 _MAX_SCTS = 8
 # Fulcio extension OID -> its number in the arc (.1 .. .63); later numbers are not read.
 _FULCIO_OIDS = {x509.ObjectIdentifier(f"{_FULCIO}{n}"): n for n in range(1, 64)}
-_GITHUB_ISSUER = "https://token.actions.githubusercontent.com"
 
 # Extensions a Fulcio leaf may mark critical; any other critical extension fails closed.
 _KNOWN_CRITICAL = {
@@ -267,7 +266,7 @@ def read_identity(leaf: Leaf, label: str) -> Identity:
     issuer = both(der(8), raw(1), "issuer")
     old_repo = raw(5)
     old_repo_uri = None
-    if old_repo is not None and issuer == _GITHUB_ISSUER:
+    if old_repo is not None and issuer == GITHUB_ISSUER:
         old_repo_uri = "https://github.com/" + old_repo
     return Identity(
         issuer=issuer,

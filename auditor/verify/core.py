@@ -305,7 +305,6 @@ def _verify_set(
     entries = _classify(response)
     expected_purl = statement.purl(name, version)
     identity: Identity | None = None
-    registry: str | None = None
     outcomes: list[tuple[str, BundleOutcome, statement.Statement]] = []
     for role, outer_type, bundle in entries:
         label = f"{role} bundle"
@@ -333,7 +332,7 @@ def _verify_set(
                 f"{label}: subject sha512 {st.sha512[:16]}… != lockfile sha512 {sha512[:16]}…",
             )
         if role == PUBLISH:
-            registry = statement.check_publish_predicate(st, name, version, label)
+            statement.check_publish_predicate(st, name, version, label)
         else:
             assert outcome.identity is not None
             identity = statement.check_provenance(
@@ -342,9 +341,7 @@ def _verify_set(
     # Provenance-only sets (no publish attestation recorded) verify: the publish
     # attestation is required "when present" (issue 3); the policy sees the missing key id.
     status = Status.VERIFIED if identity is not None else Status.PUBLISH_ONLY
-    return VerificationResult(
-        status=status, identity=identity, attestations=tuple(infos), publish_registry=registry
-    )
+    return VerificationResult(status=status, identity=identity, attestations=tuple(infos))
 
 
 def verify_attestations(

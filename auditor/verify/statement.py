@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass, replace
 from typing import Any
 
-from auditor.models import Identity, strip_ref
+from auditor.models import GITHUB_ISSUER, Identity, strip_ref
 from auditor.verify._errors import Reject
 
 PUBLISH_TYPE = "https://github.com/npm/attestation/tree/main/specs/publish/v0.1"
@@ -17,7 +17,6 @@ STATEMENT_TYPES = frozenset(
 )
 PAYLOAD_TYPE = "application/vnd.in-toto+json"
 
-GITHUB_ISSUER = "https://token.actions.githubusercontent.com"
 BT_V1 = "https://slsa-framework.github.io/github-actions-buildtypes/workflow/v1"
 BT_GHA_V0 = "https://github.com/npm/cli/gha@v0"
 BT_GHA_V1 = "https://github.com/npm/cli/gha@v1"
@@ -79,8 +78,8 @@ def parse_statement(payload: bytes, label: str) -> Statement:
     return Statement(ptype, subject["name"], sha512.lower(), predicate)
 
 
-def check_publish_predicate(st: Statement, name: str, version: str, label: str) -> str | None:
-    """Publish predicate names the package; returns its `registry` (evidence only)."""
+def check_publish_predicate(st: Statement, name: str, version: str, label: str) -> None:
+    """Publish predicate names the package (its `registry` is not evidence of anything)."""
     p = st.predicate
     if p.get("name") != name or p.get("version") != version:
         raise Reject(
@@ -88,8 +87,6 @@ def check_publish_predicate(st: Statement, name: str, version: str, label: str) 
             f"{label}: publish predicate is for {str(p.get('name'))[:100]!r}@"
             f"{str(p.get('version'))[:40]!r}, expected {name}@{version}",
         )
-    registry = p.get("registry")
-    return registry if isinstance(registry, str) else None
 
 
 # --- provenance <-> certificate (spec 3.11) ---------------------------------------------

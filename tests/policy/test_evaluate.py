@@ -92,7 +92,7 @@ def test_change_rules_are_left_to_the_diff_module_but_exceptions_apply() -> None
     text = '[rules]\nchange-source = "error"\n'
     head = result(Status.NOT_APPLICABLE, source=SourceKind.GIT, resolved="git+https://x")
     base = result(Status.UNATTESTED)
-    assert run(text, head, base_results=(base,)) == []
+    assert run(text, head, base) == []
     change = Finding("change-source", Level.ERROR, "dep@1.0.0: source changed", "dep", "1.0.0")
     other = replace(change, package="other")
     waiver = (

@@ -226,7 +226,7 @@ def test_packument_parsing() -> None:
     )
     p = parse_packument("x", body)
     v1, v2 = p.versions["1.0.0"], p.versions["2.0.0"]
-    assert v1.provenance_advertised and v1.trusted_publisher and v1.has_install_script
+    assert v1.provenance_advertised and v1.trusted_publisher
     assert v1.published is not None and v1.published.year == 2024
     assert not v2.attestations_advertised and v2.published is None
     assert "bad" not in p.versions

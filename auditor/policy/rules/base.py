@@ -14,7 +14,9 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Protocol
 
 from auditor.models import (
+    Evidence,
     Finding,
+    Identity,
     Level,
     Package,
     PackageResult,
@@ -125,6 +127,25 @@ def stripped(r: PackageResult) -> bool:
 def decided(r: PackageResult) -> bool:
     """A registry package with a decided verdict: neither tampered with nor undecided."""
     return registry_checked(r) and not stripped(r) and r.status in DECIDED
+
+
+def verified_evidence(r: PackageResult) -> Evidence:
+    """The evidence that verified for this version, by status alone: provenance, publish
+    attestation only, or none (invalid and undecided are none here).  The trust levels of
+    `auditor.signals.levels.trust_level` refine it (staged publish, trusted publisher)."""
+    if r.status is Status.VERIFIED:
+        return Evidence.PROVENANCE
+    if r.status is Status.PUBLISH_ONLY:
+        return Evidence.PUBLISH_ONLY
+    return Evidence.NONE
+
+
+def signers(c: ChangeSubject) -> tuple[Identity, Identity] | None:
+    """The verified signers of an update's base and head versions; None unless both have
+    one (a side without a verified signer is change-provenance-lost's business)."""
+    was = c.base.identity if c.base is not None and c.before is not None else None
+    now = c.head.identity if c.head is not None else None
+    return None if was is None or now is None else (was, now)
 
 
 def any_match(selectors: Iterable[Selector], name: str, version: str) -> bool:

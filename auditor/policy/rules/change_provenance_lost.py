@@ -7,7 +7,14 @@ decided is an `incomplete` finding (fail closed), unless the head audit reports 
 from __future__ import annotations
 
 from auditor.models import Evidence, PackageResult, Status
-from auditor.policy.rules.base import ChangeEmitter, ChangeSubject, Rule, rule_info, stripped
+from auditor.policy.rules.base import (
+    ChangeEmitter,
+    ChangeSubject,
+    Rule,
+    rule_info,
+    stripped,
+    verified_evidence,
+)
 
 INFO = rule_info(
     "change-provenance-lost",
@@ -36,12 +43,8 @@ def evidence_of(result: PackageResult | None) -> Evidence | None:
         # The registry advertised attestations it did not serve: what the version really
         # had cannot be told (comparing it as "no attestation" would hide a loss).
         return None
-    if result.status is Status.VERIFIED:
-        return Evidence.PROVENANCE
-    if result.status is Status.PUBLISH_ONLY:
-        return Evidence.PUBLISH_ONLY
-    # UNATTESTED, INVALID (attestation-invalid reports it) and NOT_APPLICABLE.
-    return Evidence.NONE
+    # INVALID (attestation-invalid reports it) and NOT_APPLICABLE are no evidence.
+    return verified_evidence(result)
 
 
 def check(emit: ChangeEmitter, c: ChangeSubject) -> None:

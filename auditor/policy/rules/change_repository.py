@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from auditor.models import repository_key
-from auditor.policy.rules.base import ChangeEmitter, ChangeSubject, Rule, rule_info
+from auditor.policy.rules.base import ChangeEmitter, ChangeSubject, Rule, rule_info, signers
 
 INFO = rule_info(
     "change-repository",
@@ -17,10 +17,10 @@ INFO = rule_info(
 
 
 def check(emit: ChangeEmitter, c: ChangeSubject) -> None:
-    was = c.base.identity if c.base is not None and c.before is not None else None
-    now = c.head.identity if c.head is not None else None
-    if was is None or now is None:
-        return  # one side has no verified signer: change-provenance-lost covers it
+    both = signers(c)
+    if both is None:
+        return
+    was, now = both
     repo: list[str] = []
     if repository_key(was.source_repository) != repository_key(now.source_repository):
         repo.append(f"repository {was.source_repository} -> {now.source_repository}")
