@@ -8,6 +8,7 @@ claims).  Each rule has a policy level like any other finding.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from datetime import datetime
 from typing import Protocol
 
 from auditor.diff.changes import Change, ChangeKind
@@ -73,13 +74,15 @@ def evaluate_changes(
     base_results: Mapping[str, PackageResult],
     policy: RuleLevels,
     head: Lockfile | None = None,
+    now: datetime | None = None,
 ) -> list[Finding]:
     """change-* findings for added and updated packages (removals are never findings).
 
     Results are keyed by `Package.spec`.  A base version whose result is missing or an
     error cannot be compared: that is an `incomplete` finding (fail closed), unless the
     same version is also in the head results, where the head audit already reports it.
-    `head` (the head lockfile) tells which new packages an update brought in.
+    `head` (the head lockfile) tells which new packages an update brought in; `now` is
+    the run's clock (the age of a new dependency).
     """
     changes = list(changes)
     checks = [r.change for r in REGISTRY if r.change is not None]
@@ -102,6 +105,7 @@ def evaluate_changes(
             before=None,
             after=after,
             head=_lookup(after.spec, head_results, base_results),
+            now=now,
             introduced=(intro := introduced.get(after.spec)),
             introducer_before=(
                 was.get(intro.introduced_by.spec)

@@ -211,6 +211,7 @@ def _evaluate(
             {r.package.spec: r for r in base_results},
             policy,
             head=plan.diff.head,
+            now=now,
         )
         # Exceptions apply to change-* findings too.
         kept_changes, waived_changes = split_waived(policy, changes, now)

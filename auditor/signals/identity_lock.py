@@ -89,9 +89,11 @@ class IdentityLock:
 # ------------------------------------------------------------------ observed identities
 
 
-def legacy_certificate(result: PackageResult) -> bool:
-    """The certificate predates Fulcio's 2023 claims, by content and by verified time."""
-    ident = result.identity
+def legacy_certificate(result: PackageResult, ident: Identity | None = None) -> bool:
+    """The certificate predates Fulcio's 2023 claims (.9 onwards), by content and by time
+    (the latest verified time, stricter than the earliest).  `ident`: the identity to read
+    (default: the result's)."""
+    ident = ident if ident is not None else result.identity
     if ident is None:
         return False
     if any(

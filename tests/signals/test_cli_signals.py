@@ -240,6 +240,7 @@ def test_axios_pattern_end_to_end(
     assert new["evidence"]["level"] == "none"
     published = datetime.fromisoformat(new["evidence"]["published"])
     assert NOW - published < timedelta(hours=6)
+    assert 0 < new["evidence"]["age_days"] < 0.25 and "hours ago" in new["message"]
     publisher = found(report, "change-new-publisher")["axios"]
     assert "published by an account instead of its CI builder" in publisher["message"]
     assert "ifstap@proton.example" in publisher["message"]

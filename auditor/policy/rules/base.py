@@ -250,6 +250,7 @@ class ChangeSubject:
     base_in_head: bool = False
     introduced: NewDependency | None = None
     introducer_before: str | None = None  # the introducer's base version (None: unchanged)
+    now: datetime | None = None  # the run's clock (ages); None: not known
 
 
 class ChangeEmitter(Protocol):

@@ -3,6 +3,8 @@ updates now depends on it, not because the project asked for it."""
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from auditor.models import Level, PackageResult, Status
 from auditor.policy.rules.base import (
     ChangeEmitter,
@@ -33,7 +35,7 @@ INFO = rule_info(
 )
 
 
-def _age(r: PackageResult | None) -> tuple[str, dict[str, object]]:
+def _age(r: PackageResult | None, now: datetime | None) -> tuple[str, dict[str, object]]:
     """Words and evidence for when the registry accepted the version (release-age's
     sources: the verified log time first, else the packument's publish time)."""
     if r is None:
@@ -44,10 +46,13 @@ def _age(r: PackageResult | None) -> tuple[str, dict[str, object]]:
         when, source = (info.published if info else None), "registry publish time"
     if when is None:
         return "age unknown", {"published": None, "time_source": None}
-    return f"published {iso(when)} ({source})", {
-        "published": iso(aware(when)),
-        "time_source": source,
-    }
+    evidence: dict[str, object] = {"published": iso(aware(when)), "time_source": source}
+    if now is None:
+        return f"published {iso(when)} ({source})", evidence
+    days = (aware(now) - aware(when)).total_seconds() / 86400
+    evidence["age_days"] = round(days, 2)
+    shown = f"{days * 24:.1f} hours" if days < 2 else f"{days:.1f} days"
+    return f"published {shown} ago ({source}, {iso(when)})", evidence
 
 
 def check(emit: ChangeEmitter, c: ChangeSubject) -> None:
@@ -55,7 +60,7 @@ def check(emit: ChangeEmitter, c: ChangeSubject) -> None:
     if c.before is not None or intro is None:
         return
     head = c.head
-    age, age_evidence = _age(head)
+    age, age_evidence = _age(head, c.now)
     level = trust_level(head) if head is not None else None
     if intro.introduced_by is None:
         by = "a package the lockfile format records no dependency graph for"

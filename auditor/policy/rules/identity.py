@@ -11,20 +11,20 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from auditor.models import Finding, Identity, PackageResult, Status
 from auditor.policy.globs import Glob
-from auditor.policy.rules.base import Judge, accepted, decided, via
+from auditor.policy.rules.base import Judge, decided, via
+from auditor.signals.identity_lock import legacy_certificate
 
 if TYPE_CHECKING:
     from auditor.policy.model import IdentityRule
 
 # Fulcio added the Build Signer URI (.9) and the other claims from .8 on in 2023; a
-# certificate without any of them is one of the older ones (only trusted when signed
-# before LEGACY_CUTOFF: a newer certificate missing them is odd, and claims stay required).
-LEGACY_CUTOFF = datetime(2024, 1, 1, tzinfo=UTC)
+# certificate without any of them is one of the older ones (only when accepted before
+# 2024: a newer certificate missing them is odd, and claims stay required).  The identity
+# lock reads certificates the same way: `legacy_certificate` is shared with it.
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,17 +72,6 @@ def allowed(
         return Verdict(ok, what, expected, value, legacy_key)
 
     return judge
-
-
-def legacy_certificate(r: PackageResult, ident: Identity) -> bool:
-    """The certificate predates Fulcio's 2023 claims (.9 onwards), by content and by time."""
-    if any(
-        v is not None
-        for v in (ident.build_signer, ident.runner_environment, ident.repository_id, ident.workflow)
-    ):
-        return False
-    when = accepted(r)  # the latest verified time: stricter than the earliest
-    return when is not None and when < LEGACY_CUTOFF
 
 
 def identity_check(j: Judge, r: PackageResult, claims: Sequence[Claim]) -> Iterator[Finding]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from auditor.diff import diff_lockfiles, evaluate_changes
@@ -57,7 +57,12 @@ def _results(lock: Lockfile, status: Status = Status.UNATTESTED) -> list[Package
 def _run(base: Lockfile, head: Lockfile, head_results: list[PackageResult]) -> list[Any]:
     changes = diff_lockfiles(base, head)
     return evaluate_changes(
-        changes, by_spec(head_results), by_spec(_results(base)), Levels(), head=head
+        changes,
+        by_spec(head_results),
+        by_spec(_results(base)),
+        Levels(),
+        head=head,
+        now=PUBLISHED + timedelta(hours=6),
     )
 
 
@@ -68,7 +73,10 @@ def test_axios_pattern_positive() -> None:
     assert (f.package, f.version) == ("plain-crypto-js", "4.2.1")
     assert f.message.startswith("plain-crypto-js@4.2.1 (added): new dependency brought in by "
                                 "axios@1.14.1 (was 1.14.0), not by the project")  # fmt: skip
-    assert "published 2026-03-31T00:21:00+00:00 (registry publish time)" in f.message
+    assert "published 6.0 hours ago (registry publish time, 2026-03-31T00:21:00+00:00)" in (
+        f.message
+    )
+    assert f.evidence["age_days"] == 0.25
     assert f.evidence["introduced_by"] == "axios@1.14.1"
     assert f.evidence["introducer_before"] == "1.14.0"
     assert f.evidence["published"] == "2026-03-31T00:21:00+00:00"
