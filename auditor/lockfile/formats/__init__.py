@@ -15,21 +15,14 @@ from pathlib import Path
 
 from auditor.errors import LockfileError
 from auditor.fileio import read_regular
-from auditor.lockfile.formats import npm
+from auditor.lockfile.formats import bun, npm, pnpm
 from auditor.lockfile.formats.base import HEAD_BYTES, LockfileFormat, placeholder, text_head
 from auditor.lockfile.parser import MAX_LOCKFILE_BYTES
 from auditor.models import Lockfile
 
-_PNPM = re.compile(r"(?:---\s*\n)?(?:#[^\n]*\n|\s*\n)*lockfileVersion:")
 _BERRY = re.compile(r"^__metadata:", re.MULTILINE)
 _YARN_V1 = re.compile(r"^# yarn lockfile v1", re.MULTILINE)
-# What Bun writes first: `{`, `"lockfileVersion": N,` then `"configVersion"` or `"workspaces"`.
-_BUN = re.compile(r'\{\s*"lockfileVersion"\s*:\s*\d+\s*,\s*"(?:configVersion|workspaces)"')
 BUN_BINARY_MAGIC = b"#!/usr/bin/env bun\nbun-lockfile-format-v0\n"
-
-
-def _pnpm_sniff(file_name: str, head: bytes) -> bool:
-    return _PNPM.match(text_head(head)) is not None
 
 
 def _berry_sniff(file_name: str, head: bytes) -> bool:
@@ -42,10 +35,6 @@ def _classic_sniff(file_name: str, head: bytes) -> bool:
         return True
     # A yarn.lock without the header comment is classic unless it is Berry's YAML.
     return file_name == "yarn.lock" and _BERRY.search(text) is None
-
-
-def _bun_sniff(file_name: str, head: bytes) -> bool:
-    return _BUN.match(text_head(head).lstrip()) is not None
 
 
 def _bun_binary_sniff(file_name: str, head: bytes) -> bool:
@@ -63,10 +52,10 @@ def _bun_binary_parse(data: bytes, path: str) -> Lockfile:
 # The registry.  lock-yarn: replace the two yarn placeholders by your modules' FORMAT.
 FORMATS: list[LockfileFormat] = [
     npm.FORMAT,
-    placeholder("pnpm", ("pnpm-lock.yaml",), "a pnpm lockfile", _pnpm_sniff),
+    pnpm.FORMAT,
     placeholder("yarn-berry", ("yarn.lock",), "a Yarn Berry lockfile", _berry_sniff),
     placeholder("yarn-classic", ("yarn.lock",), "a Yarn classic lockfile", _classic_sniff),
-    placeholder("bun", ("bun.lock",), "a Bun lockfile", _bun_sniff),
+    bun.FORMAT,
     LockfileFormat(
         "bun-binary", ("bun.lockb",), "a Bun binary lockfile", _bun_binary_sniff, _bun_binary_parse
     ),
