@@ -8,7 +8,7 @@ DEMO_STAMP := $(VENV)/.demo-$(shell cat pyproject.toml | sha256sum | cut -c1-12)
 DEMO_OUT ?= demo-out
 
 .DEFAULT_GOAL := help
-.PHONY: help demo test test-npm lint typecheck fmt docs bench fuzz mutation requirements clean
+.PHONY: help demo test test-npm test-clients lint typecheck fmt docs bench fuzz mutation requirements clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
@@ -42,6 +42,10 @@ test-npm: $(STAMP) ## npm as the oracle: every differential variant and the muta
 	@mkdir -p build
 	AUDITOR_NPM_FULL=1 NPM_DIFF_TABLE=build/npm-differential.md $(PY) -m pytest -q -m npm -rsx
 	@echo "(variant table in build/npm-differential.md)"
+
+test-clients: $(STAMP) ## re-install the pnpm/Bun fixture projects with the live clients: CLIENTS_BIN=dir
+	PATH="$(if $(CLIENTS_BIN),$(CLIENTS_BIN):,)$$PATH" AUDITOR_CLIENTS=1 \
+		$(PY) -m pytest -q -m clients -rs tests/lockfile/formats
 
 lint: $(STAMP) ## ruff check and format check
 	$(VENV)/bin/ruff check auditor tests

@@ -10,12 +10,34 @@ import pytest
 
 from auditor.cli import main
 
+BUN_HEAD = b'{\n  "lockfileVersion": 1,\n  "workspaces": {},\n  "packages": {\n'
 # (file name, content, what the one line says after "audit: error: <path>")
 CASES = [
     (
         "package-lock.json",
         b'{\n  "lockfileVersion": 3,\n  "packages": [\n',
         r":4:1: not valid JSON",
+    ),
+    (
+        "pnpm-lock.yaml",
+        b"lockfileVersion: '9.0'\n\npackages:\n\n  a@1.0.0:\n    resolution: {integrity: [\n",
+        r":6: not valid YAML: ",
+    ),
+    (
+        "pnpm-lock.yaml",
+        b"lockfileVersion: '9.0'\n\npackages:\n\n  a@1.0.0:\n    engines: {}\n",
+        r':5: packages\["a@1\.0\.0"\]: no resolution',
+    ),
+    ("pnpm-lock.yaml", b"lockfileVersion: 5.4\n", r":1: unsupported lockfileVersion 5\.4"),
+    (
+        "bun.lock",
+        BUN_HEAD + b'    "a": ["a@1.0.0", "", {}, "sha512-x"]\n    "b": [],\n  }\n}\n',
+        r":6: not valid bun\.lock JSON: Expecting ',' delimiter",
+    ),
+    (
+        "bun.lock",
+        BUN_HEAD + b'    "a": ["a@x", "", {}, "sha512-x"],\n  }\n}\n',
+        r':5: packages\["a"\]: version \'x\' is not semver',
     ),
     (
         "bun.lockb",
