@@ -16,9 +16,11 @@ import time
 from pathlib import Path
 
 from auditor.lockfile import parse_lockfile_bytes
+from tests.lockfile.formats.synth import big_specs, bun_lockfile, pnpm_lockfile
 from tests.lockfile.synth import big_lockfile
 
 TARGET_MS = 150.0
+FORMAT_TARGET_MS = 200.0  # issue 17: every format's 5,000-package lockfile
 _CHILD = """
 import sys, time
 from pathlib import Path
@@ -29,7 +31,52 @@ print(len(lf.packages), time.perf_counter() - start, time.process_time() - cpu)
 """
 
 
+def _median(data: bytes, name: str, runs: int = 9) -> tuple[float, float, int]:
+    packages = len(parse_lockfile_bytes(data, name).packages)
+    parse_lockfile_bytes(data, name)  # warm up
+    wall, cpu = [], []
+    for _ in range(runs):
+        start, cpu_start = time.perf_counter(), time.process_time()
+        parse_lockfile_bytes(data, name)
+        wall.append((time.perf_counter() - start) * 1000)
+        cpu.append((time.process_time() - cpu_start) * 1000)
+    return statistics.median(wall), statistics.median(cpu), packages
+
+
+def formats() -> None:
+    """One line per non-npm format: a generated 5,000-package lockfile (target 200 ms)."""
+    from auditor.lockfile.formats import yamlload
+
+    specs = big_specs(5000)
+    cases = [
+        ("pnpm-lock.yaml v9", pnpm_lockfile(specs).encode(), "pnpm-lock.yaml"),
+        ("pnpm-lock.yaml v6", pnpm_lockfile(specs, v6=True).encode(), "pnpm-lock.yaml"),
+        ("bun.lock", bun_lockfile(specs).encode(), "bun.lock"),
+    ]
+    for label, data, name in cases:
+        wall, cpu, packages = _median(data, name)
+        verdict = "ok" if wall <= FORMAT_TARGET_MS else "OVER TARGET"
+        print(
+            f"parse 5,000-package {label} ({len(data) / 2**20:.1f} MiB, {packages} packages): "
+            f"median {wall:.1f} ms wall, {cpu:.1f} ms CPU "
+            f"(target <= {FORMAT_TARGET_MS:.0f} ms: {verdict})",
+            flush=True,
+        )
+    text = cases[0][1].decode()
+    timings = []
+    for reference in (False, True):
+        start = time.process_time()
+        yamlload.load_yaml(text, "bench", reference=reference)
+        timings.append((time.process_time() - start) * 1000)
+    print(
+        f"YAML loader in use: {yamlload.LOADER}; the v9 file alone: yaml-rs "
+        f"{timings[0]:.0f} ms CPU, {yamlload.PY_LOADER} {timings[1]:.0f} ms CPU",
+        flush=True,
+    )
+
+
 def run() -> None:
+    formats()
     data = big_lockfile(5000)
     lf = parse_lockfile_bytes(data, "bench.json")
     for _ in range(2):  # warm up

@@ -42,8 +42,9 @@ from auditor.models import Lockfile, SourceKind
 FILE_NAMES = ("bun.lock",)
 SUPPORTED = (0, 1, 2)
 _HEAD = re.compile(r'\{\s*"lockfileVersion"\s*:\s*\d+\s*,\s*"(?:configVersion|workspaces)"')
-# A string (kept) or a comma that closes nothing but a container (dropped).
-_TRAILING = re.compile(r'("(?:[^"\\\n]|\\.)*")|,(?=[ \t\r\n]*[\]}])')
+# A comma before a closing bracket: trailing, unless it is inside a string.
+_TRAILING = re.compile(r",(?=[ \t\r\n]*[\]}])")
+_ESCAPE = re.compile(r"\\.")
 # A `packages` key as Bun writes it: four spaces, the key, `: [`.
 _PACKAGE_KEY = re.compile(r'^    "((?:[^"\\\n]|\\.)*)": \[', re.MULTILINE)
 _DEP_FIELDS = (
@@ -78,9 +79,30 @@ def _constant(name: str) -> Any:
     raise ValueError(f"{name} is not JSON")
 
 
+def _drop_trailing_commas(text: str) -> str:
+    """`text` without its trailing commas.  JSON strings hold no raw newline, so a comma is
+    inside a string exactly when an odd number of unescaped quotes precede it on its line;
+    only the few commas before a bracket are examined (no pass over every string)."""
+    parts = []
+    last = 0
+    for m in _TRAILING.finditer(text):
+        at = m.start()
+        line = text[text.rfind("\n", 0, at) + 1 : at]
+        if "\\" in line:
+            line = _ESCAPE.sub("", line)
+        if line.count('"') % 2:
+            continue
+        parts.append(text[last:at])
+        last = at + 1
+    if not parts:
+        return text
+    parts.append(text[last:])
+    return "".join(parts)
+
+
 def load_bun_json(text: str, path: str) -> Any:
     """JSON with trailing commas, exactly; `path:line: what` on anything else."""
-    cleaned = _TRAILING.sub(r"\1", text)
+    cleaned = _drop_trailing_commas(text)
     try:
         return json.loads(cleaned, object_pairs_hook=_object, parse_constant=_constant)
     except json.JSONDecodeError as exc:
@@ -162,10 +184,12 @@ class _Reader:
         for m in _PACKAGE_KEY.finditer(self.text, max(start, 0)):
             line += self.text.count("\n", pos, m.start())
             pos = m.start()
-            try:
-                key = json.loads(f'"{m.group(1)}"')
-            except ValueError:
-                continue
+            key = m.group(1)
+            if "\\" in key:
+                try:
+                    key = json.loads(f'"{key}"')
+                except ValueError:
+                    continue
             self.lines.setdefault(key, line)
         graph = self.graph
         infos: list[tuple[int, Mapping[str, Any]]] = []
@@ -195,6 +219,7 @@ class _Reader:
             packages=graph.packages(),
             workspaces=tuple(sorted(p for p in members if p)),
             format="bun",
+            graph=True,
         )
 
     def _deps(self, key: str, info: Mapping[str, Any], field: str) -> list[tuple[str, str]]:

@@ -50,7 +50,7 @@ _IMPORTER_FIELDS = (
 _ENV_FIELDS = (("configDependencies", "prod"), ("packageManagerDependencies", "prod"))
 _HEAD = re.compile(r"(?:---\s*\n)?(?:#[^\n]*\n|\s*\n)*lockfileVersion:")
 # A key of a top-level section: exactly two spaces of indentation.
-_KEY = re.compile(r"^  ([^ #\n][^\n]*?):(?: [^\n]*)?$", re.MULTILINE)
+_KEY = re.compile(r"\n  ([^ #\n][^\n]*?):(?: [^\n]*)?(?=\n|\Z)")
 _SECTION = re.compile(r"^([A-Za-z][\w-]*):", re.MULTILINE)
 
 
@@ -85,6 +85,7 @@ def parse(data: bytes, path: str) -> Lockfile:
         packages=graph.packages(),
         workspaces=tuple(sorted(workspaces)),
         format="pnpm",
+        graph=True,
     )
 
 
@@ -183,9 +184,9 @@ def key_lines(text: str, first_line: int) -> tuple[dict[str, dict[str, int]], li
         if name not in ("packages", "snapshots", "importers"):
             continue
         found = sections.setdefault(name, {})
-        for m in _KEY.finditer(text, start, end):
-            line += text.count("\n", pos, m.start())
-            pos = m.start()
+        for m in _KEY.finditer(text, max(start - 1, 0), end):
+            line += text.count("\n", pos, m.start() + 1)
+            pos = m.start() + 1
             raw = m.group(1).rstrip()
             key = _unquote(raw)
             if key in found:

@@ -37,7 +37,8 @@ LOADER = LOADER or PY_LOADER
 
 # The deepest block nesting accepted: pnpm's deepest line is indented 8 columns.
 MAX_BLOCK_PREFIX = 128
-_DEEP = re.compile(rf"^[ \t?:\-]{{{MAX_BLOCK_PREFIX}}}", re.MULTILINE)
+# A literal newline first lets the regular expression engine skip ahead (no per-position `^`).
+_DEEP = re.compile(rf"\n[ \t?:\-]{{{MAX_BLOCK_PREFIX}}}")
 _LINE = re.compile(r"at line (\d+)")
 
 
@@ -45,7 +46,7 @@ def load_yaml(text: str, path: str, first_line: int = 1, *, reference: bool = Fa
     """The one YAML document in `text` (which starts at line `first_line` of the file).
 
     `reference=True` uses PyYAML (tests compare the two).  Raises only `LockfileError`."""
-    deep = _DEEP.search(text)
+    deep = _DEEP.search("\n" + text)
     if deep is not None:
         line = text.count("\n", 0, deep.start()) + first_line
         raise LockfileError(f"{path}:{line}: nested deeper than any lockfile")

@@ -80,6 +80,7 @@ def test_workspace_project() -> None:
         ("ms@2.1.3", "registry"): ("d", ("ms",)),
     }
     assert pkg(lf, "@mono/b@").resolved == "packages/b"
+    assert lf.graph and pkg(lf, "is-odd@3.0.1").dependencies == ("is-number@6.0.0",)
 
 
 def test_sources_project() -> None:

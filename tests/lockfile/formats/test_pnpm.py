@@ -53,6 +53,12 @@ def test_simple_project(kind: str) -> None:
     }
     lodash = pkg(lf, "lodash@4.17.21")
     assert lodash.aliases == ("lodash-alias",) and lodash.registry_spec == "npm:lodash@4.17.21"
+    assert lf.graph and pkg(lf, "debug@4.4.3").dependencies == ("ms@2.1.3",)
+    assert pkg(lf, "react-dom@18.2.0").dependencies == (
+        "loose-envify@1.4.0",
+        "react@18.2.0",
+        "scheduler@0.23.2",
+    )
     react_dom = pkg(lf, "react-dom@18.2.0")
     assert react_dom.paths[0].endswith("react-dom@18.2.0(react@18.2.0)")
     for p in lf.packages:
