@@ -28,6 +28,7 @@ from auditor.errors import LockfileError
 from auditor.fileio import read_regular
 from auditor.lockfile.parser import LockfileChoice
 from auditor.lockfile.parser import choose_lockfile as choose_npm_lockfile
+from auditor.lockfile.workspaces import match_workspaces
 
 # Package managers and the lockfile names each reads, in its own order of preference; the
 # managers in the order a directory without a `packageManager` decision is read.
@@ -109,14 +110,23 @@ def declared_manager(directory: Path) -> tuple[str | None, str | None]:
 
 def choose_in(directory: Path) -> LockfileChoice:
     """The lockfile audited for `directory` (see the module docstring); the choice is said
-    in `note` whenever several package managers' lockfiles are there."""
+    in `note` whenever several package managers' lockfiles are there.  A workspace member
+    without a lockfile of its own is installed from its workspace root's (`_enclosing`)."""
     local = lockfiles_in(directory)
     if not local.by_manager:
+        enclosing = _enclosing(directory)
+        if enclosing is not None:
+            return enclosing
         # npm's names first: the message audit always gave, then the other managers'.
         raise LockfileError(
             f"no package-lock.json or npm-shrinkwrap.json in {directory} "
             "(nor pnpm-lock.yaml, yarn.lock, bun.lock or bun.lockb)"
         )
+    return _choose_among(local)
+
+
+def _choose_among(local: DirectoryLockfiles) -> LockfileChoice:
+    directory = local.directory
     if len(local.by_manager) == 1:
         return local.choices[0]
     manager, where = declared_manager(directory)
@@ -141,6 +151,76 @@ def choose_in(directory: Path) -> LockfileChoice:
     if chosen.note is not None:
         note = f"{chosen.note}; {note}"
     return LockfileChoice(chosen.path, chosen.requested, note)
+
+
+def _workspace_patterns(root: Path) -> list[str]:
+    """package.json's `workspaces` (a list, or Yarn's and Bun's {"packages": [...]}) as
+    directory patterns; [] when absent or unreadable."""
+    try:
+        data = read_regular(root / "package.json", MAX_MANIFEST_BYTES)
+        doc = json.loads(data) if len(data) <= MAX_MANIFEST_BYTES else None
+    except (OSError, ValueError, RecursionError):
+        return []
+    field = doc.get("workspaces") if isinstance(doc, dict) else None
+    if isinstance(field, dict):
+        field = field.get("packages")
+    if not isinstance(field, list):
+        return []
+    return [
+        p.strip().removeprefix("./").rstrip("/")
+        for p in field
+        if isinstance(p, str) and p.strip() and not p.startswith("!")
+    ]
+
+
+def _claims(root: Path, manager: str, member: str) -> bool:
+    """Whether `manager` installs the project at `member` (relative to `root`, POSIX) from
+    the lockfile in `root`."""
+    if manager == "pnpm":
+        # pnpm's workspace directory is the nearest one with pnpm-workspace.yaml (its
+        # find-workspace-dir), and the shared lockfile lives there.
+        return (root / "pnpm-workspace.yaml").is_file()
+    if manager == "yarn":
+        # Yarn Berry's project is the nearest directory with the lockfile above the working
+        # directory (Configuration.findProjectCwd); Yarn 1 installs a workspace from its root.
+        return True
+    # npm (@npmcli/config's local prefix) and Bun: the nearest package.json whose
+    # `workspaces` name this directory.
+    try:
+        return bool(match_workspaces(_workspace_patterns(root), [member], str(root)))
+    except LockfileError:  # patterns beyond the matcher's bounds: not claimed
+        return False
+
+
+def _enclosing(directory: Path) -> LockfileChoice | None:
+    """The lockfile of the workspace root above `directory` that its package manager
+    installs it from: the nearest ancestor (inside the repository, at most
+    MAX_WALK_DEPTH levels up) with a lockfile, when that lockfile's manager claims
+    `directory` as a workspace member; None otherwise (the nearest lockfile above belongs
+    to another project, or there is none)."""
+    start = directory.absolute()
+    if not (start / "package.json").is_file() or (start / ".git").exists():
+        return None  # not a package, or the repository's top: nothing above is its project
+    for depth, root in enumerate(start.parents):
+        if depth >= MAX_WALK_DEPTH:
+            return None
+        local = lockfiles_in(root)
+        if local.by_manager:
+            member = start.relative_to(root).as_posix()
+            claimed = {m: c for m, c in local.by_manager.items() if _claims(root, m, member)}
+            if not claimed:
+                return None
+            chosen = _choose_among(DirectoryLockfiles(root, claimed))
+            note = (
+                f"no lockfile in {directory}: auditing {chosen.path}, the lockfile of its "
+                f"workspace root, which {manager_of(chosen.path.name)} installs it from"
+            )
+            if chosen.note is not None:
+                note = f"{note}; {chosen.note}"
+            return LockfileChoice(chosen.path, chosen.requested, note)
+        if (root / ".git").exists():
+            return None  # the repository's top: a lockfile above is another project's
+    return None
 
 
 def choose_lockfile(arg: Path | None, cwd: Path) -> LockfileChoice:

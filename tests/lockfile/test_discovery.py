@@ -133,3 +133,61 @@ def test_walk_of_a_file_is_an_error(tmp_path: Path) -> None:
     _touch(tmp_path, "package-lock.json")
     with pytest.raises(LockfileError, match="not a directory"):
         walk_lockfiles(tmp_path / "package-lock.json")
+
+
+def _member(root: Path, rel: str) -> Path:
+    member = root / rel
+    member.mkdir(parents=True)
+    _manifest(member, {"name": rel.rsplit("/", 1)[-1], "version": "1.0.0"})
+    return member
+
+
+@pytest.mark.parametrize(
+    "workspaces", [["packages/*"], ["./packages/a/"], {"packages": ["packages/*"]}]
+)
+def test_a_workspace_member_is_installed_from_its_root_lockfile(
+    tmp_path: Path, workspaces: object
+) -> None:
+    (tmp_path / ".git").mkdir()
+    _touch(tmp_path, "package-lock.json")
+    _manifest(tmp_path, {"name": "root", "workspaces": workspaces})
+    member = _member(tmp_path, "packages/a")
+    choice = choose_lockfile(member, Path("/"))
+    assert choice.path == tmp_path / "package-lock.json"
+    assert choice.note is not None and "workspace root" in choice.note and "npm" in choice.note
+
+
+@pytest.mark.parametrize(
+    ("files", "expected"),
+    [(("pnpm-lock.yaml", "pnpm-workspace.yaml"), "pnpm-lock.yaml"), (("yarn.lock",), "yarn.lock")],
+)
+def test_pnpm_and_yarn_workspace_roots(
+    tmp_path: Path, files: tuple[str, ...], expected: str
+) -> None:
+    _touch(tmp_path, *files)
+    _manifest(tmp_path, {"name": "root"})
+    member = _member(tmp_path, "apps/web")
+    assert choose_lockfile(None, member).path == tmp_path / expected
+
+
+def test_a_lockfile_above_that_does_not_claim_the_directory_is_not_its(tmp_path: Path) -> None:
+    """Attacker-free but easy to get wrong: another project's lockfile above is not this
+    project's; a pnpm lockfile without pnpm-workspace.yaml is not a workspace's either."""
+    _touch(tmp_path, "package-lock.json", "pnpm-lock.yaml")
+    _manifest(tmp_path, {"name": "root", "workspaces": ["packages/*"]})
+    outside = _member(tmp_path, "tools/x")
+    with pytest.raises(LockfileError, match=r"no package-lock\.json"):
+        choose_lockfile(outside, Path("/"))
+    # Not a package at all: nothing installs it.
+    (tmp_path / "packages" / "docs").mkdir(parents=True)
+    with pytest.raises(LockfileError, match=r"no package-lock\.json"):
+        choose_lockfile(tmp_path / "packages" / "docs", Path("/"))
+
+
+def test_the_search_stops_at_the_repository_top(tmp_path: Path) -> None:
+    _touch(tmp_path, "yarn.lock")
+    repo = tmp_path / "repo"
+    (repo / ".git").mkdir(parents=True)
+    member = _member(repo, "pkg")
+    with pytest.raises(LockfileError, match=r"no package-lock\.json"):
+        choose_lockfile(member, Path("/"))
