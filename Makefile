@@ -8,7 +8,7 @@ DEMO_STAMP := $(VENV)/.demo-$(shell cat pyproject.toml | sha256sum | cut -c1-12)
 DEMO_OUT ?= demo-out
 
 .DEFAULT_GOAL := help
-.PHONY: help demo test test-npm test-clients lint typecheck fmt docs bench fuzz mutation requirements clean
+.PHONY: help demo test test-pythons test-npm test-clients lint typecheck fmt docs bench fuzz mutation requirements clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
@@ -37,6 +37,22 @@ demo: $(DEMO_STAMP) ## create the venv, install the package only, audit the bund
 test: $(STAMP) ## create the venv, install test extras, run the whole suite
 	$(PY) -m pytest -q $(if $(TESTS),-k '$(TESTS)',)
 
+# The other Pythons the package supports (3.11 is $(PYTHON), `make test`).
+PYTHONS ?= python3.12 python3.13
+
+test-pythons: ## the suite on each of PYTHONS that runs here, in a venv each (.venv-pythonX.Y); a skip line for the others
+	@for py in $(PYTHONS); do \
+		if ! $$py -c 'import sys' >/dev/null 2>&1; then \
+			echo "test-pythons: $$py is not available here: skipped"; continue; \
+		fi; \
+		venv=.venv-$$py; \
+		{ test -x $$venv/bin/python || $$py -m venv $$venv; } && \
+		$$venv/bin/python -m pip install --quiet --upgrade pip && \
+		$$venv/bin/python -m pip install --quiet -e '.[test]' || exit 1; \
+		echo "test-pythons: $$($$venv/bin/python --version)"; \
+		$$venv/bin/python -m pytest -q || exit 1; \
+	done
+
 test-npm: $(STAMP) ## npm as the oracle: every differential variant and the mutation run (needs npm)
 	@command -v npm >/dev/null || { echo "test-npm: npm is not on PATH"; exit 1; }
 	@mkdir -p build
@@ -52,8 +68,8 @@ lint: $(STAMP) ## ruff check and format check
 	$(VENV)/bin/ruff format --check auditor tests
 	$(VENV)/bin/zizmor --offline --quiet action.yml docs/examples/*.yml
 
-typecheck: $(STAMP) ## mypy --strict on auditor/
-	$(VENV)/bin/mypy auditor
+typecheck: $(STAMP) ## mypy --strict on auditor/ and tests/
+	$(VENV)/bin/mypy auditor tests
 
 fmt: $(STAMP) ## format the code
 	$(VENV)/bin/ruff check --fix auditor tests
@@ -78,5 +94,5 @@ requirements: $(STAMP) ## regenerate requirements/action.txt (hash-locked, for t
 		--python-version 3.11 --custom-compile-command "make requirements" -o requirements/action.txt
 
 clean: ## remove the venv, caches and build output
-	rm -rf $(VENV) build dist *.egg-info .pytest_cache .mypy_cache .ruff_cache .hypothesis $(DEMO_OUT) mutants
+	rm -rf $(VENV) .venv-python3.* build dist *.egg-info .pytest_cache .mypy_cache .ruff_cache .hypothesis $(DEMO_OUT) mutants
 	find . -name __pycache__ -type d -prune -exec rm -rf {} +

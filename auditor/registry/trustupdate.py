@@ -84,7 +84,7 @@ def update_trust(
     `tuf_root` bootstraps trust in a repository other than Sigstore's public-good one (the
     `sigstore` package embeds that one's root).  Raises TrustError (TUF or the material
     failed verification) and UsageError (bad arguments)."""
-    from tuf.ngclient import Updater, UpdaterConfig  # type: ignore[attr-defined]
+    from tuf.ngclient import Updater, UpdaterConfig
 
     url = url.rstrip("/")
     if not url.startswith(("https://", "http://127.0.0.1", "http://[::1]", "http://localhost")):

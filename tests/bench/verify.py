@@ -17,6 +17,7 @@ import tempfile
 import time
 from collections import defaultdict
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
 from cryptography.hazmat.primitives import hashes
@@ -47,7 +48,7 @@ def _ecdsa_floor() -> tuple[float, float]:
         public = key.public_key()
         out.append(
             statistics.median(
-                _cpu_ms(lambda p=public, s=sig, d=digest: p.verify(s, b"x" * 256, ec.ECDSA(d)), 300)
+                _cpu_ms(partial(public.verify, sig, b"x" * 256, ec.ECDSA(digest)), 300)
             )
         )
     return out[0], out[1]
@@ -65,13 +66,10 @@ def _kit_cases() -> list[tuple[str, str, Callable[[], object]]]:
     trust = load_trust(root, keys)
     sha = hashlib.sha512(b"bench tarball").digest()
     integrity = "sha512-" + base64.b64encode(sha).decode()
-    cases = []
+    cases: list[tuple[str, str, Callable[[], object]]] = []
     for fmt in get_args(kit_module.BundleFormat):
         body = kit.attestations("@bench/pkg", "1.0.0", sha, fmt=fmt)
-
-        def call(b: bytes = body) -> object:
-            return verify_attestations("@bench/pkg", "1.0.0", integrity, b, trust)
-
+        call = partial(verify_attestations, "@bench/pkg", "1.0.0", integrity, body, trust)
         cases.append((f"kit {fmt}", f"kit {fmt}", call))
     return cases
 

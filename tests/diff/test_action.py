@@ -28,13 +28,16 @@ def load(rel: str) -> Any:
 
 @pytest.fixture(scope="module")
 def action() -> dict[str, Any]:
-    doc = load("action.yml")
+    doc: dict[str, Any] = load("action.yml")
     assert isinstance(doc, dict)
     return doc
 
 
 def step(action: dict[str, Any], name_part: str) -> dict[str, Any]:
-    (found,) = [s for s in action["runs"]["steps"] if name_part in s.get("name", "")]
+    matches: list[dict[str, Any]] = [
+        s for s in action["runs"]["steps"] if name_part in s.get("name", "")
+    ]
+    (found,) = matches
     return found
 
 

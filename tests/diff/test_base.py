@@ -152,7 +152,7 @@ def test_missing_git_and_timeouts_are_usage_errors(
     def slow(*args: object, **kwargs: object) -> None:
         raise subprocess.TimeoutExpired(cmd="git", timeout=1)
 
-    monkeypatch.setattr(base_mod.subprocess, "run", slow)
+    monkeypatch.setattr("auditor.diff.base.subprocess.run", slow)
     with pytest.raises(UsageError, match="timed out"):
         read_base_lockfile(None, "HEAD", lock)
 

@@ -159,7 +159,7 @@ def test_each_change_kind_is_found_and_removed_packages_are_not_fetched(
         ("change-source", "tool"),
     }
     assert all(f.level is Level.ERROR for f in report.findings if f.rule.startswith("change-"))
-    kinds = {(str(c.kind), c.name) for c in report.changes}  # type: ignore[attr-defined]
+    kinds = {(str(c.kind), c.name) for c in report.changes}
     assert ("removed", "gone") in kinds and ("added", "fresh") in kinds
     assert ("updated", "lost") in kinds and ("added", "tool") in kinds
     assert not any(name == "keep" for _, name in kinds)

@@ -233,10 +233,11 @@ def test_leaf_certificate_extensions_and_sct(kit: SigstoreKit) -> None:
         + tbs
         + b"\x00\x00"
     )
-    kit.ct_key.public_key().verify(sct.signature, signed, ec.ECDSA(hashes.SHA256()))
-    kit.ca.inter.public_key().verify(
-        cert.signature, cert.tbs_certificate_bytes, ec.ECDSA(hashes.SHA384())
-    )
+    ct_public, ca_public = kit.ct_key.public_key(), kit.ca.inter.public_key()
+    assert isinstance(ct_public, ec.EllipticCurvePublicKey)
+    assert isinstance(ca_public, ec.EllipticCurvePublicKey)
+    ct_public.verify(sct.signature, signed, ec.ECDSA(hashes.SHA256()))
+    ca_public.verify(cert.signature, cert.tbs_certificate_bytes, ec.ECDSA(hashes.SHA384()))
 
 
 def test_gitlab_identity_in_certificate(kit: SigstoreKit) -> None:

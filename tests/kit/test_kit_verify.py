@@ -37,6 +37,7 @@ def test_minted_bundles_verify(kit: SigstoreKit, trust: Any, fmt: str, who: str)
     body = kit.attestations("@acme/widget", "1.0.0", SHA, ident, fmt=fmt, signed_at=WHEN)
     result = verify.verify_attestations("@acme/widget", "1.0.0", SRI, body, trust)
     assert (result.status, result.reason, result.message) == ("verified", None, None)
+    assert result.identity is not None
     assert result.identity.source_repository == ident.source_repository
     assert result.identity.issuer == ident.issuer_url
     assert result.signed_at == WHEN

@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from auditor.models import Finding, Level, PackageResult, Status
+from auditor.models import Finding, Level, PackageResult, Report, Status
 from auditor.report import render
 from auditor.report.markdown import MAX_CHARS, escape, render_markdown
 from tests.report.scenarios import SCENARIOS, hostile, many, package, report
@@ -90,7 +90,7 @@ def test_errors_are_expanded_and_the_header_names_the_base() -> None:
     assert "<details open>" not in render_markdown(many_warnings())
 
 
-def many_warnings():  # type: ignore[no-untyped-def]
+def many_warnings() -> Report:
     import dataclasses
 
     from auditor.models import Level as L

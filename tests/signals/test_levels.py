@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from dataclasses import replace
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from hypothesis import given, settings
@@ -34,8 +35,9 @@ from tests.policy._helpers import NOW, identity, result, verified
 GITLAB = "https://gitlab.com"
 
 
-def _info(version: str = "1.0.0", **over: object) -> VersionInfo:
-    return VersionInfo(version=version, **over)  # type: ignore[arg-type]
+def _info(**over: Any) -> VersionInfo:
+    """A version's claims (version 1.0.0 unless `version=` is given)."""
+    return VersionInfo(**{"version": "1.0.0", **over})
 
 
 def _pk(name: str, *infos: VersionInfo) -> Packument:
@@ -204,7 +206,7 @@ def test_major_line() -> None:
 
 
 def _hist(*rows: tuple[str, int, Evidence]) -> Packument:
-    claims = {
+    claims: dict[Evidence, dict[str, Any]] = {
         Evidence.NONE: {},
         Evidence.PUBLISH_ONLY: {"signed": True},
         Evidence.PROVENANCE: PROV,
@@ -217,7 +219,7 @@ def _hist(*rows: tuple[str, int, Evidence]) -> Packument:
     }
     return _pk(
         "axios",
-        *(_info(v, published=NOW - timedelta(days=d), **claims[e]) for v, d, e in rows),  # type: ignore[arg-type]
+        *(_info(version=v, published=NOW - timedelta(days=d), **claims[e]) for v, d, e in rows),
     )
 
 

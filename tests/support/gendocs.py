@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 import sys
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
 from auditor.reasons import markdown_table
@@ -21,7 +22,7 @@ ROOT = Path(__file__).resolve().parents[2]
 # docs file -> {section name: what it holds}
 SECTIONS: dict[str, dict[str, Callable[[], str]]] = {
     "docs/verification.md": {
-        f"reason codes {table}": (lambda table=table: markdown_table(table))
+        f"reason codes {table}": partial(markdown_table, table)
         for table in ("invalid", "signature", "error", "not-applicable")
     },
 }

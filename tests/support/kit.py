@@ -1568,7 +1568,7 @@ class SigstoreKit:
             proof["hashes"] = [b64(h) for h in forged]
             proof["rootHash"] = b64(root)
         elif tamper is Tamper.CHECKPOINT_SIGNATURE and proof:
-            forged = (
+            note = (
                 RekorLog(self.rogue_rekor.key, log.host, log.tree_id, log.offset).checkpoint(
                     entry.tree_size, entry.root
                 )
@@ -1578,7 +1578,7 @@ class SigstoreKit:
                 )
             )
             # Keep the genuine key hint so the line is selected, with a foreign signature.
-            head, _, line = forged.rpartition("\u2014 ")
+            head, _, line = note.rpartition("\u2014 ")
             name, sig_b64 = line.strip().split(" ")
             sig = base64.b64decode(sig_b64)[4:]
             proof["checkpoint"]["envelope"] = f"{head}\u2014 {name} {b64(log.key_id[:4] + sig)}\n"

@@ -261,7 +261,7 @@ def abbreviate(packument: dict[str, Any]) -> dict[str, Any]:
 
 def strip_evidence(packument: dict[str, Any]) -> dict[str, Any]:
     """The packument as a stripping mirror serves it: no dist.attestations, no signatures."""
-    doc = json.loads(json.dumps(packument))
+    doc: dict[str, Any] = json.loads(json.dumps(packument))
     for version in doc.get("versions", {}).values():
         dist = version.get("dist")
         if isinstance(dist, dict):

@@ -14,6 +14,7 @@ import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from securesystemslib.signer import CryptoSigner
 from tuf.api.metadata import (
@@ -75,7 +76,7 @@ class TufRepository:
         snapshot.meta = {"targets.json": MetaFile(1), f"{KEYS_HOST}.json": MetaFile(1)}
         timestamp = Timestamp(expires=self.expires)
         timestamp.snapshot_meta = MetaFile(1)
-        docs = {
+        docs: dict[str, tuple[Metadata[Any], str]] = {
             "1.root.json": (Metadata(self.root.signed), "root"),
             "targets.json": (Metadata(top), "targets"),
             f"{KEYS_HOST}.json": (Metadata(npm), KEYS_HOST),

@@ -9,6 +9,7 @@ import json
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from typing import Any
 
 import pytest
@@ -61,6 +62,10 @@ def pinned(result: VerificationResult, builders: list[str]) -> list[Finding]:
     pkg = Package(NAME, VERSION, SourceKind.REGISTRY, integrity=SRI, line=3)
     r = PackageResult(pkg, result.status, result.reason, result.message, result)
     return evaluate(policy, [r], PolicyContext(now=WHEN + timedelta(days=30)))
+
+
+def _set_builder_id(builder_id: str, predicate: dict[str, Any]) -> None:
+    predicate["builder"]["id"] = builder_id
 
 
 def provenance_hook(edit: Callable[[dict[str, Any]], None]) -> Hook:
@@ -185,7 +190,7 @@ def test_gitlab_runner_id_is_not_vouched(kit: SigstoreKit, trust: Any) -> None:
 
 def test_gitlab_builder_id_outside_the_project_is_invalid(kit: SigstoreKit, trust: Any) -> None:
     for claimed in (RUNNER + "/github-hosted", "https://gitlab.com/other/proj/-/runners/1"):
-        hook = provenance_hook(lambda p, c=claimed: p["builder"].__setitem__("id", c))
+        hook = provenance_hook(partial(_set_builder_id, claimed))
         r = mint(kit, trust, GITLAB, hook)
         assert (r.status, r.reason) == (Status.INVALID, "CERT_PREDICATE_MISMATCH"), claimed
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import pytest
@@ -75,13 +76,8 @@ def test_npm_lockfiles_are_read_as_before() -> None:
     lockfile = parse_lockfile(fixture_path("one-package.v3.json"))
     assert lockfile.format == "npm" and lockfile.lockfile_version == 3
     data = fixture_path("one-package.v3.json").read_bytes()
-    assert parse_lockfile_bytes(data, "origin/main:package-lock.json") == lockfile.__class__(
-        **{**_fields(lockfile), "path": "origin/main:package-lock.json"}
-    )
-
-
-def _fields(lockfile: object) -> dict[str, object]:
-    return {s: getattr(lockfile, s) for s in lockfile.__slots__}  # type: ignore[attr-defined]
+    read = parse_lockfile_bytes(data, "origin/main:package-lock.json")
+    assert read == dataclasses.replace(lockfile, path="origin/main:package-lock.json")
 
 
 def test_bun_binary_lockfile_says_how_to_write_the_text_one(tmp_path: Path) -> None:

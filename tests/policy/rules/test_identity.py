@@ -5,17 +5,18 @@ certificates unless `require_claims`."""
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 
 from auditor.errors import PolicyError
-from auditor.models import Level
+from auditor.models import Level, PackageResult
 from tests.policy._helpers import identity, policy, rules, run, verified
 from tests.policy.rules._identity import ACME
 
 OLD = datetime(2023, 3, 1, tzinfo=UTC)  # before the cutoff, like sigstore@1.0.0
 # What a 2023 certificate carries: the deprecated extensions (.1 to .6) only.
-LEGACY = {
+LEGACY: dict[str, Any] = {
     "repository_id": None,
     "owner_id": None,
     "owner_uri": None,
@@ -35,7 +36,7 @@ builders = ["github-hosted"]
 """
 
 
-def old_package(**over: object) -> object:
+def old_package(**over: Any) -> PackageResult:
     return verified(ident=identity(**{**LEGACY, **over}), signed_at=OLD)
 
 

@@ -26,7 +26,9 @@ def test_burst_positive_and_negative() -> None:
     fs = run(BURST, hit)
     assert rules(fs) == ["publish-burst"]
     assert fs[0].evidence["actual"] == 3
-    assert [v["version"] for v in fs[0].evidence["versions"]] == ["1.0.0", "1.0.1", "1.0.2"]  # type: ignore[index,union-attr]
+    listed = fs[0].evidence["versions"]
+    assert isinstance(listed, list)
+    assert [v["version"] for v in listed] == ["1.0.0", "1.0.1", "1.0.2"]
     spread = result(Status.UNATTESTED, version="1.0.2", packument=_pk(600, 300, 0))
     assert run(BURST, spread) == []
     assert rules(run("[publish_burst]\nwithin_minutes = 700\n", spread)) == ["publish-burst"]
