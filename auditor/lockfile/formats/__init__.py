@@ -44,8 +44,8 @@ def _bun_binary_sniff(file_name: str, head: bytes) -> bool:
 def _bun_binary_parse(data: bytes, path: str) -> Lockfile:
     raise LockfileError(
         f"{path}: Bun's binary lockfile cannot be audited; write the text lockfile bun.lock "
-        "beside it with `bun install --save-text-lockfile --frozen-lockfile --lockfile-only` "
-        "and audit that"
+        "in its place with `bun install --save-text-lockfile --frozen-lockfile --lockfile-only` "
+        "(Bun 1.2 and later) and audit that"
     )
 
 
