@@ -62,6 +62,13 @@ def policy_dict(policy: Policy) -> dict[str, Any]:
         "trust_downgrade": {
             "ignore_after": policy.trust_downgrade.ignore_after,
             "exclude": [s.spec for s in policy.trust_downgrade.exclude],
+            "scope": policy.trust_downgrade.scope,
+        },
+        "identity_lock": {"file": policy.identity_lock.file},
+        "publish_burst": {
+            "versions": policy.publish_burst.versions,
+            "within_minutes": policy.publish_burst.within_minutes,
+            "exclude": [s.spec for s in policy.publish_burst.exclude],
         },
         "release_age": {
             "days": policy.release_age.days,
@@ -140,6 +147,11 @@ def _toml(d: dict[str, Any]) -> str:
     section("provenance", d["provenance"])
     section("coverage", d["coverage"])
     section("trust_downgrade", d["trust_downgrade"])
+    if d["identity_lock"]["file"] is not None:
+        section("identity_lock", d["identity_lock"])
+    else:
+        lines.extend(["", "# [identity_lock]: no identity lock (file not set)"])
+    section("publish_burst", d["publish_burst"])
     section("release_age", d["release_age"])
     section("source", d["source_hygiene"])
     section("install_script", d["install_script"])

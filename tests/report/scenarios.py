@@ -351,6 +351,93 @@ def changes() -> Report:
     )
 
 
+def signals() -> Report:
+    """The trust signals (issue 18), made by the real rules: a pull request updating axios to
+    a version without provenance that adds a new dependency, a re-created repository against
+    the identity lock, and a publish burst."""
+    from datetime import timedelta
+
+    from auditor.diff import diff_lockfiles, evaluate_changes
+    from auditor.models import Lockfile, Packument, VersionInfo
+    from auditor.policy import PolicyContext, evaluate_waived, parse_policy
+    from auditor.signals.identity_lock import record
+
+    def at(days: float) -> datetime:
+        return NOW - timedelta(days=days)
+
+    def pk(name: str, *rows: tuple[str, float, dict[str, object]]) -> Packument:
+        infos = {v: VersionInfo(v, published=at(d), **kw) for v, d, kw in rows}  # type: ignore[arg-type]
+        return Packument(name, infos)
+
+    prov = {"provenance_advertised": True, "attestations_advertised": True, "signed": True}
+    oidc = {**prov, "trusted_publisher": True, "trusted_publisher_id": "github",
+            "publisher": "GitHub Actions"}  # fmt: skip
+    token = {"signed": True, "publisher": "jasonsaayman", "publisher_email": "ifstap@proton.me"}
+    axios_pk = pk("axios", ("1.14.0", 20, oidc), ("1.14.1", 0.1, token))
+    crypto_pk = pk("plain-crypto-js", ("4.2.1", 0.2, {"signed": True, "publisher": "nrwl"}))
+    burst_pk = pk("burst", ("3.0.0", 5, prov), ("3.0.1", 4.99, prov), ("3.0.2", 4.98, prov))
+    old_axios = package("axios", "1.14.0", 10, direct=True)
+    new_axios = package("axios", "1.14.1", 10, direct=True, dependencies=("plain-crypto-js@4.2.1",))
+    crypto = package("plain-crypto-js", "4.2.1", 20)
+    moved = package("moved", "1.1.0", 30, direct=True)
+    burst = package("burst", "3.0.2", 40, direct=True)
+
+    def with_pk(r: PackageResult, packument: Packument) -> PackageResult:
+        return PackageResult(r.package, r.status, verification=r.verification,
+                             packument=packument, registry_signature=r.registry_signature)  # fmt: skip
+
+    def unattested(p: Package, packument: Packument) -> PackageResult:
+        return PackageResult(
+            p, Status.UNATTESTED, packument=packument, registry_signature=SIGNED_OK
+        )
+
+    base_axios = with_pk(verified(old_axios, "axios/axios"), axios_pk)
+    base_moved = verified(package("moved", "1.0.0", 30, direct=True), "acme/moved")
+    base_burst = verified(package("burst", "3.0.0", 40, direct=True), "acme/burst")
+    head = [
+        unattested(new_axios, axios_pk),
+        unattested(crypto, crypto_pk),
+        with_pk(verified(burst, "acme/burst"), burst_pk),
+    ]
+    re_created = verified(moved, "acme/moved")
+    assert re_created.verification is not None and re_created.verification.identity is not None
+    ident = re_created.verification.identity
+    moved_pk = pk("moved", ("1.0.0", 30, prov), ("1.1.0", 10, prov))
+    head.append(PackageResult(moved, Status.VERIFIED, registry_signature=SIGNED_OK, packument=moved_pk,
+                              verification=VerificationResult(Status.VERIFIED,
+                              identity=Identity(**{**{f: getattr(ident, f) for f in ident.__slots__},
+                                                   "repository_id": "999999"}),
+                              attestations=re_created.verification.attestations)))  # fmt: skip
+    policy = parse_policy(
+        'version = 1\n[rules]\nchange-new-dependency = "warning"\nchange-new-publisher = '
+        '"warning"\n[trust_downgrade]\n[publish_burst]\n[identity_lock]\nfile = "l.json"\n',
+        "signals.toml",
+    )
+    lock = record([base_axios, base_moved, head[2]])
+    findings, waived = evaluate_waived(policy, head, PolicyContext(now=NOW, identity_lock=lock))
+    base_lock = Lockfile(
+        LOCKFILE,
+        3,
+        "app",
+        (old_axios, base_moved.package, base_burst.package),
+        graph=True,
+    )
+    head_lock = Lockfile(LOCKFILE, 3, "app", (new_axios, crypto, moved, burst), graph=True)
+    changes = diff_lockfiles(base_lock, head_lock)
+    by_spec = {r.package.spec: r for r in head}
+    base_results = {r.package.spec: r for r in (base_axios, base_moved, base_burst)}
+    findings += evaluate_changes(changes, by_spec, base_results, policy, head=head_lock, now=NOW)
+    from auditor.policy import finding_sort_key
+
+    return report(
+        head,
+        sorted(findings, key=finding_sort_key),
+        changes=changes,
+        rule_levels=policy.rule_levels(),
+        base="origin/main",
+    )
+
+
 SCENARIOS: dict[str, Callable[[], Report]] = {
     "all-verified": all_verified,
     "mixed": mixed,
@@ -360,6 +447,7 @@ SCENARIOS: dict[str, Callable[[], Report]] = {
     "hostile": hostile,
     "many": many,
     "changes": changes,
+    "signals": signals,
 }
 
 

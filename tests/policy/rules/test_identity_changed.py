@@ -77,3 +77,14 @@ def test_waivable_for_one_version() -> None:
 def test_bad_section_is_a_policy_error(text: str, message: str) -> None:
     with pytest.raises(PolicyError, match=message):
         policy(text)
+
+
+def test_explain_round_trips_the_new_sections() -> None:
+    from auditor.policy import explain_policy, parse_policy
+
+    p = policy(LOCKED + '[publish_burst]\nversions = 4\n[trust_downgrade]\nscope = "all"\n')
+    again = parse_policy(explain_policy(p), "explained.toml")
+    assert again.identity_lock == p.identity_lock
+    assert again.publish_burst == p.publish_burst
+    assert again.trust_downgrade.scope == "all"
+    assert again.rule_levels() == p.rule_levels()
