@@ -355,6 +355,7 @@ def signals() -> Report:
     """The trust signals (issue 18), made by the real rules: a pull request updating axios to
     a version without provenance that adds a new dependency, a re-created repository against
     the identity lock, and a publish burst."""
+    from dataclasses import replace
     from datetime import timedelta
 
     from auditor.diff import diff_lockfiles, evaluate_changes
@@ -383,8 +384,13 @@ def signals() -> Report:
     burst = package("burst", "3.0.2", 40, direct=True)
 
     def with_pk(r: PackageResult, packument: Packument) -> PackageResult:
-        return PackageResult(r.package, r.status, verification=r.verification,
-                             packument=packument, registry_signature=r.registry_signature)  # fmt: skip
+        return PackageResult(
+            r.package,
+            r.status,
+            verification=r.verification,
+            packument=packument,
+            registry_signature=r.registry_signature,
+        )
 
     def unattested(p: Package, packument: Packument) -> PackageResult:
         return PackageResult(
@@ -403,11 +409,20 @@ def signals() -> Report:
     assert re_created.verification is not None and re_created.verification.identity is not None
     ident = re_created.verification.identity
     moved_pk = pk("moved", ("1.0.0", 30, prov), ("1.1.0", 10, prov))
-    head.append(PackageResult(moved, Status.VERIFIED, registry_signature=SIGNED_OK, packument=moved_pk,
-                              verification=VerificationResult(Status.VERIFIED,
-                              identity=Identity(**{**{f: getattr(ident, f) for f in ident.__slots__},
-                                                   "repository_id": "999999"}),
-                              attestations=re_created.verification.attestations)))  # fmt: skip
+    reborn = VerificationResult(
+        Status.VERIFIED,
+        identity=replace(ident, repository_id="999999"),
+        attestations=re_created.verification.attestations,
+    )
+    head.append(
+        PackageResult(
+            moved,
+            Status.VERIFIED,
+            verification=reborn,
+            packument=moved_pk,
+            registry_signature=SIGNED_OK,
+        )
+    )
     policy = parse_policy(
         'version = 1\n[rules]\nchange-new-dependency = "warning"\nchange-new-publisher = '
         '"warning"\n[trust_downgrade]\n[publish_burst]\n[identity_lock]\nfile = "l.json"\n',
