@@ -360,7 +360,7 @@ def signals() -> Report:
 
     from auditor.diff import diff_lockfiles, evaluate_changes
     from auditor.models import Lockfile, Packument, VersionInfo
-    from auditor.policy import PolicyContext, evaluate_waived, parse_policy
+    from auditor.policy import PolicyContext, evaluate, parse_policy
     from auditor.signals.identity_lock import record
 
     def at(days: float) -> datetime:
@@ -429,7 +429,7 @@ def signals() -> Report:
         "signals.toml",
     )
     lock = record([base_axios, base_moved, head[2]])
-    findings, waived = evaluate_waived(policy, head, PolicyContext(now=NOW, identity_lock=lock))
+    findings = evaluate(policy, head, PolicyContext(now=NOW, identity_lock=lock))
     base_lock = Lockfile(
         LOCKFILE,
         3,
