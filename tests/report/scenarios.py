@@ -370,7 +370,11 @@ def signals() -> Report:
         infos = {v: VersionInfo(v, published=at(d), **kw) for v, d, kw in rows}  # type: ignore[arg-type]
         return Packument(name, infos)
 
-    prov = {"provenance_advertised": True, "attestations_advertised": True, "signed": True}
+    prov: dict[str, object] = {
+        "provenance_advertised": True,
+        "attestations_advertised": True,
+        "signed": True,
+    }
     oidc = {**prov, "trusted_publisher": True, "trusted_publisher_id": "github",
             "publisher": "GitHub Actions"}  # fmt: skip
     token = {"signed": True, "publisher": "jasonsaayman", "publisher_email": "ifstap@proton.me"}
