@@ -43,20 +43,37 @@ class MultiReport:
 
 
 def combine(reports: Sequence[Report], root: str | None = None) -> Report:
-    """One Report over several: each distinct package once (as the first lockfile listing
-    it has it), every lockfile's findings and waived findings, each run failure once.
+    """One Report over several: each distinct package once (production or direct when it
+    is in any lockfile), every lockfile's findings and waived findings, each run failure
+    once.
     Its exit code is the worst of the lockfiles' (incomplete over findings over none)."""
     first = reports[0]
-    seen: set[tuple[object, ...]] = set()
-    results: list[PackageResult] = []
+    merged: dict[tuple[object, ...], PackageResult] = {}
     for report in reports:
         for r in report.results:
             p = r.package
             key = (p.name, p.version, str(p.source), p.integrity, p.resolved)
-            if key not in seen:
-                seen.add(key)
-                results.append(r)
-    results.sort(key=lambda r: (r.package.name, r.package.version, r.package.integrity or ""))
+            seen = merged.get(key)
+            if seen is None:
+                merged[key] = r
+                continue
+            # Production, direct, required in any lockfile: so in the overall coverage.
+            q = seen.package
+            production = q.production or p.production
+            merged[key] = replace(
+                seen,
+                package=replace(
+                    q,
+                    dev=q.dev and not production,
+                    dev_optional=q.dev_optional and not production,
+                    optional=q.optional and p.optional,
+                    direct=q.direct or p.direct,
+                ),
+            )
+    results = sorted(
+        merged.values(),
+        key=lambda r: (r.package.name, r.package.version, r.package.integrity or ""),
+    )
     failures: dict[tuple[str, str], RunFailure] = {}
     for report in reports:
         for f in report.failures:
