@@ -41,6 +41,7 @@ from auditor.models import Lockfile, SourceKind
 
 FILE_NAMES = ("bun.lock",)
 SUPPORTED = (0, 1, 2)
+MAX_DEPTH = 64  # install-path segments (`a/b/c` is 3); Bun nests only on version conflicts
 _HEAD = re.compile(r'\{\s*"lockfileVersion"\s*:\s*\d+\s*,\s*"(?:configVersion|workspaces)"')
 # A comma before a closing bracket: trailing, unless it is inside a string.
 _TRAILING = re.compile(r",(?=[ \t\r\n]*[\]}])")
@@ -201,10 +202,11 @@ class _Reader:
             infos.append((index, info))
         for index, info in infos:
             entry = graph.entries[index]
+            prefixes = self._prefixes(entry.key)
             for field, kind in _DEP_FIELDS:
                 optional_peers = info.get("optionalPeers") if kind == "peer" else None
                 for dep, _spec in self._deps(entry.key, info, field):
-                    found = self._resolve(_segments(entry.key), dep)
+                    found = self._resolve(prefixes, dep)
                     if found is None:
                         continue  # not installed (an unmet peer, another platform's)
                     optional = kind == "optional" or (
@@ -235,14 +237,22 @@ class _Reader:
             out.append((dep, spec))
         return out
 
-    def _resolve(self, segments: list[str], dep: str) -> int | None:
+    def _resolve(self, prefixes: list[str], dep: str) -> int | None:
+        """Bun's lookup from an install path (its `prefixes`, longest first) up to the top."""
         index = self.graph.index
-        for cut in range(len(segments), -1, -1):
-            key = "/".join([*segments[:cut], dep])
-            found = index.get(key)
+        for prefix in prefixes:
+            found = index.get(f"{prefix}/{dep}" if prefix else dep)
             if found is not None:
                 return found
         return None
+
+    def _prefixes(self, key: str) -> list[str]:
+        """`a/@s/b/c` -> ["a/@s/b/c", "a/@s/b", "a", ""].  The depth is bounded, so a
+        lookup costs at most MAX_DEPTH probes per dependency (time linear in the file)."""
+        segments = _segments(key)
+        if len(segments) > MAX_DEPTH:
+            raise self.fail(key, f"install path nested deeper than {MAX_DEPTH} packages")
+        return ["/".join(segments[:cut]) for cut in range(len(segments), -1, -1)]
 
     def _entry(self, key: object, value: object) -> tuple[Entry | None, Mapping[str, Any]]:
         if not isinstance(key, str) or not key:
@@ -330,7 +340,7 @@ class _Reader:
                 raise LockfileError(f"{self.path}:{line}: workspaces[{wpath!r}] is not an object")
             ws_name = ws.get("name")
             members[wpath] = ws_name if isinstance(ws_name, str) else None
-            prefix = _segments(ws_name) if wpath and isinstance(ws_name, str) else []
+            prefix = self._prefixes(ws_name) if wpath and isinstance(ws_name, str) else [""]
             if wpath and isinstance(ws_name, str):
                 member = graph.index.get(ws_name)
                 if member is not None:

@@ -166,3 +166,12 @@ def test_trailing_commas_and_a_bom_are_what_bun_writes() -> None:
     odd = lock({"a": f'["a@1.0.0", "", {{"bin": {{"x": ",]"}}}}, "{I1}"]'}, '"a": "1.0.0",')
     assert parse_lockfile_bytes(odd, "bun.lock").packages[0].integrity == I1
     assert json.loads(b"[1]") == [1]
+
+
+def test_install_paths_nest_at_most_64_packages() -> None:
+    deep = "/".join(["p"] * 64)
+    ok = lock({deep: f'["p@1.0.0", "", {{"dependencies": {{"q": "1.0.0"}}}}, "{I1}"]'})
+    assert len(parse_lockfile_bytes(ok, "bun.lock").packages) == 1
+    deeper = lock({deep + "/p": f'["p@1.0.0", "", {{}}, "{I1}"]'})
+    with pytest.raises(LockfileError, match=r":10: .*nested deeper than 64 packages"):
+        parse_lockfile_bytes(deeper, "bun.lock")
