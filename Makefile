@@ -59,9 +59,10 @@ test-npm: $(STAMP) ## npm as the oracle: every differential variant and the muta
 	AUDITOR_NPM_FULL=1 NPM_DIFF_TABLE=build/npm-differential.md $(PY) -m pytest -q -m npm -rsx
 	@echo "(variant table in build/npm-differential.md)"
 
-test-clients: $(STAMP) ## re-install the pnpm/Bun fixture projects with the live clients: CLIENTS_BIN=dir
+test-clients: $(STAMP) ## the real package managers as oracles: re-install the fixture projects live (pnpm, Bun, Yarn 1 and 4): CLIENTS_BIN=dir
 	PATH="$(if $(CLIENTS_BIN),$(CLIENTS_BIN):,)$$PATH" AUDITOR_CLIENTS=1 \
-		$(PY) -m pytest -q -m clients -rs tests/lockfile/formats
+		AUDITOR_CLIENTS_REGISTRY="$$(npm config get registry 2>/dev/null)" \
+		$(PY) -m pytest -q -m clients -rs tests/lockfile/formats tests/lockfile/yarn
 
 lint: $(STAMP) ## ruff check and format check
 	$(VENV)/bin/ruff check auditor tests

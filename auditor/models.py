@@ -253,6 +253,11 @@ class Package:
     # lookup from each install path), sorted; empty when the format records no graph
     # (`Lockfile.graph` says whether it does).
     dependencies: tuple[str, ...] = ()
+    # Where the sha512 that binds attestations comes from: "lockfile" (its `integrity`, the
+    # hash the package manager checks) or "packument" (Yarn Berry: the lockfile's checksum
+    # hashes Yarn's own zip, so only the registry's `dist.integrity` for this version can
+    # bind, and only when the registry's signature over name@version:integrity verifies).
+    integrity_source: str = "lockfile"
 
     @property
     def spec(self) -> str:

@@ -1,6 +1,6 @@
 """`make bench`: print benchmark figures (never asserted in tests).
 
-python -m tests.bench [all|parse|verify|policy|report|engine|packuments|npm] ...
+python -m tests.bench [all|parse|yarn|verify|policy|report|engine|packuments|npm] ...
 """
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ from __future__ import annotations
 import importlib
 import sys
 
-SUITES = ("parse", "verify", "policy", "report", "engine", "packuments", "npm")
+SUITES = ("parse", "yarn", "verify", "policy", "report", "engine", "packuments", "npm")
 
 
 def main(argv: list[str]) -> int:

@@ -10,31 +10,16 @@ its line below.
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 from auditor.errors import LockfileError
 from auditor.fileio import read_regular
-from auditor.lockfile.formats import bun, npm, pnpm
-from auditor.lockfile.formats.base import HEAD_BYTES, LockfileFormat, placeholder, text_head
+from auditor.lockfile.formats import bun, npm, pnpm, yarn_berry, yarn_classic
+from auditor.lockfile.formats.base import HEAD_BYTES, LockfileFormat
 from auditor.lockfile.parser import MAX_LOCKFILE_BYTES
 from auditor.models import Lockfile
 
-_BERRY = re.compile(r"^__metadata:", re.MULTILINE)
-_YARN_V1 = re.compile(r"^# yarn lockfile v1", re.MULTILINE)
 BUN_BINARY_MAGIC = b"#!/usr/bin/env bun\nbun-lockfile-format-v0\n"
-
-
-def _berry_sniff(file_name: str, head: bytes) -> bool:
-    return _BERRY.search(text_head(head)) is not None
-
-
-def _classic_sniff(file_name: str, head: bytes) -> bool:
-    text = text_head(head)
-    if _YARN_V1.search(text) is not None:
-        return True
-    # A yarn.lock without the header comment is classic unless it is Berry's YAML.
-    return file_name == "yarn.lock" and _BERRY.search(text) is None
 
 
 def _bun_binary_sniff(file_name: str, head: bytes) -> bool:
@@ -49,12 +34,12 @@ def _bun_binary_parse(data: bytes, path: str) -> Lockfile:
     )
 
 
-# The registry.  lock-yarn: replace the two yarn placeholders by your modules' FORMAT.
+# The registry.
 FORMATS: list[LockfileFormat] = [
     npm.FORMAT,
     pnpm.FORMAT,
-    placeholder("yarn-berry", ("yarn.lock",), "a Yarn Berry lockfile", _berry_sniff),
-    placeholder("yarn-classic", ("yarn.lock",), "a Yarn classic lockfile", _classic_sniff),
+    yarn_berry.FORMAT,
+    yarn_classic.FORMAT,
     bun.FORMAT,
     LockfileFormat(
         "bun-binary", ("bun.lockb",), "a Bun binary lockfile", _bun_binary_sniff, _bun_binary_parse
