@@ -486,6 +486,7 @@ def _lockfile(
     roots: dict[str, list[tuple[int, bool]]] = {"prod": [], "dev": []}
 
     def add(index: int, target: int, optional: bool, workspace: bool, dep: str) -> None:
+        nodes[index].requires.add(target)
         if not workspace:
             edges[index].append((target, optional))
             return
@@ -522,6 +523,7 @@ def _lockfile(
         packages=build_packages(nodes, flags),
         workspaces=tuple(sorted(w for w in workspaces if w != ".")),
         format=NAME,
+        graph=True,
     )
 
 

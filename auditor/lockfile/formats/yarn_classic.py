@@ -787,6 +787,7 @@ def _lockfile(entries: list[Entry], version: int, path: str, project: Project | 
             target = resolve(dep, range_)
             if target is not None:
                 out.append((target, optional))
+                node.requires.add(target)
         edges.append(out)
     roots: dict[str, list[tuple[int, bool]]] | None = None
     if project is not None:
@@ -805,6 +806,8 @@ def _lockfile(entries: list[Entry], version: int, path: str, project: Project | 
                     if target is None:
                         continue
                     nodes[target].direct = True
+                    if member is not None:
+                        nodes[member].requires.add(target)
                     if member is not None and kind == "prod":
                         edges[member].append((target, optional))
                     else:
@@ -824,6 +827,7 @@ def _lockfile(entries: list[Entry], version: int, path: str, project: Project | 
         packages=build_packages(nodes, flags),
         workspaces=tuple(sorted(workspaces)),
         format=NAME,
+        graph=True,
     )
 
 

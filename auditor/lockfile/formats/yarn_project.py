@@ -192,6 +192,9 @@ class Node:
     install_names: set[str] = field(default_factory=set)
     # (dependency name, range, optional edge)
     deps: list[tuple[str, str, bool]] = field(default_factory=list)
+    # What its dependency lists resolve to (node indices; a workspace's dev dependencies
+    # too): `Package.dependencies`.
+    requires: set[int] = field(default_factory=set)
     registry_spec: str | None = None
     alias_problem: str | None = None
     integrity_source: str = "lockfile"
@@ -284,6 +287,11 @@ def build_packages(nodes: list[Node], flags: list[tuple[bool, bool, bool]]) -> t
             )
             direct = any(nodes[i].direct for i in members)
             line = min(nodes[i].line for i in members)
+        own = f"{first.name}@{first.version}"
+        requires = {
+            f"{nodes[t].name}@{nodes[t].version}" for i in members for t in nodes[i].requires
+        }
+        requires.discard(own)
         packages.append(
             Package(
                 name=first.name,
@@ -304,6 +312,7 @@ def build_packages(nodes: list[Node], flags: list[tuple[bool, bool, bool]]) -> t
                 registry_spec=registry_spec,
                 alias_problem=alias_problem,
                 integrity_source=first.integrity_source,
+                dependencies=tuple(sorted(requires)),
             )
         )
     packages.sort(

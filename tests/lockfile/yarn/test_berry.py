@@ -262,3 +262,11 @@ def test_scalars_stay_strings() -> None:
     )
     a, b = berry(body)
     assert a.spec == "a@1.10.0" and b.spec == "b@1.10.0"  # type: ignore[attr-defined]
+
+
+def test_dependency_graph() -> None:
+    lf = parse_lockfile(BERRY / "monorepo" / "yarn.lock")
+    assert lf.graph
+    deps = {p.spec: p.dependencies for p in lf.packages if p.source is not SourceKind.LINK}
+    assert deps["is-even@1.0.0"] == ("is-odd@0.1.2",)
+    assert deps["vendored@2.0.0"] == ("is-number@7.0.0",)

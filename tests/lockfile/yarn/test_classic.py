@@ -335,3 +335,12 @@ def test_alias_with_invalid_real_name_is_a_package_error() -> None:
     )
     (p,) = yarn_classic.parse(text.encode(), "yarn.lock").packages
     assert p.alias_problem is not None and "not a valid package name" in p.alias_problem
+
+
+def test_dependency_graph() -> None:
+    lf = parse_lockfile(CLASSIC / "monorepo" / "yarn.lock")
+    assert lf.graph
+    deps = {p.spec: p.dependencies for p in lf.packages}
+    assert deps["is-even@1.0.0"] == ("is-odd@0.1.2",)
+    # A member's dev dependencies are in its dependency list too (as in npm's graph).
+    assert deps["@mono/b@1.0.0"] == ("is-number@6.0.0", "once@1.4.0", "wrappy@1.0.2")
