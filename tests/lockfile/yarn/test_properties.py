@@ -123,7 +123,8 @@ def structured(draw: st.DrawFn) -> str:
                     "    " + draw(KEYS) + " " + draw(VALUES) for _ in range(draw(st.integers(1, 2)))
                 )
         lines.append("")
-    if lines and draw(st.booleans()):
+    perturb = draw(st.booleans())
+    if lines and perturb:
         at = draw(st.integers(0, len(lines) - 1))
         lines.insert(
             at, draw(st.sampled_from(["", "# c", "  # c", "   x 1", "      y 2", " ", "a 1"]))
