@@ -381,12 +381,30 @@ class LockCheck:
 
 def check(lock: IdentityLock, result: PackageResult) -> LockCheck | None:
     """Compare one audited package with the lock; None when it matches (or is not judged:
-    undecided, invalid, or not recorded and without provenance)."""
-    name = result.package.name
-    recorded = lock.get(name)
+    undecided, invalid, or not recorded and without provenance).
+
+    The entry of its real name applies, and so does the entry of every name it is installed
+    under (an alias): `node_modules/lodash` installing another package must show lodash's
+    recorded identity, as requirement selectors follow install names (docs/policy.md).
+    `LockCheck.name` is the recorded name that failed."""
     now = observed(result)
-    if recorded is None:
-        return LockCheck(name, "new", None, now) if now is not None else None
+    names = (result.package.name, *result.package.aliases)
+    judged = [(n, entries) for n in names if (entries := lock.get(n)) is not None]
+    if not judged:
+        return LockCheck(result.package.name, "new", None, now) if now is not None else None
+    for name, recorded in judged:
+        got = _check_entries(name, recorded, result, now)
+        if got is not None:
+            return got
+    return None
+
+
+def _check_entries(
+    name: str,
+    recorded: tuple[LockedIdentity, ...],
+    result: PackageResult,
+    now: LockedIdentity | None,
+) -> LockCheck | None:
     if now is None:
         if result.status in (Status.UNATTESTED, Status.PUBLISH_ONLY, Status.NOT_APPLICABLE):
             level = trust_level(result) or Evidence.NONE

@@ -330,3 +330,18 @@ def test_differences_skip_unknown_recorded_values() -> None:
         now, repository_id=None, owner_id=None, workflow=None, builder=None, signer=None
     )
     assert differences(blank, now) == []
+
+
+def test_an_alias_under_a_recorded_name_is_judged_by_that_entry() -> None:
+    """Attack: `node_modules/lodash` now installs another package (`npm:evil@1.0.0`). The
+    code that loads as lodash must show lodash's recorded identity."""
+    lock = _lock_of(verified("lodash"))
+    evil_unattested = result(Status.UNATTESTED, "evil", aliases=("lodash",))
+    got = check(lock, evil_unattested)
+    assert got is not None and (got.kind, got.name) == ("lost", "lodash")
+    evil_built = verified("evil", ident=identity("https://github.com/evil/x", repository_id="6"),
+                          aliases=("lodash",))  # fmt: skip
+    got = check(lock, evil_built)
+    assert got is not None and (got.kind, got.name) == ("changed", "lodash")
+    # The real lodash under another install name still matches its own entry.
+    assert check(lock, verified("lodash", aliases=("lodash-compat",))) is None

@@ -38,6 +38,8 @@ def check(j: Judge, r: PackageResult) -> Iterator[Finding]:
     if got is None or got.kind == "new":
         return
     spec = r.package.spec
+    if got.name != r.package.name:
+        spec += f" (installed as {got.name!r}, which the identity lock records)"
     recorded = got.recorded.as_dict() if got.recorded else None
     differences = [
         {"field": d.field, "recorded": d.recorded, "observed": d.observed} for d in got.differences
@@ -47,7 +49,7 @@ def check(j: Judge, r: PackageResult) -> Iterator[Finding]:
         yield from j.finding(
             INFO.id,
             r,
-            f"{spec}: the identity lock records verified provenance for {r.package.name} "
+            f"{spec}: the identity lock records verified provenance for {got.name} "
             f"(built from {repo}); this version has none ({r.status.value})",
             {
                 "expected": "verified provenance",

@@ -88,3 +88,10 @@ def test_explain_round_trips_the_new_sections() -> None:
     assert again.publish_burst == p.publish_burst
     assert again.trust_downgrade.scope == "all"
     assert again.rule_levels() == p.rule_levels()
+
+
+def test_alias_wearing_a_recorded_name_is_reported() -> None:
+    lock = record([verified(name="lodash")])
+    fs = run(LOCKED, result(Status.UNATTESTED, "evil", aliases=("lodash",)), identity_lock=lock)
+    assert rules(fs) == ["identity-changed"]
+    assert "installed as 'lodash', which the identity lock records" in fs[0].message
