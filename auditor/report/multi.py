@@ -19,7 +19,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from auditor.models import PackageResult, Report, RunFailure
+from auditor.models import PackageResult, Report, RunFailure, SourceKind
 from auditor.report._common import display_path, rfc3339
 from auditor.report.json_report import SCHEMA_ID, TOOL_NAME, report_document
 from auditor.report.summary import exit_code, summarize
@@ -52,7 +52,10 @@ def combine(reports: Sequence[Report], root: str | None = None) -> Report:
     for report in reports:
         for r in report.results:
             p = r.package
-            key = (p.name, p.version, str(p.source), p.integrity, p.resolved)
+            # Formats write `resolved` their own way (a URL, nothing): a registry package is
+            # the same one when its name, version and integrity are.
+            resolved = None if p.source is SourceKind.REGISTRY else p.resolved
+            key = (p.name, p.version, str(p.source), p.integrity, resolved)
             seen = merged.get(key)
             if seen is None:
                 merged[key] = r

@@ -11,6 +11,7 @@ import pytest
 from auditor.cli import main
 from auditor.models import Package
 from tests.engine.scenario import Scenario, build
+from tests.lockfile.formats.synth import Spec, bun_lockfile, pnpm_lockfile
 from tests.report.validators import validate_report_json, validate_sarif
 from tests.support.registry import running_registry
 
@@ -281,3 +282,87 @@ def test_pull_request_mode_over_several_lockfiles(
     assert fetched == {"alpha", "beta"}
     assert code == doc["exit_code"] and err.count("to audit against the base main") == 3
     assert "(0 to audit against the base main)" in err  # c: nothing changed
+
+
+# --------------------------------------------------------------------------- several formats
+
+
+def _specs(packages: Sequence[Package]) -> list[Spec]:
+    kinds = ["prod", "dev", "optional", "prod", "prod"]
+    return [
+        Spec(p.name, p.version, p.integrity or "", kinds[i % len(kinds)])
+        for i, p in enumerate(packages)
+    ]
+
+
+def test_a_monorepo_of_every_format_makes_no_more_requests_than_its_union(
+    scenario: Scenario, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """npm, pnpm v9, pnpm v6 and Bun lockfiles sharing most packages: one fetch each."""
+    sc = scenario
+    registry = [p for p in sc.lockfile.packages if p.integrity is not None]
+    root = tmp_path / "mono"
+
+    def without(i: int) -> list[Package]:
+        return [p for j, p in enumerate(registry) if j != i]
+
+    write_lockfile(without(0), root / "a" / "package-lock.json")
+    (root / "b").mkdir(parents=True)
+    (root / "b" / "pnpm-lock.yaml").write_text(pnpm_lockfile(_specs(without(1))))
+    (root / "c").mkdir()
+    (root / "c" / "pnpm-lock.yaml").write_text(pnpm_lockfile(_specs(without(2)), v6=True))
+    (root / "d").mkdir()
+    (root / "d" / "bun.lock").write_text(bun_lockfile(_specs(without(3))))
+    write_lockfile(without(4), root / "e" / "npm-shrinkwrap.json")
+    union = write_lockfile(registry, tmp_path / "union" / "package-lock.json")
+    common = ["--format", "json", "--no-cache", *_trust(sc)]
+    with running_registry(sc.data) as reg:
+        code, out, _ = _run(capsys, ["-r", str(root), "--registry", reg.url, *common])
+        several = len(reg.requests)
+        reg.reset_stats()
+        ucode, uout, _ = _run(capsys, [str(union), "--registry", reg.url, *common])
+        alone = len(reg.requests)
+    assert 0 < several <= alone, (several, alone)
+    doc = json.loads(out)
+    validate_report_json(doc)
+    formats = [(Path(e["lockfile"]).parent.name, e["lockfile_format"]) for e in doc["lockfiles"]]
+    assert formats == [("a", "npm"), ("b", "pnpm"), ("c", "pnpm"), ("d", "bun"), ("e", "npm")]
+    for entry in doc["lockfiles"]:
+        got = {f"{p['name']}@{p['version']}": p["status"] for p in entry["packages"]}
+        assert got == {k: v for k, v in sc.expected.items() if k in got}
+        assert len(got) == len(registry) - 1
+    assert doc["summary"]["by_status"] == json.loads(uout)["summary"]["by_status"]
+    assert code == ucode == doc["exit_code"]
+
+
+def test_pull_request_from_npm_to_pnpm_audits_only_the_change(
+    scenario: Scenario, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The pull request migrates package-lock.json to pnpm-lock.yaml and adds one package:
+    the base is read at the ref under its old name, and only the new package is fetched."""
+    from tests.diff.test_base import git
+
+    sc = scenario
+    registry = [p for p in sc.lockfile.packages if p.integrity is not None]
+    root = tmp_path / "repo"
+    root.mkdir()
+    git(root, "init", "-q", "-b", "main")
+    write_lockfile([p for p in registry if p.name != "alpha"], root / "package-lock.json")
+    git(root, "add", ".")
+    git(root, "commit", "-q", "-m", "base")
+    (root / "package-lock.json").unlink()
+    head = root / "pnpm-lock.yaml"
+    head.write_text(pnpm_lockfile(_specs(registry)))
+    with running_registry(sc.data) as reg:
+        code, out, err = _run(
+            capsys,
+            [str(head), "--base-ref", "main", "--registry", reg.url, "--no-cache", "-f",
+             "json", *_trust(sc)],
+        )  # fmt: skip
+        fetched = {r.name for r in reg.requests}
+    doc = json.loads(out)
+    assert doc["lockfile_format"] == "pnpm"
+    assert [(c["kind"], c["name"]) for c in doc["changes"]] == [("added", "alpha")]
+    assert [p["name"] for p in doc["packages"]] == ["alpha"]
+    assert doc["packages"][0]["status"] == "verified" and fetched == {"alpha"}
+    assert "(1 to audit against the base main)" in err and code == doc["exit_code"]
