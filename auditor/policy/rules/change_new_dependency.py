@@ -63,18 +63,22 @@ def check(emit: ChangeEmitter, c: ChangeSubject) -> None:
     age, age_evidence = _age(head, c.now)
     level = trust_level(head) if head is not None else None
     if intro.introduced_by is None:
-        by = "a package the lockfile format records no dependency graph for"
+        # Fail closed: without a graph every new package the project does not list is one.
+        origin = (
+            "new dependency the project does not list (this lockfile format records no "
+            "dependency graph, so the update that brought it in is unknown)"
+        )
         introducer: str | None = None
     else:
         introducer = intro.introduced_by.spec
         was = f" (was {c.introducer_before})" if c.introducer_before else " (unchanged)"
-        by = f"{introducer}{was}"
+        origin = f"new dependency brought in by {introducer}{was}, not by the project"
     via = " -> ".join(intro.path) if len(intro.path) > 2 else ""
     shown_level = LEVEL_WORDS[level] if level is not None else "undecided"
     status = head.status.value if head is not None else None
     emit.add(
         INFO.id,
-        f"new dependency brought in by {by}, not by the project"
+        origin
         + (f" (via {via})" if via else "")
         + f"; {age}; {shown_level}"
         + (f", {publisher(head)}" if head is not None and head.status is not Status.ERROR else ""),

@@ -112,3 +112,10 @@ def test_without_the_head_lockfile_nothing_is_inferred() -> None:
     changes = diff_lockfiles(BASE, HEAD)
     out = evaluate_changes(changes, by_spec(_results(HEAD)), by_spec(_results(BASE)), Levels())
     assert "change-new-dependency" not in [f.rule for f in out]
+
+
+def test_a_format_without_a_graph_reports_every_unlisted_new_package() -> None:
+    blind = replace(HEAD, graph=False)
+    (f,) = [f for f in _run(BASE, blind, _results(blind)) if f.rule == "change-new-dependency"]
+    assert f.evidence["introduced_by"] is None
+    assert "records no dependency graph, so the update that brought it in is unknown" in f.message
