@@ -466,7 +466,12 @@ def _naming_both(choice: LockfileChoice) -> Iterator[None]:
     except LockfileError as exc:
         if choice.requested is None or not str(exc).startswith(str(choice.path)):
             raise
-        raise LockfileError(f"{exc} (npm installs from it, not from {choice.requested})") from None
+        from auditor.lockfile.discovery import manager_of
+
+        manager = manager_of(choice.path.name) or "the package manager"
+        raise LockfileError(
+            f"{exc} ({manager} installs from it, not from {choice.requested})"
+        ) from None
 
 
 def _cmd_policy(args: argparse.Namespace) -> int:
@@ -631,12 +636,55 @@ def _cmd_audit(args: argparse.Namespace) -> int:
     option = "--policy-from-ref" if args.policy_from_ref else "--base-ref"
     # Pull-request mode: the configuration inside the repository comes from the base.
     with BaseConfig.open(config_ref, lockfile_path, option) as base_config:
+        if args.base_ref and root is None and len(choices) == 1 and not _names_file(args):
+            choices = _with_base_manager(choices[0], base_config, quiet=args.quiet)
         policy = base_config.policy(policy_path) if policy_path else default_policy()
         if policy_path is not None and policy.source is None:
             label = f"built-in default ({policy_path} is not in {config_ref})"
         elif policy_path is not None:
             label += f" as of {config_ref}"
         return _run_audit(args, choices, root, policy, policy_path, label, outputs, base_config)
+
+
+def _names_file(args: argparse.Namespace) -> bool:
+    return any(not Path(name).is_dir() for name in args.lockfile)
+
+
+def _with_base_manager(
+    choice: LockfileChoice, base_config: BaseConfig, *, quiet: bool
+) -> list[LockfileChoice]:
+    """Pull-request mode, a directory with several package managers' lockfiles: which one
+    is installed from is decided by package.json, which the pull request controls.  When
+    the base decides for another manager's lockfile, both are audited (a pull request that
+    adds a lockfile and a `packageManager` cannot steer the audit away from the other)."""
+    from auditor.lockfile.discovery import (
+        MAX_MANIFEST_BYTES,
+        lockfiles_in,
+        manager_at_ref,
+        manager_of,
+    )
+
+    directory = choice.path.parent
+    local = lockfiles_in(directory)
+    if len(local.by_manager) < 2:
+        return [choice]
+    at = base_config.at
+    manifest_rel = at.relative(directory / "package.json")
+    if manifest_rel is None:
+        return [choice]
+    folder = manifest_rel.rpartition("/")[0]
+    manifest = at.read(manifest_rel, MAX_MANIFEST_BYTES)
+    base = manager_at_ref(folder, at.exists, manifest)
+    head = manager_of(choice.path.name)
+    if base is None or base == head or base not in local.by_manager:
+        return [choice]
+    other = local.by_manager[base]
+    if not quiet:
+        _err(
+            f"audit: {at.ref} installs {directory} with {base} ({other.path.name}), the pull "
+            f"request with {head} ({choice.path.name}): auditing both"
+        )
+    return [choice, other]
 
 
 def _resolve_lockfiles(args: argparse.Namespace) -> tuple[list[LockfileChoice], Path | None]:

@@ -98,6 +98,14 @@ class GitRef:
     def label(self, rel: str) -> str:
         return f"{self.ref}:{rel}"
 
+    def exists(self, rel: str) -> bool:
+        """Whether the ref has anything at `rel`."""
+        listing = self._git(
+            "ls-tree", "-z", "--full-tree", "--end-of-options", self.ref, "--", rel,
+            what=f"cannot list {self.label(rel)}",
+        )  # fmt: skip
+        return bool(listing)
+
     def read(self, rel: str, max_bytes: int) -> bytes | None:
         """The blob at `ref:rel`, or None when no file is there.  UsageError when it is
         not a regular file (a tree, submodule or symlink) or larger than `max_bytes`."""

@@ -14,13 +14,16 @@ When a directory holds the lockfiles of several package managers, the one packag
 `packageManager` (Corepack) or `devEngines.packageManager` names is audited; without
 either, the first of `MANAGERS`' order.  Either way the choice and the other files are
 said (never a silent pick): the pull request controls package.json, while CI runs whatever
-install command its workflow names, so `-r` (every lockfile) is the safe setting there.
+install command its workflow names, so `-r` (every lockfile) is the safe setting there;
+in pull-request mode the CLI also applies the base's decision (`manager_at_ref`) and audits
+both lockfiles when the two differ.
 """
 
 from __future__ import annotations
 
 import json
 import os
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -84,13 +87,23 @@ def lockfiles_in(directory: Path) -> DirectoryLockfiles:
 
 
 def declared_manager(directory: Path) -> tuple[str | None, str | None]:
-    """(manager, where) from package.json's `packageManager` ("pnpm@10.34.9+sha512...")
-    or `devEngines.packageManager` ({"name": "pnpm"}, or a list of them); (None, None)
-    when neither names a known manager or package.json cannot be read."""
+    """(manager, where) from `directory`'s package.json (see `manifest_manager`)."""
     try:
         data = read_regular(directory / "package.json", MAX_MANIFEST_BYTES)
-        doc = json.loads(data) if len(data) <= MAX_MANIFEST_BYTES else None
-    except (OSError, ValueError, RecursionError):
+    except (OSError, ValueError):
+        return None, None
+    return manifest_manager(data)
+
+
+def manifest_manager(data: bytes | None) -> tuple[str | None, str | None]:
+    """(manager, where) from package.json's `packageManager` ("pnpm@10.34.9+sha512...")
+    or `devEngines.packageManager` ({"name": "pnpm"}, or a list of them); (None, None)
+    when neither names a known manager or the manifest is absent or unreadable."""
+    if data is None or len(data) > MAX_MANIFEST_BYTES:
+        return None, None
+    try:
+        doc = json.loads(data)
+    except (ValueError, RecursionError):
         return None, None
     if not isinstance(doc, dict):
         return None, None
@@ -106,6 +119,30 @@ def declared_manager(directory: Path) -> tuple[str | None, str | None]:
     if isinstance(pm, dict) and isinstance(pm.get("name"), str) and pm["name"] in MANAGERS:
         return pm["name"], "devEngines.packageManager"
     return None, None
+
+
+def decided_manager(present: Iterable[str], declared: str | None) -> str | None:
+    """The manager whose lockfile a directory holding `present` managers' lockfiles is
+    audited with: the declared one when its lockfile is there, else the first in
+    `MANAGERS`' order; None when there is none."""
+    managers = [m for m in MANAGERS if m in set(present)]
+    if declared in managers:
+        return declared
+    return managers[0] if managers else None
+
+
+def manager_at_ref(
+    folder: str, exists: Callable[[str], bool], manifest: bytes | None
+) -> str | None:
+    """The manager `decided_manager` picks for the directory `folder` (relative to the
+    work tree's top, "" for the top) as a git ref has it: `exists(rel)` says whether the
+    ref has that file, `manifest` is the ref's package.json there (None: absent)."""
+
+    def rel(name: str) -> str:
+        return f"{folder}/{name}" if folder else name
+
+    present = [m for m, names in MANAGERS.items() if any(exists(rel(n)) for n in names)]
+    return decided_manager(present, manifest_manager(manifest)[0])
 
 
 def choose_in(directory: Path) -> LockfileChoice:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -13,7 +14,7 @@ from auditor.models import Package
 from tests.engine.scenario import Scenario, build
 from tests.lockfile.formats.synth import Spec, bun_lockfile, pnpm_lockfile
 from tests.report.validators import validate_report_json, validate_sarif
-from tests.support.registry import running_registry
+from tests.support.registry import running_registry, sri_sha512
 
 
 def write_lockfile(packages: Sequence[Package], path: Path) -> Path:
@@ -366,3 +367,75 @@ def test_pull_request_from_npm_to_pnpm_audits_only_the_change(
     assert [p["name"] for p in doc["packages"]] == ["alpha"]
     assert doc["packages"][0]["status"] == "verified" and fetched == {"alpha"}
     assert "(1 to audit against the base main)" in err and code == doc["exit_code"]
+
+
+# --------------------------------------------------------------- the pull request's package.json
+
+
+def _two_managers_repo(sc: Scenario, root: Path, *, base_declares: str | None) -> Path:
+    """app/ at the base: package-lock.json (and pnpm-lock.yaml when the base declares pnpm);
+    the pull request adds beta to package-lock.json with bytes nobody attested, and a clean
+    pnpm-lock.yaml with `packageManager: pnpm`."""
+    from tests.diff.test_base import git
+
+    packages = [p for p in sc.lockfile.packages if p.integrity is not None]
+    clean = [p for p in packages if p.name != "beta"]
+    app = root / "app"
+    app.mkdir(parents=True)
+    git(root, "init", "-q", "-b", "main")
+    write_lockfile(clean, app / "package-lock.json")
+    manifest: dict[str, object] = {"name": "app", "version": "1.0.0"}
+    if base_declares is not None:
+        manifest["packageManager"] = f"{base_declares}@10.0.0"
+        (app / "pnpm-lock.yaml").write_text(pnpm_lockfile(_specs(clean)))
+    (app / "package.json").write_text(json.dumps(manifest))
+    git(root, "add", ".")
+    git(root, "commit", "-q", "-m", "base")
+    beta = next(p for p in packages if p.name == "beta")
+    tampered = [*clean, replace(beta, integrity=sri_sha512(b"evil tarball"))]
+    write_lockfile(tampered, app / "package-lock.json")
+    (app / "pnpm-lock.yaml").write_text(pnpm_lockfile(_specs(clean)))
+    (app / "package.json").write_text(json.dumps({**manifest, "packageManager": "pnpm@10.0.0"}))
+    return app
+
+
+def test_a_pull_request_cannot_steer_discovery_away_from_the_lockfile_the_base_installs(
+    scenario: Scenario, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The attack: tamper package-lock.json, add a clean pnpm-lock.yaml and name pnpm in
+    package.json.  The base installs with npm, so both lockfiles are audited."""
+    sc = scenario
+    app = _two_managers_repo(sc, tmp_path / "repo", base_declares=None)
+    with running_registry(sc.data) as reg:
+        code, out, err = _run(
+            capsys,
+            [str(app), "--base-ref", "main", "--registry", reg.url, "--no-cache",
+             "-f", "json", *_trust(sc)],
+        )  # fmt: skip
+    doc = json.loads(out)
+    validate_report_json(doc)
+    audited = {Path(e["lockfile"]).name: e for e in doc["lockfiles"]}
+    assert set(audited) == {"pnpm-lock.yaml", "package-lock.json"}
+    beta = [p for p in audited["package-lock.json"]["packages"] if p["name"] == "beta"]
+    assert [p["status"] for p in beta] == ["invalid"]
+    assert code == doc["exit_code"] == 1
+    assert "main installs" in err and "auditing both" in err
+
+
+def test_a_base_that_declares_the_manager_decides_alone(
+    scenario: Scenario, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The base already installs with pnpm: its lockfile is the one audited (one report)."""
+    sc = scenario
+    app = _two_managers_repo(sc, tmp_path / "repo", base_declares="pnpm")
+    with running_registry(sc.data) as reg:
+        code, out, err = _run(
+            capsys,
+            [str(app), "--base-ref", "main", "--registry", reg.url, "--no-cache",
+             "-f", "json", *_trust(sc)],
+        )  # fmt: skip
+    doc = json.loads(out)
+    validate_report_json(doc)
+    assert "lockfiles" not in doc and Path(doc["lockfile"]).name == "pnpm-lock.yaml"
+    assert code == doc["exit_code"]
+    assert "auditing both" not in err
