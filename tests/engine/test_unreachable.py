@@ -21,11 +21,17 @@ from tests.report.validators import validate_report_json
 REPO = Path(__file__).resolve().parents[2]
 
 
+_HELD: list[socket.socket] = []
+
+
 def refused_port() -> int:
-    """A loopback port nothing listens on (connections are refused at once)."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+    """A loopback port nothing listens on (connections are refused at once).  The socket
+    stays bound, unlistening, for the test process's life: a port merely released could be
+    taken by a concurrent test's loopback server, which would answer."""
+    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    s.bind(("127.0.0.1", 0))
+    _HELD.append(s)
+    return int(s.getsockname()[1])
 
 
 def test_engine_stops_asking_a_host_that_refuses_connections(tmp_path: Path) -> None:
