@@ -264,6 +264,18 @@ class Package:
         return f"{self.name}@{self.version}"
 
     @property
+    def integrity_binding(self) -> str | None:
+        """What binds attestations to the installed bytes: "lockfile" (its integrity),
+        "packument" (the registry's signed dist.integrity, Yarn Berry), "none" (nothing pins
+        one sha512: never `verified`); None for a package not from a registry."""
+        if self.source is not SourceKind.REGISTRY:
+            return None
+        # As the verifier reads it: the integrity string, read as npm's ssri reads it.
+        if self.integrity_reason is not None or check_integrity(self.integrity).reason:
+            return "none"
+        return self.integrity_source
+
+    @property
     def production(self) -> bool:
         """Installed in production (`npm install --omit=dev`)."""
         return not (self.dev or self.dev_optional)

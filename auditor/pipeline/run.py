@@ -115,7 +115,12 @@ def audit_lockfiles(
 def audit_key(package: Package) -> Package:
     """What a package's verdict depends on: the package without the fields that only say
     where and how a lockfile lists it (install paths, line, flags, graph).  Two lockfiles'
-    entries with the same key get the same fetches and the same verification."""
+    entries with the same key get the same fetches and the same verification.  A package
+    bound through its packument (Yarn Berry) is keyed as the lockfile lists it, unbound."""
+    if package.integrity_source == "packument":
+        package = replace(
+            package, integrity=None, hashes=(), integrity_reason=None, integrity_problem=None
+        )
     return replace(
         package,
         paths=(),
@@ -130,8 +135,19 @@ def audit_key(package: Package) -> Package:
 
 
 def _own(verdicts: dict[Package, PackageResult], package: Package) -> PackageResult:
-    """The shared verdict, carrying this lockfile's own entry (its line, paths, flags)."""
-    return replace(verdicts[audit_key(package)], package=package)
+    """The shared verdict, carrying this lockfile's own entry (its line, paths, flags) and
+    the integrity the verdict bound it by (`verdict.Auditor._bind_packument`)."""
+    verdict = verdicts[audit_key(package)]
+    bound = verdict.package
+    if package.integrity_source == "packument":
+        package = replace(
+            package,
+            integrity=bound.integrity,
+            hashes=bound.hashes,
+            integrity_reason=bound.integrity_reason,
+            integrity_problem=bound.integrity_problem,
+        )
+    return replace(verdict, package=package)
 
 
 def _union(plans: Sequence[Plan]) -> Plan:

@@ -24,6 +24,7 @@ from auditor.models import (
     Status,
     VerificationResult,
     VersionInfo,
+    check_integrity,
 )
 from auditor.pipeline.fetch import Fetcher, forget
 from auditor.pipeline.plan import decided_without_fetching, error
@@ -100,6 +101,8 @@ class Auditor:
         # abbreviated unless the policy reads publish times or history.
         full = self.needs_packuments
         pk_wait = fetcher.packument(name, registry, full)
+        if package.integrity_source == "packument" and package.sha512 is None:
+            package = await self._bind_packument(package, registry, pk_wait)
         # An endpoint that answered with something other than attestations (another status,
         # an HTML page, an empty body) is `error` unless the packument advertised
         # attestations: then it is stripping (`invalid`), decided below with the 404 case.
@@ -203,6 +206,40 @@ class Auditor:
         return PackageResult(
             package, status, reason, message, verification, kept, registry, signature
         )
+
+    async def _bind_packument(
+        self, package: Package, registry: str | None, pk_wait: Awaitable[Packument | None]
+    ) -> Package:
+        """A package whose lockfile pins no tarball (Yarn Berry: its checksum hashes Yarn's
+        own zip) takes the registry's `dist.integrity` for its version, only when the
+        registry's signature over name@version:integrity verifies with the pinned keys: the
+        packument is attacker data, the signature is not.  Otherwise it stays unbound (never
+        `verified`), saying why; a packument that cannot be fetched is decided later."""
+        try:
+            packument = await pk_wait
+        except FetchError:
+            return package
+        info = packument.versions.get(package.version) if packument is not None else None
+        signature = await self._signature(package, registry, packument, info, None)
+        if not isinstance(signature, RegistrySignature):
+            return package  # trust or the publish time unavailable: decided later
+        if signature.status is SignatureStatus.VERIFIED and info is not None and info.integrity:
+            check = check_integrity(info.integrity)
+            if check.reason is None:
+                return replace(
+                    package,
+                    integrity=info.integrity,
+                    hashes=check.hashes,
+                    integrity_reason=None,
+                    integrity_problem=None,
+                )
+            why = f"the registry's signed dist.integrity does not pin one sha512: {check.problem}"
+        else:
+            why = (
+                "the registry's dist.integrity is not bound by a verified registry signature "
+                f"({signature.reason or 'no integrity'})"
+            )
+        return replace(package, integrity_problem=f"{package.integrity_problem}; {why}")
 
     async def _signature(
         self,

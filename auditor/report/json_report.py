@@ -162,6 +162,7 @@ def _package(result: PackageResult) -> dict[str, Any]:
         "name": package.name,
         "version": package.version,
         "integrity": package.integrity,
+        "integrity_binding": package.integrity_binding,
         "source": str(package.source),
         "resolved": package.resolved,
         "paths": list(package.paths),
