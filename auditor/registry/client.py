@@ -156,8 +156,10 @@ class RegistryClient:
                 total=s.request_timeout, sock_connect=s.connect_timeout, sock_read=s.read_timeout
             ),
             headers={"User-Agent": USER_AGENT},
-            # Not trust_env: that reads ~/.netrc and the proxy variables on every request
-            # (two thread hops each).  Proxies are resolved once per origin instead.
+            # Not trust_env: aiohttp then sends ~/.netrc credentials to any host they name,
+            # redirect targets included, and npm never does (tests/engine/test_fail_closed.py);
+            # it also costs two thread hops per request.  Proxies (HTTP(S)_PROXY, NO_PROXY)
+            # are resolved once per origin by `env_proxy` instead.
             trust_env=False,
             raise_for_status=False,
             cookie_jar=aiohttp.DummyCookieJar(),  # registries need no cookies
