@@ -147,7 +147,9 @@ def _prefer_shrinkwrap(lock: Path) -> LockfileChoice:
 def parse_lockfile_bytes(data: bytes, path: str) -> Lockfile:
     """Parse lockfile bytes; `path` is only used in messages and `Lockfile.path`."""
     # Decoding allocates millions of containers and no cycles: the cyclic collector would
-    # rescan the growing heap again and again (superlinear time on large lockfiles).
+    # rescan the growing heap again and again (superlinear time on large lockfiles).  Worth
+    # 7-25% of the parse's CPU (`make bench`, suite parse); tests/lockfile/test_gc_fast_path.py
+    # holds it to the plain path (`_parse`).
     enabled = gc.isenabled()
     gc.disable()
     try:

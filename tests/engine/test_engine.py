@@ -16,7 +16,7 @@ from auditor.models import Package, Report, SourceKind, Status
 from auditor.pipeline import AuditOptions, FetchOptions, FetchSummary, audit_lockfile, fetch_into
 from auditor.policy import default_policy
 from auditor.progress import NullProgress, StderrProgress, make_progress
-from auditor.registry.cache import ResponseCache, default_key_path, load_cache_key
+from auditor.registry.cache import ResponseCache
 from auditor.registry.client import NetworkSettings
 from tests.engine.scenario import Scenario, build, statuses, verify
 from tests.support.offline import empty_offline, forget
@@ -122,10 +122,12 @@ def test_fetch_failures_are_errors_never_unattested(
         report = _audit(scenario, replace(plain, attestations_when_advertised=False))
     by_name = {r.package.name: r for r in report.results}
     # gamma's packument advertises nothing: an undecided package.
+    # A reset (RST) may reach the client before it has read the headers, and Linux then
+    # discards what it had received: a connection failure instead of a cut-off body.  Only
+    # that fault has two outcomes (both undecided); a clean close mid-body is FETCH_TRUNCATED.
+    expected = {reason, "FETCH_TRUNCATED"} if reason == "FETCH_CONNECTION" else {reason}
     assert by_name["gamma"].status is Status.ERROR
-    assert by_name["gamma"].reason in (reason, "FETCH_TRUNCATED", "FETCH_CONNECTION")
-    if reason not in ("FETCH_TRUNCATED", "FETCH_CONNECTION"):
-        assert by_name["gamma"].reason == reason
+    assert by_name["gamma"].reason in expected
     # alpha's advertises provenance: an answer that is not attestations (a status, a body
     # that is not JSON) is stripping; a failed transfer stays undecided.
     alpha = by_name["alpha"]
@@ -134,7 +136,7 @@ def test_fetch_failures_are_errors_never_unattested(
         assert alpha.message is not None and reason in alpha.message
     else:
         assert alpha.status is Status.ERROR
-        assert alpha.reason in (reason, "FETCH_TRUNCATED", "FETCH_CONNECTION")
+        assert alpha.reason in expected
     assert by_name["beta"].status is Status.PUBLISH_ONLY  # the rest is unaffected
 
 
@@ -156,10 +158,9 @@ def test_one_size_limit_live_and_cached(
             assert alpha.reason == "FETCH_TOO_LARGE"
             # An oversized entry under the cache's own key (say, stored by a version with
             # another limit): still too large when read back.
-            cached = _options(reg, scenario, tmp_path, network=network)
-            key = load_cache_key(default_key_path())
-            assert key is not None
-            ResponseCache(tmp_path / "cache", key=key).put(
+            cache = ResponseCache(tmp_path / "cache", key=b"k" * 32)  # the injected cache
+            cached = _options(reg, scenario, tmp_path, network=network, cache=cache)
+            cache.put(
                 reg.url + "/",
                 "attestations",
                 "alpha@1.0.0",
@@ -403,16 +404,17 @@ def test_policy_needing_packuments_live_and_offline_agree(
 
 @pytest.mark.parametrize("workers", [0, 2])
 def test_schema_check_of_a_supplied_root_runs_beside_verification_and_still_fails_the_run(
-    scenario: Scenario, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, workers: int
+    scenario: Scenario, tmp_path: Path, workers: int
 ) -> None:
-    """The sigstore schema check is off the critical path, not off the decision."""
+    """The sigstore schema check is off the critical path, not off the decision: a root our
+    own parser reads (it ignores an unknown key) but sigstore's model rejects fails the run."""
+    import json
+
     from auditor.errors import TrustError
-    from auditor.verify import trust as trust_module
 
-    def reject(path: Path) -> None:
-        raise TrustError(f"invalid trusted root {path}: rejected by the schema")
-
-    monkeypatch.setattr(trust_module, "_validate_with_sigstore", reject)
+    root = json.loads(scenario.root.read_text())
+    root["surprise"] = 1
+    scenario.root.write_text(json.dumps(root))
     with running_registry(scenario.data) as reg:
         opts = _options(
             reg,
@@ -425,5 +427,5 @@ def test_schema_check_of_a_supplied_root_runs_beside_verification_and_still_fail
             verify_workers=workers,
             use_cache=False,
         )
-        with pytest.raises(TrustError, match="rejected by the schema"):
+        with pytest.raises(TrustError, match=r"invalid trusted root .*surprise"):
             _audit(scenario, opts)
