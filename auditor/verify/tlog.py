@@ -272,10 +272,11 @@ def _check_hashedrekord_v002(
 ) -> None:
     v2 = _dig(spec, "hashedRekordV002")
     data = _dig(v2, "data")
-    if not isinstance(data, dict) or data.get("algorithm") not in _HASHES:
+    algorithm = _dig(data, "algorithm")
+    if not isinstance(algorithm, str) or algorithm not in _HASHES:  # a list is unhashable
         raise _mismatch(label, "digest algorithm")
     digest = b64decode(data.get("digest"), f"{label}: tlog body digest", "TLOG_BODY_MISMATCH")
-    if digest != _HASHES[data["algorithm"]](pae).digest():
+    if digest != _HASHES[algorithm](pae).digest():
         raise _mismatch(label, "digest of the DSSE PAE")
     sig = _dig(v2, "signature")
     if not isinstance(sig, dict):
