@@ -38,7 +38,9 @@ UNBOUND = {
     # Rekor v2's description of the key (algorithm), implied by the bound key bytes
     "keyDetails",
 }
-REPLACEMENTS: list[Any] = [None, 0, "", "x", "AAAA", "sha512", "SHA2_384", [], {}, [{}]]
+# ... and a PEM certificate whose body is not base64 (it names no key at all).
+BAD_PEM = base64.b64encode(b"-----BEGIN CERTIFICATE-----\n*\n-----END CERTIFICATE-----").decode()
+REPLACEMENTS: list[Any] = [None, 0, "", "x", "AAAA", "sha512", "SHA2_384", [], {}, [{}], BAD_PEM]
 
 
 @pytest.fixture(scope="module")
