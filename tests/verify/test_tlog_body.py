@@ -83,7 +83,7 @@ def _mint(kit: SigstoreKit, fmt: str, kind: str | None, edit: Any = None) -> byt
             entry["canonicalizedBody"] = base64.b64encode(raw).decode()
         return bundle
 
-    return kit.attestations(NAME, VERSION, SHA512, fmt=fmt, kind=kind, bundle_hook=hook)  # type: ignore[arg-type]
+    return kit.attestations(NAME, VERSION, SHA512, fmt=fmt, kind=kind, bundle_hook=hook)
 
 
 @pytest.mark.parametrize(("fmt", "kind"), KINDS, ids=lambda v: str(v))
