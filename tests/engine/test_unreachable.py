@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import socket
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -22,6 +23,13 @@ REPO = Path(__file__).resolve().parents[2]
 
 
 _HELD: list[socket.socket] = []
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _release_held_ports() -> Iterator[None]:
+    yield
+    while _HELD:
+        _HELD.pop().close()
 
 
 def refused_port() -> int:
