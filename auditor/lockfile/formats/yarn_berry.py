@@ -179,18 +179,18 @@ def fast_load(text: str) -> tuple[dict[str, Any], dict[str, int]] | None:
     stack: list[dict[str, Any]] = [doc]
     expect_child = False
     match = _LINE.fullmatch
-    number = 0
-    for line in text.split("\n"):
-        number += 1
-        content = line.lstrip(" ")
-        if not content or content[0] == "#":  # blank and comment lines mean nothing in YAML
-            continue
-        if line.startswith(("---", "...")):
-            return None
+    for number, line in enumerate(text.split("\n"), 1):
         m = match(line)
         if m is None:
+            # Blank and comment lines mean nothing in YAML (neither matches _LINE).
+            content = line.lstrip(" ")
+            if not content or content[0] == "#":
+                continue
             return None
-        indent = len(m.group(1))
+        if line.startswith("..."):  # a document end marker reads as a plain key
+            return None
+        spaces, key, value = m.groups()
+        indent = len(spaces)
         if indent & 1:
             return None
         depth = indent >> 1
@@ -203,12 +203,10 @@ def fast_load(text: str) -> tuple[dict[str, Any], dict[str, int]] | None:
         elif depth < len(stack) - 1:
             del stack[depth + 1 :]
         target = stack[depth]
-        key = m.group(2)
         if key[0] == '"':
             key = key[1:-1]
         if key in target:
             return None
-        value = m.group(3)
         if value is None:
             child: dict[str, Any] = {}
             target[key] = child
