@@ -209,6 +209,14 @@ class Judge:
             evidence=evidence,
         )
 
+    def applies(self, r: PackageResult, rule: str, exclude: Iterable[Selector]) -> bool:
+        """Whether a per-package rule with an `exclude` list judges `r`: the package was
+        decided, the rule is on, and no selector of `exclude` names it."""
+        p = r.package
+        return (
+            decided(r) and self.policy.enabled(rule) and not any_match(exclude, p.name, p.version)
+        )
+
     def undecided(self, r: PackageResult, rule: str, missing: str) -> Iterator[Finding]:
         """An `incomplete` finding: `rule` lacks the data it needs (never a silent pass)."""
         yield from self.finding(

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from datetime import timedelta
 
 from auditor.models import Finding, Level, PackageResult
-from auditor.policy.rules.base import Judge, Rule, accepted, any_match, decided, iso, rule_info
+from auditor.policy.rules.base import Judge, Rule, accepted, iso, rule_info
 from auditor.signals.burst import publish_burst
 
 INFO = rule_info(
@@ -27,7 +27,7 @@ INFO = rule_info(
 
 def check(j: Judge, r: PackageResult) -> Iterator[Finding]:
     cfg, p = j.policy.publish_burst, r.package
-    if not decided(r) or not j.policy.enabled(INFO.id) or any_match(cfg.exclude, p.name, p.version):
+    if not j.applies(r, INFO.id, cfg.exclude):
         return
     if r.packument is None:
         yield from j.undecided(r, INFO.id, "registry metadata (packument)")

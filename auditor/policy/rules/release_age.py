@@ -14,9 +14,7 @@ from auditor.policy.rules.base import (
     Judge,
     Rule,
     accepted,
-    any_match,
     aware,
-    decided,
     iso,
     rule_info,
 )
@@ -37,7 +35,7 @@ INFO = rule_info(
 
 def check(j: Judge, r: PackageResult) -> Iterator[Finding]:
     cfg, p = j.policy.release_age, r.package
-    if not decided(r) or not j.policy.enabled(INFO.id) or any_match(cfg.exclude, p.name, p.version):
+    if not j.applies(r, INFO.id, cfg.exclude):
         return
     source = "transparency log"
     when = accepted(r)

@@ -16,9 +16,7 @@ from auditor.policy.rules.base import (
     Judge,
     Rule,
     accepted,
-    any_match,
     aware,
-    decided,
     iso,
     rule_info,
 )
@@ -43,7 +41,7 @@ INFO = rule_info(
 
 def check(j: Judge, r: PackageResult) -> Iterator[Finding]:
     cfg, p = j.policy.trust_downgrade, r.package
-    if not decided(r) or not j.policy.enabled(INFO.id) or any_match(cfg.exclude, p.name, p.version):
+    if not j.applies(r, INFO.id, cfg.exclude):
         return
     if r.packument is None:
         yield from j.undecided(r, INFO.id, "registry metadata (packument)")
