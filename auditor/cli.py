@@ -20,7 +20,7 @@ import gc
 import logging
 import os
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
@@ -646,6 +646,14 @@ def _cmd_audit(args: argparse.Namespace) -> int:
         return _run_audit(args, choices, root, policy, policy_path, label, outputs, base_config)
 
 
+def _to_stdout(render: Callable[[bool, int], str], fmt: str) -> None:
+    """Write a rendered report to stdout: colour only for text on a terminal that allows
+    it, the terminal's width (100 without one)."""
+    tty = _isatty(sys.stdout)
+    sys.stdout.write(render(fmt == "text" and tty and _color_allowed(os.environ), _width(tty)))
+    sys.stdout.flush()
+
+
 def _names_file(args: argparse.Namespace) -> bool:
     return any(not Path(name).is_dir() for name in args.lockfile)
 
@@ -797,14 +805,13 @@ def _run_audit(
     if args.output:
         write_reports(report, {output_format: Path(args.output)}, sarif_category=category)
     if stdout_format is not None:
-        tty = _isatty(sys.stdout)
-        color = stdout_format == "text" and tty and _color_allowed(os.environ)
         # -v never changes stdout: its evidence goes to stderr with the other notes.
-        text = render(
-            report, stdout_format, color=color, sarif_category=category, width=_width(tty)
+        _to_stdout(
+            lambda color, width: render(
+                report, stdout_format, color=color, sarif_category=category, width=width
+            ),
+            stdout_format,
         )
-        sys.stdout.write(text)
-        sys.stdout.flush()
     if args.verbose:
         from auditor.report.text import render_evidence
 
@@ -882,13 +889,12 @@ def _run_several(
     if args.output:
         write_multi_reports(multi, {output_format: Path(args.output)}, sarif_category=category)
     if stdout_format is not None:
-        tty = _isatty(sys.stdout)
-        color = stdout_format == "text" and tty and _color_allowed(os.environ)
-        text = render_multi(
-            multi, stdout_format, color=color, sarif_category=category, width=_width(tty)
+        _to_stdout(
+            lambda color, width: render_multi(
+                multi, stdout_format, color=color, sarif_category=category, width=width
+            ),
+            stdout_format,
         )
-        sys.stdout.write(text)
-        sys.stdout.flush()
     if args.verbose:
         from auditor.report.text import render_evidence
 
