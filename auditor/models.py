@@ -8,10 +8,13 @@ from __future__ import annotations
 
 import base64
 import binascii
+import dataclasses
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from enum import StrEnum
+from typing import Any, TypeVar
 
 from auditor.reasons import INTEGRITY_REASONS as INTEGRITY_REASONS  # re-exported
 
@@ -27,6 +30,40 @@ MAX_PACKUMENT_BYTES = 64 * 2**20
 # treat a forge's own CI differently (identity binding, hosted builders).
 GITHUB_ISSUER = "https://token.actions.githubusercontent.com"
 GITLAB_ISSUER = "https://gitlab.com"
+
+
+_T = TypeVar("_T")
+
+
+def slot_init(cls: type[_T]) -> type[_T]:
+    """Give a frozen slots dataclass an `__init__` that writes each slot through its
+    descriptor.  The generated one calls `object.__setattr__` per field (frozen), which made
+    building a 5,000-package lockfile's `Package`s cost 27 ms of CPU instead of 10 in every
+    lockfile parser (`make bench parse`).  Same parameters, defaults and result:
+    tests/test_models.py holds it to the dataclass's own `__init__`, kept as
+    `__dataclass_init__`."""
+    fields = dataclasses.fields(cls)  # type: ignore[arg-type]
+    params, body = [], []
+    scope: dict[str, Any] = {}
+    for f in fields:
+        if not f.init or f.default_factory is not dataclasses.MISSING:
+            raise TypeError(f"{cls.__name__}.{f.name}: slot_init needs plain init fields")
+        scope[f"_set_{f.name}"] = getattr(cls, f.name).__set__
+        if f.default is dataclasses.MISSING:
+            params.append(f.name)
+        else:
+            scope[f"_default_{f.name}"] = f.default
+            params.append(f"{f.name}=_default_{f.name}")
+        body.append(f"    _set_{f.name}(self, {f.name})")
+    if hasattr(cls, "__post_init__"):
+        raise TypeError(f"{cls.__name__}: slot_init does not call __post_init__")
+    # As dataclasses builds its own __init__: source from the field names, nothing else.
+    exec(f"def __init__(self, {', '.join(params)}):\n" + "\n".join(body), scope)
+    init: Callable[..., None] = scope["__init__"]
+    init.__qualname__ = f"{cls.__qualname__}.__init__"
+    cls.__dataclass_init__ = cls.__init__  # type: ignore[attr-defined]
+    cls.__init__ = init  # type: ignore[method-assign]
+    return cls
 
 
 class SourceKind(StrEnum):
@@ -221,6 +258,7 @@ def parse_sri(value: str) -> tuple[Hash, ...]:
     return check.hashes
 
 
+@slot_init
 @dataclass(frozen=True, slots=True)
 class Package:
     """One distinct resolved package of the lockfile (all its install paths merged)."""

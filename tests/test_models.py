@@ -1,0 +1,96 @@
+"""`slot_init` (models.py): Package's fast `__init__` against the dataclass's own."""
+
+from __future__ import annotations
+
+import dataclasses
+import inspect
+from typing import Any
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from auditor.models import Hash, Package, SourceKind, slot_init
+
+_TEXT = st.text(max_size=12)
+_OPT = st.none() | _TEXT
+_TUPLE = st.lists(_TEXT, max_size=3).map(tuple)
+_VALUES: dict[str, st.SearchStrategy[Any]] = {
+    "name": _TEXT,
+    "version": _TEXT,
+    "source": st.sampled_from(SourceKind),
+    "hashes": st.lists(st.builds(Hash, _TEXT, st.binary(max_size=4)), max_size=2).map(tuple),
+    "line": st.integers(0, 10**6),
+}
+
+
+def _strategy(f: dataclasses.Field[Any]) -> st.SearchStrategy[Any]:
+    if f.name in _VALUES:
+        return _VALUES[f.name]
+    if f.type == "bool":
+        return st.booleans()
+    if f.type.startswith("tuple"):
+        return _TUPLE
+    return _OPT
+
+
+_FIELDS = dataclasses.fields(Package)
+
+
+def _plain(**values: Any) -> Package:
+    package = object.__new__(Package)
+    Package.__dataclass_init__(package, **values)  # type: ignore[attr-defined]
+    return package
+
+
+@given(
+    st.fixed_dictionaries(
+        {f.name: _strategy(f) for f in _FIELDS if f.default is dataclasses.MISSING},
+        optional={f.name: _strategy(f) for f in _FIELDS if f.default is not dataclasses.MISSING},
+    )
+)
+def test_fast_init_builds_what_the_dataclass_builds(values: dict[str, Any]) -> None:
+    fast, plain = Package(**values), _plain(**values)
+    assert fast == plain
+    assert hash(fast) == hash(plain)
+    assert repr(fast) == repr(plain)
+    assert dataclasses.replace(fast, line=7) == dataclasses.replace(plain, line=7)
+
+
+def test_same_parameters_and_defaults() -> None:
+    def shape(fn: Any) -> list[tuple[str, Any, Any]]:
+        return [(p.name, p.kind, p.default) for p in inspect.signature(fn).parameters.values()]
+
+    assert shape(Package.__init__) == shape(Package.__dataclass_init__)  # type: ignore[attr-defined]
+
+
+def test_still_frozen_and_errors_alike() -> None:
+    package = Package("a", "1.0.0", SourceKind.REGISTRY)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        package.name = "b"  # type: ignore[misc]
+    for args, kwargs in (
+        ((), {}),
+        (("a",), {"nope": 1}),
+        (("a", "1", SourceKind.FILE, None), {"integrity": None}),
+    ):
+        with pytest.raises(TypeError):
+            Package(*args, **kwargs)
+        with pytest.raises(TypeError):
+            _plain(*args, **kwargs)
+
+
+def test_refuses_what_it_cannot_copy() -> None:
+    @dataclasses.dataclass(frozen=True, slots=True)
+    class Factory:
+        items: list[int] = dataclasses.field(default_factory=list)
+
+    @dataclasses.dataclass(frozen=True, slots=True)
+    class Post:
+        value: int
+
+        def __post_init__(self) -> None:
+            pass
+
+    for cls in (Factory, Post):
+        with pytest.raises(TypeError, match="slot_init"):
+            slot_init(cls)
