@@ -304,30 +304,27 @@ class _Entry:
             self.descriptors = [d for d in _SPLIT.split(key) if d]
 
 
-def _string(fields: dict[str, Any], name: str, where: str, *, required: bool) -> str | None:
+class _EntryError(Exception):
+    """What is wrong with one entry; `_nodes` adds `file:line: 'key'` (built only then)."""
+
+
+def _string(fields: dict[str, Any], name: str) -> str:
     value = fields.get(name)
-    if value is None and not required:
-        return None
     if not isinstance(value, str):
-        what = "missing" if value is None else "not a string"
-        raise LockfileError(f"{where}: '{name}' is {what}")
+        raise _EntryError(f"'{name}' is {'missing' if value is None else 'not a string'}")
     return value
 
 
-def _classify(
-    name: str, reference: str, version: str, where: str
-) -> tuple[SourceKind, str | None, str]:
+def _classify(name: str, reference: str, version: str) -> tuple[SourceKind, str | None, str]:
     """(source, resolved, version) of a resolution's reference."""
     body, params = _params(reference)
     protocol = body.split(":", 1)[0] + ":" if ":" in body else ""
     if protocol == "npm:":
         locked = body[4:]
         if not is_semver(locked):
-            raise LockfileError(f"{where}: resolution version {locked[:60]!r} is not semver")
+            raise _EntryError(f"resolution version {locked[:60]!r} is not semver")
         if locked != version:
-            raise LockfileError(
-                f"{where}: version {version[:60]!r} differs from the resolution's {locked!r}"
-            )
+            raise _EntryError(f"version {version[:60]!r} differs from the resolution's {locked!r}")
         archive = params.get("__archiveUrl")
         if archive is None:
             return SourceKind.REGISTRY, None, version
@@ -352,88 +349,95 @@ def _nodes(
 ) -> tuple[list[tuple[Node, _Entry]], list[str]]:
     out: list[tuple[Node, _Entry]] = []
     workspaces: list[str] = []
-    seen: dict[str, int] = {}
+    seen: set[str] = set()
     for key, fields in doc.items():
         if key == "__metadata":
             continue
         line = lines.get(key, 0)
-        where = f"{path}:{line}: {key[:80]!r}"
-        if not isinstance(key, str) or not isinstance(fields, dict):
-            raise LockfileError(f"{where}: not an entry (a mapping of fields)")
-        entry = _Entry(key, fields, line)
-        resolution = _string(fields, "resolution", where, required=True)
-        _string(fields, "linkType", where, required=True)
-        version = _string(fields, "version", where, required=True)
-        assert resolution is not None and version is not None
-        if resolution in seen:
-            raise LockfileError(f"{where}: resolution {resolution[:80]!r} is locked twice")
-        seen[resolution] = line
-        parts = split_ident(resolution)
-        if parts is None or not valid_name(parts[0]):
-            raise LockfileError(f"{where}: resolution {resolution[:80]!r} is not name@reference")
-        name, reference = parts
-        source, resolved, version = _classify(name, reference, version, where)
-        if source is SourceKind.LINK and reference.startswith("workspace:"):
-            workspaces.append(resolved or ".")
-        install_names = set()
-        ranges = []
-        alias_problem = None
-        for descriptor in entry.descriptors:
-            split = split_ident(descriptor)
-            if split is None or not valid_name(split[0]):
-                raise LockfileError(f"{where}: {descriptor[:80]!r} is not a descriptor")
-            install, range_ = split
-            install_names.add(install)
-            ranges.append(range_)
-            if range_.startswith("npm:") and "@" in range_[5:]:
-                real = split_ident(range_[4:])
-                if real is None or not valid_name(real[0]):
-                    alias_problem = f"{where}: the alias {descriptor[:80]!r} is malformed"
-                elif real[0] != name:
-                    raise LockfileError(
-                        f"{where}: {descriptor[:80]!r} asks for {real[0][:60]!r}, but the "
-                        f"resolution is {name[:60]!r}"
-                    )
-            elif install != name:
-                raise LockfileError(
-                    f"{where}: {descriptor[:80]!r} names another package than its resolution"
-                )
-        if not ranges:
-            raise LockfileError(f"{where}: no descriptor in the key")
-        registry = source is SourceKind.REGISTRY
-        node = Node(
-            name=name,
-            version=version,
-            source=source,
-            line=line,
-            integrity=None,
-            check=_NO_INTEGRITY,
-            resolved=resolved,
-            key=resolution,
-            install_names=install_names,
-            registry_spec=ranges[0] if all(is_registry_spec(r) for r in ranges) else None,
-            alias_problem=alias_problem,
-            integrity_source="packument" if registry else "lockfile",
-            problem=_CHECKSUM_PROBLEM if registry else None,
-        )
-        meta = fields.get("dependenciesMeta")
-        optional = set()
-        if isinstance(meta, dict):
-            optional = {
-                dep
-                for dep, m in meta.items()
-                if isinstance(m, dict) and m.get("optional") == "true"
-            }
-        deps = fields.get("dependencies")
-        if deps is not None:
-            if not isinstance(deps, dict):
-                raise LockfileError(f"{where}: 'dependencies' is not a mapping")
-            for dep, range_ in deps.items():
-                if not isinstance(range_, str):
-                    raise LockfileError(f"{where}: dependency {dep[:60]!r} is not a string")
-                node.deps.append((dep, range_, dep in optional))
+        try:
+            if not isinstance(key, str) or not isinstance(fields, dict):
+                raise _EntryError("not an entry (a mapping of fields)")
+            entry = _Entry(key, fields, line)
+            node = _node(entry, seen, path)
+        except _EntryError as exc:
+            raise LockfileError(f"{path}:{line}: {str(key)[:80]!r}: {exc}") from None
+        # A workspace's resolution: `name@workspace:<directory>`.
+        if node.source is SourceKind.LINK and node.key.startswith("workspace:", len(node.name) + 1):
+            workspaces.append(node.resolved or ".")
         out.append((node, entry))
     return out, workspaces
+
+
+def _node(entry: _Entry, seen: set[str], path: str) -> Node:
+    fields = entry.fields
+    resolution = _string(fields, "resolution")
+    _string(fields, "linkType")
+    version = _string(fields, "version")
+    if resolution in seen:
+        raise _EntryError(f"resolution {resolution[:80]!r} is locked twice")
+    seen.add(resolution)
+    parts = split_ident(resolution)
+    if parts is None or not valid_name(parts[0]):
+        raise _EntryError(f"resolution {resolution[:80]!r} is not name@reference")
+    name, reference = parts
+    source, resolved, version = _classify(name, reference, version)
+    install_names = set()
+    ranges = []
+    alias_problem = None
+    for descriptor in entry.descriptors:
+        split = split_ident(descriptor)
+        if split is None or not valid_name(split[0]):
+            raise _EntryError(f"{descriptor[:80]!r} is not a descriptor")
+        install, range_ = split
+        install_names.add(install)
+        ranges.append(range_)
+        if range_.startswith("npm:") and "@" in range_[5:]:
+            real = split_ident(range_[4:])
+            if real is None or not valid_name(real[0]):
+                alias_problem = (
+                    f"{path}:{entry.line}: {entry.key[:80]!r}: the alias {descriptor[:80]!r} "
+                    "is malformed"
+                )
+            elif real[0] != name:
+                raise _EntryError(
+                    f"{descriptor[:80]!r} asks for {real[0][:60]!r}, but the resolution is "
+                    f"{name[:60]!r}"
+                )
+        elif install != name:
+            raise _EntryError(f"{descriptor[:80]!r} names another package than its resolution")
+    if not ranges:
+        raise _EntryError("no descriptor in the key")
+    registry = source is SourceKind.REGISTRY
+    node = Node(
+        name=name,
+        version=version,
+        source=source,
+        line=entry.line,
+        integrity=None,
+        check=_NO_INTEGRITY,
+        resolved=resolved,
+        key=resolution,
+        install_names=install_names,
+        registry_spec=ranges[0] if all(is_registry_spec(r) for r in ranges) else None,
+        alias_problem=alias_problem,
+        integrity_source="packument" if registry else "lockfile",
+        problem=_CHECKSUM_PROBLEM if registry else None,
+    )
+    meta = fields.get("dependenciesMeta")
+    optional = set()
+    if isinstance(meta, dict):
+        optional = {
+            dep for dep, m in meta.items() if isinstance(m, dict) and m.get("optional") == "true"
+        }
+    deps = fields.get("dependencies")
+    if deps is not None:
+        if not isinstance(deps, dict):
+            raise _EntryError("'dependencies' is not a mapping")
+        for dep, range_ in deps.items():
+            if not isinstance(range_, str):
+                raise _EntryError(f"dependency {dep[:60]!r} is not a string")
+            node.deps.append((dep, range_, dep in optional))
+    return node
 
 
 def _lockfile(

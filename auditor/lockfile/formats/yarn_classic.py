@@ -624,12 +624,17 @@ class _Builder:
         return f"{self.path}:{entry.line}: {entry.keys[0][:80]!r}"
 
     def node(self, entry: Entry) -> Node:
-        where = self.where(entry)
+        try:
+            return self._node(entry)
+        except _EntryError as exc:  # the entry's place, only now that it is needed
+            raise LockfileError(f"{self.where(entry)}: {exc}") from None
+
+    def _node(self, entry: Entry) -> Node:
         fields = entry.fields
-        version = _opt_str(fields, "version", where)
-        resolved = _opt_str(fields, "resolved", where)
-        integrity = _opt_str(fields, "integrity", where)
-        declared = _opt_str(fields, "name", where)
+        version = _opt_str(fields, "version")
+        resolved = _opt_str(fields, "resolved")
+        integrity = _opt_str(fields, "integrity")
+        declared = _opt_str(fields, "name")
         install_names: set[str] = set()
         real: str | None = None
         ranges: list[str] = []
@@ -637,15 +642,15 @@ class _Builder:
         for key in entry.keys:
             install, range_ = normalize_pattern(key)
             if not valid_name(install):
-                raise LockfileError(f"{where}: invalid package name {install[:80]!r}")
+                raise _EntryError(f"invalid package name {install[:80]!r}")
             install_names.add(install)
             target = install
             if range_.startswith("npm:"):
                 target, range_ = normalize_pattern(range_[4:])
                 if not valid_name(target):
                     alias_problem = (
-                        f"{where}: the alias's real name {target[:80]!r} is not a valid package "
-                        "name"
+                        f"{self.where(entry)}: the alias's real name {target[:80]!r} is not a "
+                        "valid package name"
                     )
                 ranges.append("npm:" + range_)
             else:
@@ -653,16 +658,14 @@ class _Builder:
             if real is None:
                 real = target
             elif target != real:
-                raise LockfileError(
-                    f"{where}: its keys name different packages ({real[:60]!r}, {target[:60]!r})"
+                raise _EntryError(
+                    f"its keys name different packages ({real[:60]!r}, {target[:60]!r})"
                 )
         assert real is not None
         if declared is not None and declared != real:
-            raise LockfileError(
-                f"{where}: 'name' {declared[:60]!r} differs from the package its key asks for"
-            )
+            raise _EntryError(f"'name' {declared[:60]!r} differs from the package its key asks for")
         if version is None:
-            raise LockfileError(f"{where}: no version")
+            raise _EntryError("no version")
         sha1_hex = ""
         if resolved is not None:
             url = resolved.split("#")[0]
@@ -680,8 +683,8 @@ class _Builder:
         else:
             source = _spec_source(ranges[0][4:] if ranges[0].startswith("npm:") else ranges[0])
             if source is SourceKind.REGISTRY and not is_semver(version):
-                raise LockfileError(
-                    f"{where}: version {version[:60]!r} is not semver and there is no resolved URL"
+                raise _EntryError(
+                    f"version {version[:60]!r} is not semver and there is no resolved URL"
                 )
             if source in (SourceKind.FILE, SourceKind.LINK):
                 resolved = ranges[0]
@@ -723,21 +726,23 @@ class _Builder:
             if block is None:
                 continue
             if not isinstance(block, dict):
-                raise LockfileError(f"{where}: '{field_name}' is not a block")
+                raise _EntryError(f"'{field_name}' is not a block")
             for dep, range_ in block.items():
                 if not isinstance(range_, str):
-                    raise LockfileError(
-                        f"{where}: {field_name} {dep[:60]!r} is not a quoted string"
-                    )
+                    raise _EntryError(f"{field_name} {dep[:60]!r} is not a quoted string")
                 deps.append((dep, range_, optional))
         return node
 
 
-def _opt_str(fields: dict[str, object], name: str, where: str) -> str | None:
+class _EntryError(Exception):
+    """What is wrong with one entry; `_Builder.node` adds where it is."""
+
+
+def _opt_str(fields: dict[str, object], name: str) -> str | None:
     value = fields.get(name)
     if value is None or isinstance(value, str):
         return value
-    raise LockfileError(f"{where}: '{name}' is not a quoted string")
+    raise _EntryError(f"'{name}' is not a quoted string")
 
 
 def _lockfile(entries: list[Entry], version: int, path: str, project: Project | None) -> Lockfile:
