@@ -266,8 +266,10 @@ def build_packages(nodes: list[Node], flags: list[tuple[bool, bool, bool]]) -> t
     for i, node in enumerate(nodes):
         ident = (node.name, node.version, node.integrity or "", node.resolved or "", node.source)
         groups.setdefault(ident, []).append(i)
+    specs = [f"{node.name}@{node.version}" for node in nodes]  # each once, not per edge
     packages = []
-    for members in groups.values():
+    # Sorted by the group key: (name, version, integrity, resolved, source), as Lockfile lists.
+    for _, members in sorted(groups.items()):
         first = nodes[members[0]]
         check = first.check
         if len(members) == 1:  # the common case
@@ -275,23 +277,23 @@ def build_packages(nodes: list[Node], flags: list[tuple[bool, bool, bool]]) -> t
             names = first.install_names - {first.name}
             registry_spec, alias_problem = first.registry_spec, first.alias_problem
             direct, line = first.direct, first.line
+            paths: tuple[str, ...] = (first.key,)
+            requires = {specs[t] for t in first.requires}
         else:
             dev = all(flags[i][0] for i in members)
             optional = all(flags[i][1] for i in members)
             dev_optional = not dev and not optional and all(any(flags[i]) for i in members)
             names = {name for i in members for name in nodes[i].install_names} - {first.name}
-            specs = [nodes[i].registry_spec for i in members]
-            registry_spec = specs[0] if all(s is not None for s in specs) else None
+            specs_of = [nodes[i].registry_spec for i in members]
+            registry_spec = specs_of[0] if all(s is not None for s in specs_of) else None
             alias_problem = next(
                 (nodes[i].alias_problem for i in members if nodes[i].alias_problem), None
             )
             direct = any(nodes[i].direct for i in members)
             line = min(nodes[i].line for i in members)
-        own = f"{first.name}@{first.version}"
-        requires = {
-            f"{nodes[t].name}@{nodes[t].version}" for i in members for t in nodes[i].requires
-        }
-        requires.discard(own)
+            paths = tuple(nodes[i].key for i in members)
+            requires = {specs[t] for i in members for t in nodes[i].requires}
+        requires.discard(specs[members[0]])
         packages.append(
             Package(
                 name=first.name,
@@ -302,8 +304,8 @@ def build_packages(nodes: list[Node], flags: list[tuple[bool, bool, bool]]) -> t
                 integrity_problem=first.problem or check.problem,
                 integrity_reason=check.reason,
                 resolved=first.resolved,
-                paths=tuple(nodes[i].key for i in members),
-                aliases=tuple(sorted(names)),
+                paths=paths,
+                aliases=tuple(sorted(names)) if names else (),
                 dev=dev,
                 optional=optional,
                 dev_optional=dev_optional,
@@ -315,7 +317,4 @@ def build_packages(nodes: list[Node], flags: list[tuple[bool, bool, bool]]) -> t
                 dependencies=tuple(sorted(requires)),
             )
         )
-    packages.sort(
-        key=lambda p: (p.name, p.version, p.integrity or "", p.resolved or "", p.source.value)
-    )
     return tuple(packages)
