@@ -70,6 +70,10 @@ _BERRY = re.compile(r"^__metadata:", re.MULTILINE)
 # Berry reads a file with this header as Yarn 1's format (syml.ts LEGACY_REGEXP).
 _LEGACY = re.compile(r"^(#.*(\r?\n))*?#\s+yarn\s+lockfile\s+v1\r?\n", re.IGNORECASE)
 _SPLIT = re.compile(r" *, *")
+# Characters Yarn's js-yaml refuses anywhere in the file (its non-printable set), and NEL,
+# LS and PS, which js-yaml reads as ordinary characters but libyaml (YAML 1.1) as line
+# breaks: the two would read different entries from one file, so it is refused.
+_UNREAD = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029\ufffe\uffff]")
 _GIT = re.compile(r"(?:git\+|git://|github:|gitlab:|bitbucket:)|.*(?:\.git(?:#|$)|#commit=)")
 
 _CHECKSUM_PROBLEM = (
@@ -222,6 +226,13 @@ def fast_load(text: str) -> tuple[dict[str, Any], dict[str, int]] | None:
 
 
 def _load(text: str, path: str, *, fast: bool = True) -> tuple[dict[str, Any], dict[str, int]]:
+    bad = _UNREAD.search(text)
+    if bad is not None:
+        line = text.count("\n", 0, bad.start()) + 1
+        raise LockfileError(
+            f"{path}:{line}: character U+{ord(bad.group()):04X}: Yarn's YAML reader refuses it "
+            "or reads it otherwise than other YAML readers"
+        )
     if fast:
         found = fast_load(text)
         if found is not None:

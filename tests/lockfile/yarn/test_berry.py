@@ -239,6 +239,25 @@ def test_errors(body: str, message: str) -> None:
 
 
 @pytest.mark.parametrize(
+    "char", ["\x01", "\x0b", "\x7f", "\x85", "\x9f", "\u2028", "\u2029", "\uffff"]
+)
+@pytest.mark.parametrize("where", ["comment", "value"])
+def test_characters_yaml_readers_disagree_on_are_refused(char: str, where: str) -> None:
+    """js-yaml (Yarn) refuses non-printable characters; libyaml reads NEL, LS and PS as line
+    breaks where js-yaml does not (`# x<LS>b: c` is one comment for Yarn, a comment and an
+    entry `b` for libyaml): either would let this audit read other entries than Yarn."""
+    entry = ENTRY.format(resolution="left-pad@npm:1.3.0")
+    body = f"# note {char}b: c\n" + entry if where == "comment" else entry + f'  bin: "x{char}"\n'
+    with pytest.raises(LockfileError) as err:
+        berry(body)
+    line = 5 if where == "comment" else 5 + entry.count("\n")
+    assert str(err.value) == (
+        f"yarn.lock:{line}: character U+{ord(char):04X}: Yarn's YAML reader refuses it or reads "
+        "it otherwise than other YAML readers"
+    )
+
+
+@pytest.mark.parametrize(
     ("header", "message"),
     [
         ("__metadata:\n  version: 3\n", "yarn.lock:1: __metadata version 3"),
