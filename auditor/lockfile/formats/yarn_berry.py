@@ -167,8 +167,9 @@ _PLAIN = (
     rf"[^{_BAD}\t \-?:,\[\]{{}}#&*!|>'\"%@`]"
     rf"(?:[^{_BAD}\t,\[\]{{}}:#]*[^{_BAD}\t ,\[\]{{}}:#])?"
 )
-# indent, key (quoted or plain), then nothing (a block follows) or one space and a value.
-_LINE = re.compile(rf"( *)({_QUOTED}|{_PLAIN}):(?: ({_QUOTED}|{_PLAIN}))?")
+# A line: indent, key (quoted or plain), then nothing (a block follows) or one space and a
+# value; or a blank or comment line (all three groups empty).  One `findall` reads every line.
+_LINE = re.compile(rf"^(?:( *)({_QUOTED}|{_PLAIN}):(?: ({_QUOTED}|{_PLAIN}))?| *(?:#.*)?)$", re.M)
 
 
 def fast_load(text: str) -> tuple[dict[str, Any], dict[str, int]] | None:
@@ -178,22 +179,18 @@ def fast_load(text: str) -> tuple[dict[str, Any], dict[str, int]] | None:
     carriage return."""
     if "\r" in text:
         return None
+    found = _LINE.findall(text)
+    if len(found) != text.count("\n") + 1:  # a line of another form was skipped
+        return None
     doc: dict[str, Any] = {}
     key_lines: dict[str, int] = {}
     stack: list[dict[str, Any]] = [doc]
     expect_child = False
-    match = _LINE.fullmatch
-    for number, line in enumerate(text.split("\n"), 1):
-        m = match(line)
-        if m is None:
-            # Blank and comment lines mean nothing in YAML (neither matches _LINE).
-            content = line.lstrip(" ")
-            if not content or content[0] == "#":
-                continue
-            return None
-        if line.startswith("..."):  # a document end marker reads as a plain key
-            return None
-        spaces, key, value = m.groups()
+    number = 0
+    for spaces, key, value in found:
+        number += 1
+        if not key:  # blank or comment: nothing in YAML
+            continue
         indent = len(spaces)
         if indent & 1:
             return None
@@ -206,12 +203,14 @@ def fast_load(text: str) -> tuple[dict[str, Any], dict[str, int]] | None:
             return None
         elif depth < len(stack) - 1:
             del stack[depth + 1 :]
-        target = stack[depth]
         if key[0] == '"':
             key = key[1:-1]
+        elif not depth and key.startswith("..."):  # a document end marker reads as a key
+            return None
+        target = stack[depth]
         if key in target:
             return None
-        if value is None:
+        if not value:
             child: dict[str, Any] = {}
             target[key] = child
             stack.append(child)
