@@ -356,8 +356,12 @@ def read_document(
 # number or a boolean.  Any other line sends the whole file to the token reader.
 _K = r'"[^"\\\x00-\x1f]+"|(?!true|false)[a-zA-Z/.-][^: \n\r,"#]*'
 _V = rf'"[^"\\\x00-\x1f]*"|true|false|[0-9]+|{_K}'
-# indent, then `key value` (groups 2, 3) or `key[, key...]:` (group 4).
-_LINE = re.compile(rf"( *)(?:({_K}) ({_V})|((?:{_K})(?:, (?:{_K}))*):)")
+# A line: indent, then `key value` (groups 2, 3) or `key[, key...]:` (group 4); or a comment
+# at the start of a line (group 5); or a blank line (all groups empty).  One `findall` reads
+# every line.
+_ANY_LINE = re.compile(
+    rf"^(?:( *)(?:({_K}) ({_V})|((?:{_K})(?:, (?:{_K}))*):)|(#.*)|)$", re.MULTILINE
+)
 _ONE_KEY = re.compile(rf"{_K}")
 
 
@@ -387,28 +391,26 @@ def fast_document(text: str) -> tuple[dict[str, object], dict[str, int], int] | 
     which the tests hold to Yarn's own, decides."""
     if "\r" in text:
         return None
+    found = _ANY_LINE.findall(text)
+    if len(found) != text.count("\n") + 1:  # a line of another form was skipped
+        return None
     doc: dict[str, object] = {}
     key_lines: dict[str, int] = {}
     stack: list[dict[str, object]] = [doc]
     expect_child = False
     after_break = False
-    match, keys_in = _LINE.fullmatch, _ONE_KEY.findall
+    keys_in = _ONE_KEY.findall
     number = 0
-    for line in text.split("\n"):
+    for spaces, key, value, keys, comment in found:
         number += 1
-        if not line:
+        if not key and not keys:  # a blank line or a comment
+            if comment:
+                version = _VERSION_COMMENT.fullmatch(comment[1:].strip(_JS_TRIM))
+                if version and int(version.group(1)) != SUPPORTED_VERSION:
+                    return None
             after_break = True
             continue
-        if line[0] == "#":
-            found = _VERSION_COMMENT.fullmatch(line[1:].strip(_JS_TRIM))
-            if found and int(found.group(1)) != SUPPORTED_VERSION:
-                return None
-            after_break = True
-            continue
-        m = match(line)
-        if m is None:
-            return None
-        indent = len(m.group(1))
+        indent = len(spaces)
         if indent & 1:
             return None
         depth = indent >> 1
@@ -423,19 +425,17 @@ def fast_document(text: str) -> tuple[dict[str, object], dict[str, int], int] | 
                 del stack[depth + 1 :]
         after_break = False
         target = stack[depth]
-        key = m.group(2)
-        if key is not None:
+        if key:
             if key[0] == '"':
                 key = key[1:-1]
             if key in target:
                 return None
-            value = m.group(3)
             target[key] = value[1:-1] if value[0] == '"' else _scalar(value)
             if not depth:
                 key_lines[key] = number
             continue
         child: dict[str, object] = {}
-        for key in keys_in(m.group(4)):
+        for key in keys_in(keys):
             if key[0] == '"':
                 key = key[1:-1]
             if key in target:
