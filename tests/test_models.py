@@ -1,7 +1,9 @@
-"""`slot_init` (models.py): Package's fast `__init__` against the dataclass's own."""
+"""The one-step paths of models.py against their plain ones: Package's `__init__`
+(`slot_init`) against the dataclass's own, `check_integrity` against `read_integrity`."""
 
 from __future__ import annotations
 
+import base64
 import dataclasses
 import inspect
 from typing import Any
@@ -10,7 +12,15 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from auditor.models import Hash, Package, SourceKind, slot_init
+from auditor.models import (
+    ONE_SHA512,
+    Hash,
+    Package,
+    SourceKind,
+    check_integrity,
+    read_integrity,
+    slot_init,
+)
 
 _TEXT = st.text(max_size=12)
 _OPT = st.none() | _TEXT
@@ -94,3 +104,42 @@ def test_refuses_what_it_cannot_copy() -> None:
     for cls in (Factory, Post):
         with pytest.raises(TypeError, match="slot_init"):
             slot_init(cls)
+
+
+_B64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
+
+
+@given(
+    st.one_of(
+        st.binary(min_size=64, max_size=64).map(
+            lambda raw: "sha512-" + base64.b64encode(raw).decode()
+        ),
+        # Near misses: other lengths, a last character with spare bits set, stray padding,
+        # whitespace and a second token around the common form.
+        st.builds(
+            lambda body, last, tail: f"sha512-{body}{last}{tail}",
+            st.text(_B64, min_size=84, max_size=86),
+            st.sampled_from("AQgwBRhx=/+"),
+            st.sampled_from(["==", "=", "", "===", "== ", " sha1-AAAA", "?x", "\n"]),
+        ),
+        st.text(max_size=20),
+        st.none(),
+    )
+)
+def test_one_step_integrity_reads_as_the_general_path(value: str | None) -> None:
+    assert check_integrity(value) == read_integrity(value)
+
+
+def test_one_step_integrity_takes_only_canonical_sha512() -> None:
+    digest = base64.b64encode(bytes(range(64))).decode()
+    assert ONE_SHA512.fullmatch("sha512-" + digest)
+    assert check_integrity("sha512-" + digest).sha512 == bytes(range(64))
+    for other in (
+        "sha512-" + digest[:-3] + "B==",  # spare bits set: not how Node prints it
+        "sha512-" + digest + "=",
+        " sha512-" + digest,
+        "SHA512-" + digest,
+        "sha512-" + digest + "?opt",
+    ):
+        assert not ONE_SHA512.fullmatch(other)
+        assert check_integrity(other) == read_integrity(other)

@@ -64,7 +64,7 @@ from auditor.lockfile.sources import (
     is_semver,
     valid_name,
 )
-from auditor.models import Hash, IntegrityCheck, Lockfile, SourceKind, check_integrity
+from auditor.models import ONE_SHA512, IntegrityCheck, Lockfile, SourceKind, check_integrity
 
 NAME = "yarn-classic"
 FILE_NAMES = ("yarn.lock",)
@@ -517,7 +517,6 @@ _NODE_HASHES = frozenset(
 _PRIORITY = ("md5", "sha1", "sha224", "sha256", "sha384", "sha512")
 _YARN_TOKEN = re.compile(r"([^-]+)-([^?]+)(.*)", re.DOTALL)
 _JS_SPACE = re.compile(f"[{_JS_TRIM}]+")
-_ONE_SHA512 = re.compile(r"sha512-[A-Za-z0-9+/]{85}[AQgw]==")
 _SIZES = {"md5": 16, "sha1": 20, "sha224": 28, "sha256": 32, "sha384": 48, "sha512": 64}
 
 
@@ -544,11 +543,9 @@ def yarn_integrity(integrity: str | None, sha1_hex: str) -> tuple[str | None, In
             "no integrity: Yarn checks only the sha1 after '#' in resolved, which cannot be "
             "bound to a sha512 attestation",
         )
-    if _ONE_SHA512.fullmatch(integrity):
-        # What Yarn writes: one canonical sha512 (the pattern admits only the base64 Node
-        # prints for 64 bytes), read alike by Yarn and npm.
-        digest = binascii.a2b_base64(integrity[7:])
-        return integrity, IntegrityCheck("sha512", (integrity[7:],), (Hash("sha512", digest),))
+    if ONE_SHA512.fullmatch(integrity):
+        # What Yarn writes: one canonical sha512, read alike by Yarn and npm.
+        return integrity, check_integrity(integrity)
     by_alg: dict[str, list[str]] = {}
     for token in _JS_SPACE.split(integrity.strip(_JS_TRIM)):
         m = _YARN_TOKEN.fullmatch(token)
