@@ -468,6 +468,7 @@ class _V3:
     def _mark_specs(self, by_key: Mapping[str, _Instance]) -> None:
         """Record how each entry is asked for: npm installs `resolved` even when every
         dependent asks for a registry version (a lockfile pointing elsewhere)."""
+        asks_registry: dict[str, bool] = {}  # specs repeat ("^1.0.0"): judge each once
         for location, entry in self.packages.items():
             if not isinstance(location, str) or not isinstance(entry, dict):
                 continue
@@ -483,7 +484,10 @@ class _V3:
                         continue
                     _edge(by_key, location, found)
                     inst = by_key[found]
-                    if is_registry_spec(spec):
+                    registry = asks_registry.get(spec)
+                    if registry is None:
+                        registry = asks_registry[spec] = is_registry_spec(spec)
+                    if registry:
                         if inst.asked_registry is None:
                             inst.asked_registry = spec
                     else:
