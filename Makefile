@@ -87,7 +87,7 @@ fuzz: $(STAMP) ## fuzz the attestation response parser and the lockfile parser (
 
 mutation: $(STAMP) ## mutation testing of auditor/verify (slow; not in test/CI): MUTANTS='auditor.verify.certs*'
 	$(VENV)/bin/mutmut run $(if $(MAX_CHILDREN),--max-children $(MAX_CHILDREN),) $(MUTANTS); \
-		$(VENV)/bin/mutmut results
+		$(PY) -m tests.mutation_report counts
 
 requirements: $(STAMP) ## regenerate requirements/action.txt (hash-locked, for the GitHub Action) with uv
 	$(PY) -m pip install --quiet 'uv>=0.4'
