@@ -39,7 +39,8 @@ def slot_init(cls: type[_T]) -> type[_T]:
     """Give a frozen slots dataclass an `__init__` that writes each slot through its
     descriptor.  The generated one calls `object.__setattr__` per field (frozen), which made
     building a 5,000-package lockfile's `Package`s cost 27 ms of CPU instead of 10 in every
-    lockfile parser (`make bench parse`).  Same parameters, defaults and result:
+    lockfile parser (`make bench parse`); each package also gets an `IntegrityCheck` and a
+    `Hash`.  Same parameters, defaults and result:
     tests/test_models.py holds it to the dataclass's own `__init__`, kept as
     `__dataclass_init__`."""
     fields = dataclasses.fields(cls)  # type: ignore[arg-type]
@@ -96,6 +97,7 @@ class Level(StrEnum):
     OFF = "off"
 
 
+@slot_init
 @dataclass(frozen=True, slots=True)
 class Hash:
     """One hash of a Subresource Integrity string."""
@@ -148,6 +150,7 @@ _SSRI_PRIORITY = ("md5", "whirlpool", "sha1", "sha224", "sha256", "sha384", "sha
 _SRI_SIZES = {"md5": 16, "sha1": 20, "sha224": 28, "sha256": 32, "sha384": 48, "sha512": 64}
 
 
+@slot_init
 @dataclass(frozen=True, slots=True)
 class IntegrityCheck:
     """What npm checks a fetched tarball against, for one lockfile `integrity` value."""

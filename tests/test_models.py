@@ -1,5 +1,6 @@
-"""The one-step paths of models.py against their plain ones: Package's `__init__`
-(`slot_init`) against the dataclass's own, `check_integrity` against `read_integrity`."""
+"""The one-step paths of models.py against their plain ones: the `__init__` of Package,
+IntegrityCheck and Hash (`slot_init`) against the dataclass's own, `check_integrity`
+against `read_integrity`."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from hypothesis import strategies as st
 from auditor.models import (
     ONE_SHA512,
     Hash,
+    IntegrityCheck,
     Package,
     SourceKind,
     check_integrity,
@@ -44,34 +46,40 @@ def _strategy(f: dataclasses.Field[Any]) -> st.SearchStrategy[Any]:
     return _OPT
 
 
-_FIELDS = dataclasses.fields(Package)
+# Every class that `slot_init` gives its one-step __init__.
+SLOT_INIT = (Package, IntegrityCheck, Hash)
 
 
-def _plain(**values: Any) -> Package:
-    package = object.__new__(Package)
-    Package.__dataclass_init__(package, **values)  # type: ignore[attr-defined]
-    return package
+def _plain(cls: type[Any], *args: Any, **values: Any) -> Any:
+    made = object.__new__(cls)
+    cls.__dataclass_init__(made, *args, **values)
+    return made
 
 
-@given(
-    st.fixed_dictionaries(
-        {f.name: _strategy(f) for f in _FIELDS if f.default is dataclasses.MISSING},
-        optional={f.name: _strategy(f) for f in _FIELDS if f.default is not dataclasses.MISSING},
+@pytest.mark.parametrize("cls", SLOT_INIT, ids=lambda c: c.__name__)
+@given(data=st.data())
+def test_fast_init_builds_what_the_dataclass_builds(cls: type[Any], data: st.DataObject) -> None:
+    fields = dataclasses.fields(cls)
+    values = data.draw(
+        st.fixed_dictionaries(
+            {f.name: _strategy(f) for f in fields if f.default is dataclasses.MISSING},
+            optional={f.name: _strategy(f) for f in fields if f.default is not dataclasses.MISSING},
+        )
     )
-)
-def test_fast_init_builds_what_the_dataclass_builds(values: dict[str, Any]) -> None:
-    fast, plain = Package(**values), _plain(**values)
+    fast, plain = cls(**values), _plain(cls, **values)
     assert fast == plain
     assert hash(fast) == hash(plain)
     assert repr(fast) == repr(plain)
-    assert dataclasses.replace(fast, line=7) == dataclasses.replace(plain, line=7)
+    first = fields[0].name
+    assert dataclasses.replace(fast, **{first: "x"}) == dataclasses.replace(plain, **{first: "x"})
 
 
-def test_same_parameters_and_defaults() -> None:
+@pytest.mark.parametrize("cls", SLOT_INIT, ids=lambda c: c.__name__)
+def test_same_parameters_and_defaults(cls: type[Any]) -> None:
     def shape(fn: Any) -> list[tuple[str, Any, Any]]:
         return [(p.name, p.kind, p.default) for p in inspect.signature(fn).parameters.values()]
 
-    assert shape(Package.__init__) == shape(Package.__dataclass_init__)  # type: ignore[attr-defined]
+    assert shape(cls.__init__) == shape(cls.__dataclass_init__)
 
 
 def test_still_frozen_and_errors_alike() -> None:
@@ -86,7 +94,7 @@ def test_still_frozen_and_errors_alike() -> None:
         with pytest.raises(TypeError):
             Package(*args, **kwargs)
         with pytest.raises(TypeError):
-            _plain(*args, **kwargs)
+            _plain(Package, *args, **kwargs)
 
 
 def test_refuses_what_it_cannot_copy() -> None:
