@@ -8,7 +8,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
@@ -128,3 +128,113 @@ def test_a_body_that_is_not_a_json_object(
     response = _mint(kit, "v0.2", None, lambda _b: raw)
     r = verify_attestations(NAME, VERSION, INTEGRITY, response, kit_trust)
     assert r.reason == "TLOG_BODY_MISMATCH", r.message
+
+
+# Where each body kind keeps its fields: (format, tlog kind, path of the spec's root).
+ROOTS: dict[str, tuple[str, str | None, tuple[str, ...]]] = {
+    "intoto": ("v0.2", "intoto", ("spec", "content")),
+    "dsse": ("v0.2", "dsse", ("spec",)),
+    "rekor2-dsse": ("rekor2-dsse", None, ("spec", "dsseV002")),
+    "hashedrekord": ("rekor2-hashedrekord", None, ("spec", "hashedRekordV002")),
+}
+SIG = "envelope.signatures.0.sig"
+PUBKEY = "envelope.signatures.0.publicKey"
+CERT = "x509Certificate.rawBytes"
+B64_AAAA = base64.b64encode(b"AAAA").decode()  # double base64 of three zero bytes
+B64_NOT_ASCII = base64.b64encode(b"\xff\xfe").decode()  # its inner layer is not ASCII
+B64_BANG = base64.b64encode(b"!!").decode()  # its inner layer is not base64
+
+
+def _pem_edit(old: bytes, new: bytes) -> Callable[[str], str]:
+    """An edit of the PEM inside a base64(PEM) body field."""
+    return lambda b64: base64.b64encode(base64.b64decode(b64).replace(old, new, 1)).decode()
+
+
+def _edited(root: str, dotted: str, value: Any) -> tuple[str, str | None, Any]:
+    """`value` replaces the field, or edits it when callable."""
+    fmt, kind, prefix = ROOTS[root]
+    path = (*prefix, *(int(k) if k.isdigit() else k for k in dotted.split(".")))
+
+    def edit(body: Any) -> bytes:
+        new = value
+        if callable(value):
+            node = body
+            for key in path:
+                node = node[key]
+            new = value(node)
+        return json.dumps(_replaced(body, path, new)).encode()
+
+    return fmt, kind, edit
+
+
+def _refusal(kit: SigstoreKit, trust: TrustMaterial, root: str, dotted: str, value: Any) -> str:
+    fmt, kind, edit = _edited(root, dotted, value)
+    r = verify_attestations(NAME, VERSION, INTEGRITY, _mint(kit, fmt, kind, edit), trust)
+    assert r.reason == "TLOG_BODY_MISMATCH", r.message
+    return r.message or ""
+
+
+# One edit per refusal of the body checks, and the field its message must name (which
+# part of the entry describes another bundle).
+MISMATCHES = [
+    ("intoto", "envelope.signatures", [], "signature count"),
+    ("intoto", SIG, B64_AAAA, "signature"),
+    ("intoto", SIG, B64_NOT_ASCII, "signature"),
+    ("intoto", "payloadHash.value", "0" * 64, "payloadHash"),
+    ("intoto", "envelope.payloadType", "x", "payloadType"),
+    ("intoto", PUBKEY, BAD_PEM, "signing key"),
+    # a PEM with a damaged END line, or a character outside base64 inside it
+    ("intoto", PUBKEY, _pem_edit(b"-----END CERTIFICATE", b"-----END CERTIFICATX"), "signing key"),
+    ("intoto", PUBKEY, _pem_edit(b"-----\n", b"-----\n!"), "signing key"),
+    ("intoto", "envelope.payload", B64_AAAA, "payload"),
+    ("intoto", "envelope.payload", B64_NOT_ASCII, "payload"),
+    ("dsse", "payloadHash.algorithm", "sha512", "payloadHash"),
+    ("dsse", "signatures", [], "signature count"),
+    ("dsse", "signatures.0.signature", "AAAA", "signature"),
+    ("dsse", "signatures.0.verifier", BAD_PEM, "signing key"),
+    ("rekor2-dsse", "payloadHash.algorithm", "SHA2_384", "payloadHash algorithm"),
+    ("rekor2-dsse", "payloadHash.digest", "AAAA", "payloadHash"),
+    ("rekor2-dsse", "signatures", [], "signature count"),
+    ("rekor2-dsse", "signatures.0.content", "AAAA", "signature"),
+    ("rekor2-dsse", f"signatures.0.verifier.{CERT}", "AAAA", "signing key"),
+    ("hashedrekord", "data.algorithm", "MD5", "digest algorithm"),
+    ("hashedrekord", "data.digest", "AAAA", "digest of the DSSE PAE"),
+    ("hashedrekord", "signature", "x", "signature"),
+    ("hashedrekord", "signature.content", "AAAA", "signature"),
+    ("hashedrekord", f"signature.verifier.{CERT}", "AAAA", "signing key"),
+]
+
+
+@pytest.mark.parametrize(("root", "dotted", "value", "what"), MISMATCHES)
+def test_a_mismatch_names_the_field(
+    root: str, dotted: str, value: Any, what: str, kit: SigstoreKit, kit_trust: TrustMaterial
+) -> None:
+    message = _refusal(kit, kit_trust, root, dotted, value)
+    assert f": tlog entry body {what} does not match the bundle" in message, message
+
+
+# One undecodable value per base64 field of the body checks (both layers of the double
+# base64 ones): TLOG_BODY_MISMATCH, not BUNDLE_MALFORMED, and the message names the field.
+UNDECODABLE = [
+    ("intoto", SIG, "!", "sig"),
+    ("intoto", SIG, B64_BANG, "sig"),
+    ("intoto", PUBKEY, "!", "public key"),
+    ("intoto", "envelope.payload", "!", "payload"),
+    ("intoto", "envelope.payload", B64_BANG, "payload"),
+    ("dsse", "signatures.0.signature", "!", "signature"),
+    ("dsse", "signatures.0.verifier", "!", "public key"),
+    ("rekor2-dsse", "payloadHash.digest", "!", "payloadHash"),
+    ("rekor2-dsse", "signatures.0.content", "!", "signature"),
+    ("rekor2-dsse", f"signatures.0.verifier.{CERT}", "!", "verifier"),
+    ("hashedrekord", "data.digest", "!", "digest"),
+    ("hashedrekord", "signature.content", "!", "signature"),
+    ("hashedrekord", f"signature.verifier.{CERT}", "!", "verifier"),
+]
+
+
+@pytest.mark.parametrize(("root", "dotted", "value", "what"), UNDECODABLE)
+def test_an_undecodable_field_is_a_mismatch_naming_it(
+    root: str, dotted: str, value: str, what: str, kit: SigstoreKit, kit_trust: TrustMaterial
+) -> None:
+    message = _refusal(kit, kit_trust, root, dotted, value)
+    assert f": tlog body {what} is not valid base64" in message, message
