@@ -256,6 +256,8 @@ def test_a_lying_predicate_field_is_refused(
     rej = rejected(check_builder, builder, stmt)
     assert (rej.code, rej.message.startswith(LABEL)) == (reason, True), rej.message
     assert message in rej.message
+    if message.endswith(" is ") and lie is not DELETE:  # the lie is shown, then the truth
+        assert rej.message.startswith(f"{message}{str(lie)[:120]!r}, certificate says '")
 
 
 @pytest.mark.parametrize("builder", sorted(IDENTS))
@@ -430,6 +432,8 @@ BAD_STATEMENTS: list[tuple[str, bytes, str, str]] = [
      "DSSE payload is not JSON"),
     ("list", b"[]", "STATEMENT_MALFORMED", "statement is not a JSON object"),
     ("no-type", _doc(_type=DELETE), "STATEMENT_MALFORMED", "unknown statement _type 'None'"),
+    ("long-type", _doc(_type="x" * 200), "STATEMENT_MALFORMED",
+     f"unknown statement _type {'x' * 80!r}"),
     ("other-type", _doc(_type="https://in-toto.io/Statement/v2"), "STATEMENT_MALFORMED",
      "unknown statement _type 'https://in-toto.io/Statement/v2'"),
     ("no-predicate-type", _doc(predicateType=DELETE), "STATEMENT_MALFORMED",
@@ -525,3 +529,44 @@ def test_publish_predicate_names_the_package() -> None:
 )
 def test_purl(name: str, version: str, expected: str) -> None:
     assert statement.purl(name, version) == expected
+
+
+LONG = "x" * 300
+
+
+def test_attacker_text_in_messages_is_cut() -> None:
+    """Predicate and certificate values are shown in one-line messages, each cut to a
+    fixed length (120 characters of a field, 100 of a build type, issuer or project)."""
+
+    def message(builder: str, stmt: dict[str, Any], identity: Identity | None = None) -> str:
+        identity = identity or cert_identity(IDENTS[builder])
+        return rejected(check, stmt, identity).message
+
+    long_ref = edited(genuine("gha-v2"), (*ENV, "GITHUB_REF"), "refs/heads/" + LONG)
+    assert f"is {('refs/heads/' + LONG)[:120]!r}, certificate" in message("gha-v2", long_ref)
+    truth = replace(cert_identity(GHA_V2), ref="refs/heads/" + LONG)
+    assert message("gha-v2", genuine("gha-v2"), truth).endswith(
+        f"certificate says {f'git+{GH}@refs/heads/{LONG}'[:120]!r}"  # configSource.uri
+    )
+    for builder, path in (("slsa-v1", (*V1, "buildType")), ("gha-v2", ("buildType",))):
+        bt = edited(genuine(builder), path, "https://bt.example/" + LONG)
+        assert message(builder, bt).endswith(f"buildType {('https://bt.example/' + LONG)[:100]!r}")
+    extra = edited(genuine("slsa-v1"), V1_GH, {f"k{i}": "v" for i in range(7)})
+    assert message("slsa-v1", extra).endswith("keys ['k0', 'k1', 'k2', 'k3', 'k4']")
+    issuer = "https://" + LONG
+    github = replace(cert_identity(GHA_V2), issuer=issuer)
+    assert message("gha-v2", genuine("gha-v2"), github).endswith(f"issuer is {issuer[:100]!r}")
+    byob = replace(cert_identity(BYOB), build_signer=issuer)
+    assert f"signed by {issuer[:120]!r}, not" in message("byob", genuine("byob"), byob)
+    builder_id = edited(genuine("byob"), ("builder", "id"), issuer)
+    assert f"builder.id {issuer[:120]!r} is not" in message("byob", builder_id)
+    project = "https://gitlab.com/" + LONG
+    gitlab = replace(cert_identity(GITLAB), issuer=issuer, source_repository=project)
+    assert message("gitlab", genuine("gitlab"), gitlab).endswith(
+        f"issuer {issuer[:100]!r} is not the GitLab instance of {project[:100]!r}"
+    )
+    runner = edited(genuine("gitlab"), ("builder", "id"), issuer)
+    gitlab = replace(cert_identity(GITLAB), source_repository=project)
+    assert message("gitlab", runner, gitlab).endswith(
+        f"builder.id {issuer[:120]!r} is not a runner of {project[:100]!r}"
+    )
