@@ -318,21 +318,23 @@ class _Disagreeing(SignerIdentity):
 
 
 @pytest.mark.parametrize(
-    ("oid", "value"),
+    ("oid", "value", "field"),
     [
-        ("1", b"https://token.actions.example"),  # issuer .1 vs .8
-        ("5", b"evil/widget"),  # repository .5 vs .12
-        ("6", b"refs/heads/evil"),  # ref .6 vs .14
-        ("3", b"0" * 40),  # commit .3 vs .13
-        ("2", b"workflow_dispatch"),  # trigger .2 vs .20
+        ("1", b"https://token.actions.example", "issuer"),  # .1 vs .8
+        ("5", b"evil/widget", "source repository"),  # .5 vs .12
+        ("6", b"refs/heads/evil", "ref"),  # .6 vs .14
+        ("3", b"0" * 40, "commit"),  # .3 vs .13
+        ("2", b"workflow_dispatch", "trigger"),  # .2 vs .20
     ],
 )
-def test_deprecated_oid_must_agree(oid: str, value: bytes, tmp_path: Path) -> None:
+def test_deprecated_oid_must_agree(oid: str, value: bytes, field: str, tmp_path: Path) -> None:
     kit = SigstoreKit(seed="verify-oids")
     ident = _Disagreeing(lie_oid=oid, lie=value)
     body = kit.attestations(NAME, VERSION, SHA512, identity=ident)
     r = _verify(body, load_trust(*kit.write_trust(tmp_path)))
     assert (r.status, r.reason) == (Status.INVALID, "CERT_IDENTITY"), r.message
+    # The message names the field whose two extensions disagree.
+    assert f"provenance bundle: certificate {field} '" in r.message, r.message
 
 
 def test_non_der_extension_rejected(tmp_path: Path) -> None:

@@ -1,0 +1,178 @@
+"""Fulcio leaf checks attacked directly.  A leaf naming a trusted CA as its issuer chains
+only when that CA's key signed it, for every key type a trusted root may hold (ECDSA;
+Ed25519 and RSA for private instances; any other type never chains), whatever algorithm
+the forger signed with.  The SCT check says which SCT failed and why, and blames out-of-date
+trust only when every SCT came from a log the trust does not know."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec, ed448, ed25519, rsa
+from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+
+from auditor.verify import TrustMaterial, load_trust
+from auditor.verify._errors import OUT_OF_DATE_HINT, Reject
+from auditor.verify.certs import load_leaf, verify_chain, verify_sct
+from tests.support.kit import GITHUB, SigstoreKit, b64
+
+SignerKey = (
+    ec.EllipticCurvePrivateKey
+    | ed25519.Ed25519PrivateKey
+    | ed448.Ed448PrivateKey
+    | rsa.RSAPrivateKey
+)
+WHEN = datetime(2030, 1, 1, tzinfo=UTC)
+KEYS: dict[str, SignerKey] = {
+    "ecdsa": ec.generate_private_key(ec.SECP384R1()),
+    "ed25519": ed25519.Ed25519PrivateKey.generate(),
+    "rsa": rsa.generate_private_key(65537, 2048),
+    "ed448": ed448.Ed448PrivateKey.generate(),
+    # the forger's own keys of each type
+    "other-ecdsa": ec.generate_private_key(ec.SECP384R1()),
+    "other-ed25519": ed25519.Ed25519PrivateKey.generate(),
+    "other-rsa": rsa.generate_private_key(65537, 2048),
+}
+LEAF_KEY = ec.generate_private_key(ec.SECP256R1())
+
+
+def _name(cn: str) -> x509.Name:
+    return x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, cn)])
+
+
+def _sign(builder: x509.CertificateBuilder, key: SignerKey) -> x509.Certificate:
+    edwards = isinstance(key, ed25519.Ed25519PrivateKey | ed448.Ed448PrivateKey)
+    return builder.sign(key, None if edwards else hashes.SHA256())
+
+
+def _builder(subject: x509.Name, issuer: x509.Name, public_key: Any) -> x509.CertificateBuilder:
+    return (
+        x509.CertificateBuilder()
+        .subject_name(subject)
+        .issuer_name(issuer)
+        .public_key(public_key)
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(datetime(2020, 1, 1, tzinfo=UTC))
+        .not_valid_after(datetime(2040, 1, 1, tzinfo=UTC))
+    )
+
+
+def _ca_name(kind: str) -> x509.Name:
+    return _name(f"test {kind} CA")
+
+
+def _leaf_der(issuer: x509.Name, signer: SignerKey) -> bytes:
+    """A well-formed code-signing leaf (no SCT) naming `issuer`, signed by `signer`."""
+    builder = (
+        _builder(x509.Name([]), issuer, LEAF_KEY.public_key())
+        .add_extension(
+            x509.KeyUsage(True, False, False, False, False, False, False, False, False), True
+        )
+        .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.CODE_SIGNING]), False)
+    )
+    return _sign(builder, signer).public_bytes(serialization.Encoding.DER)
+
+
+@pytest.fixture(scope="module")
+def kit() -> SigstoreKit:
+    return SigstoreKit(seed="certs", cache_leaf=True)
+
+
+def _trust(kit: SigstoreKit, directory: Path, **replace: Any) -> TrustMaterial:
+    root_path, keys_path = kit.write_trust(directory)
+    root = json.loads(root_path.read_text())
+    root.update(replace)
+    root_path.write_text(json.dumps(root))
+    return load_trust(root_path, keys_path)
+
+
+@pytest.fixture(scope="module")
+def one_ca(kit: SigstoreKit, tmp_path_factory: pytest.TempPathFactory) -> dict[str, TrustMaterial]:
+    """For each CA key type, a trust whose only Fulcio CA is self-signed with that key."""
+    out = {}
+    for kind in ("ecdsa", "ed25519", "rsa", "ed448"):
+        key = KEYS[kind]
+        ca = _sign(
+            _builder(_ca_name(kind), _ca_name(kind), key.public_key()).add_extension(
+                x509.BasicConstraints(ca=True, path_length=None), True
+            ),
+            key,
+        )
+        entry = {
+            "subject": {"organization": "test", "commonName": f"test {kind} CA"},
+            "certChain": {
+                "certificates": [{"rawBytes": b64(ca.public_bytes(serialization.Encoding.DER))}]
+            },
+            "validFor": {"start": "2020-01-01T00:00:00Z"},
+        }
+        out[kind] = _trust(kit, tmp_path_factory.mktemp(kind), certificateAuthorities=[entry])
+    return out
+
+
+# (CA key type, who signed the leaf that names that CA, does it chain)
+CHAINS = [
+    ("ecdsa", "ecdsa", True),
+    ("ecdsa", "other-ecdsa", False),
+    ("ecdsa", "ed25519", False),
+    ("ecdsa", "rsa", False),
+    ("ed25519", "ed25519", True),
+    ("ed25519", "other-ed25519", False),
+    ("ed25519", "ecdsa", False),
+    ("rsa", "rsa", True),
+    ("rsa", "other-rsa", False),
+    ("rsa", "ecdsa", False),
+    ("ed448", "ed448", False),  # a key type the verifier does not check: never trusted
+]
+
+
+@pytest.mark.parametrize(("ca", "signer", "chains"), CHAINS)
+def test_a_leaf_chains_only_to_the_ca_that_signed_it(
+    ca: str, signer: str, chains: bool, one_ca: dict[str, TrustMaterial]
+) -> None:
+    trust = one_ca[ca]
+    leaf = load_leaf(_leaf_der(_ca_name(ca), KEYS[signer]), "t")
+    if chains:
+        assert verify_chain(leaf, [WHEN], trust, "t") is trust.fulcio[0]
+        return
+    with pytest.raises(Reject) as info:
+        verify_chain(leaf, [WHEN], trust, "t")
+    assert info.value.code == "CERT_CHAIN"
+    assert "does not chain to a trusted Fulcio CA" in info.value.message
+
+
+# --- the SCT ------------------------------------------------------------------------------
+
+
+def _sct_failure(kit: SigstoreKit, trust: TrustMaterial, sct: Any) -> str:
+    _, cert = kit.issue_leaf(GITHUB, WHEN, sct=sct)
+    leaf = load_leaf(cert.public_bytes(serialization.Encoding.DER), "t")
+    ca = verify_chain(leaf, [WHEN], trust, "t")
+    with pytest.raises(Reject) as info:
+        verify_sct(leaf, ca, trust, "t")
+    assert info.value.code == "SCT"
+    return info.value.message
+
+
+def test_a_bad_sct_signature_is_named_without_blaming_the_trust(
+    kit: SigstoreKit, tmp_path: Path
+) -> None:
+    message = _sct_failure(kit, _trust(kit, tmp_path), "bad")
+    assert message == "t: no valid SCT (SCT signature invalid)"
+
+
+def test_an_sct_from_an_unknown_log_blames_the_trust(kit: SigstoreKit, tmp_path: Path) -> None:
+    message = _sct_failure(kit, _trust(kit, tmp_path, ctlogs=[]), "good")
+    assert (
+        message == f"t: no valid SCT (unknown CT log {kit.ct_log_id.hex()[:16]}){OUT_OF_DATE_HINT}"
+    )
+
+
+def test_no_sct(kit: SigstoreKit, tmp_path: Path) -> None:
+    message = _sct_failure(kit, _trust(kit, tmp_path), "none")
+    assert message == "t: certificate has no embedded SCT"
