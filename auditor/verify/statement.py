@@ -298,7 +298,13 @@ def _check_gha_v02(
             "configSource.entryPoint", _get(cs, "entryPoint"), f"{owner_repo}/{cfg}@{identity.ref}"
         )
     meta = _get(p, "metadata")
-    flags = [*(_get(meta, "completeness") or {}).values(), _get(meta, "reproducible")]
+    completeness = _get(meta, "completeness")
+    if not isinstance(completeness, dict | None):  # npm writes an object of booleans
+        raise Reject(
+            "CERT_PREDICATE_MISMATCH",
+            f"{c.label}: npm CLI provenance metadata.completeness is not an object",
+        )
+    flags = [*(completeness or {}).values(), _get(meta, "reproducible")]
     if any(flag not in (None, False) for flag in flags):
         raise Reject(
             "CERT_PREDICATE_MISMATCH",

@@ -253,6 +253,7 @@ V02_FIELDS = [
     (["invocation", "environment", "GITHUB_REPOSITORY_OWNER_ID"], "1"),
     (["invocation", "environment", "GITHUB_RUN_ATTEMPT"], "9"),
     (["invocation", "parameters"], {"x": 1}),
+    (["metadata", "completeness"], "x"),  # not BUNDLE_MALFORMED (an AttributeError before)
     (["materials"], []),
     (["metadata", "buildInvocationId"], "1-1"),
     (["builder", "id"], "https://example.com/builder"),

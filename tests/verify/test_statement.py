@@ -174,6 +174,13 @@ FIELD_LIES: list[tuple[str, tuple[str | int, ...], Any, str, str]] = [
      f"{LABEL}: npm CLI provenance claims completeness/reproducibility"),
     ("gha-v2", ("metadata", "reproducible"), "no", MISMATCH,
      f"{LABEL}: npm CLI provenance claims completeness/reproducibility"),
+    # not an object: refused as a predicate problem (was an AttributeError, BUNDLE_MALFORMED)
+    ("gha-v2", ("metadata", "completeness"), "x", MISMATCH,
+     f"{LABEL}: npm CLI provenance metadata.completeness is not an object"),
+    ("gha-v1", ("metadata", "completeness"), [True], MISMATCH,
+     f"{LABEL}: npm CLI provenance metadata.completeness is not an object"),
+    ("gha-v2", ("metadata", "completeness"), False, MISMATCH,
+     f"{LABEL}: npm CLI provenance metadata.completeness is not an object"),
     ("gha-v2", PARAMS, {"x": 1}, MISMATCH,
      f"{LABEL}: npm CLI provenance has invocation.parameters"),
     ("gha-v2", ENV, DELETE, MISMATCH, f"{LABEL}: predicate lacks invocation.environment"),
@@ -570,3 +577,34 @@ def test_attacker_text_in_messages_is_cut() -> None:
     assert message("gitlab", runner, gitlab).endswith(
         f"builder.id {issuer[:120]!r} is not a runner of {project[:100]!r}"
     )
+
+
+REPLACEMENTS: list[Any] = [None, 0, -1, 1.5, True, False, "", "x", [], {}, [1], {"a": 1}, ["x"]]
+
+
+def _paths(node: Any, prefix: tuple[str | int, ...] = ()) -> list[tuple[str | int, ...]]:
+    out = [prefix] if prefix else []
+    if isinstance(node, dict):
+        for key, value in node.items():
+            out += _paths(value, (*prefix, key))
+    elif isinstance(node, list):
+        for i, value in enumerate(node):
+            out += _paths(value, (*prefix, i))
+    return out
+
+
+@pytest.mark.parametrize("builder", sorted(IDENTS))
+def test_wrong_json_types_in_every_predicate_field(builder: str) -> None:
+    """Every field of the predicate replaced by every JSON type: a verdict (pass, or a
+    `Reject` with a reason), never another exception (which the verifier could only report
+    as an unexpected BUNDLE_MALFORMED)."""
+    stmt = genuine(builder)
+    seen = 0
+    for path in _paths(stmt["predicate"]):
+        for value in REPLACEMENTS:
+            try:
+                check_builder(builder, edited(stmt, path, value))
+            except Reject as rej:
+                assert rej.code in ("CERT_PREDICATE_MISMATCH", "BUILD_TYPE_UNKNOWN"), rej
+            seen += 1
+    assert seen > 200
