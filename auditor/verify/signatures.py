@@ -49,8 +49,9 @@ def integrity_accepted(lockfile: str, signed: str) -> bool:
     or unknown algorithms) binds nothing: not accepted."""
     lock = check_integrity(lockfile)
     algorithm = lock.algorithm
-    if algorithm is None or lock.reason == "INTEGRITY_MALFORMED":
-        return False
+    # Every digest npm accepts must be a well-formed one of its algorithm.  This one check
+    # also refuses a value npm checks nothing against (no algorithm: nothing pinned) and a
+    # malformed digest (INTEGRITY_MALFORMED or weak: never among the well-formed hashes).
     pinned = {h.digest for h in lock.hashes if h.algorithm == algorithm}
     if not pinned or len(pinned) != len(lock.accepted):
         return False

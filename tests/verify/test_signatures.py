@@ -5,17 +5,20 @@ from __future__ import annotations
 
 import base64
 import json
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
 import pytest
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from auditor.models import RegistrySignature, SignatureStatus, VersionInfo
 from auditor.reasons import SIGNATURE_REASONS
 from auditor.verify import TrustMaterial, load_trust, verify_registry_signature
+from auditor.verify._errors import OUT_OF_DATE_HINT
 from auditor.verify.signatures import key_needs_time
 from tests.support.kit import SigstoreKit
 
@@ -277,6 +280,10 @@ SHA1_A = "sha1-" + base64.b64encode(bytes([1]) * 20).decode()
         (f"{SHA512_A} {SHA512_B}", SHA512_A, False),  # npm accepts either: B was not signed
         ("SHA512-" + SHA512_A[7:], SHA512_A, False),  # upper case: npm checks nothing
         ("sha512-not*base64", "sha512-not*base64", False),
+        (f"{SHA512_A} sha512-AAAA", SHA512_A, False),  # INTEGRITY_MALFORMED
+        # weak: npm also accepts a malformed sha1, which the signature does not cover
+        (f"{SHA1_A} sha1-AAAA", f"{SHA512_A} {SHA1_A}", False),
+        (f"{SHA1_A} {SHA1_A}", f"{SHA512_A} {SHA1_A}", True),  # the same digest twice
         (SHA1_A, SHA512_A, False),
     ],
 )
@@ -286,3 +293,184 @@ def test_integrity_npm_accepts_for_the_signed_value(
     from auditor.verify import integrity_accepted
 
     assert integrity_accepted(lockfile, signed) is accepted
+
+
+# --------------------------------------------------------------------------- exact outcomes
+
+
+def _exact_cases(kit: SigstoreKit) -> list[tuple[str, dict[str, Any], RegistrySignature]]:
+    good = _sig(kit, MESSAGE)
+    rogue = _sig(kit, MESSAGE, "rogue")
+    old = _sig(kit, MESSAGE, "2023")
+    over_empty = _sig(kit, f"{NAME}@{VERSION}:")
+    other = "sha512-" + base64.b64encode(bytes(64)).decode()
+    long_keyid = "SHA256:" + "k" * 100
+    # Integrity values over 100 characters (the messages show the first 100 of each).
+    signed_long, lockfile_long = f"{INTEGRITY} {SHA1_A}", f"{other} {SHA1_A}"
+    over_long = _sig(kit, f"{NAME}@{VERSION}:{signed_long}")
+    invalid = SignatureStatus.INVALID
+    return [
+        (
+            "not in the packument",
+            {"info": None},
+            RegistrySignature(
+                SignatureStatus.MISSING,
+                None,
+                "VERSION_NOT_IN_PACKUMENT",
+                "the registry's packument does not list this version",
+            ),
+        ),
+        (
+            "no signatures",
+            {"signatures": None},
+            RegistrySignature(
+                SignatureStatus.MISSING, None, "SIGNATURE_MISSING", "no dist.signatures"
+            ),
+        ),
+        (
+            # A genuine signature over "<name>@<version>:" must not verify an empty integrity.
+            "empty signed integrity",
+            {"signatures": (over_empty,), "signed": "", "lockfile": None},
+            RegistrySignature(
+                invalid, None, "SIGNATURE_MALFORMED", "signatures present but no dist.integrity"
+            ),
+        ),
+        (
+            "entry without a keyid",
+            {"signatures": (("", good[1]),)},
+            RegistrySignature(
+                invalid, None, "SIGNATURE_MALFORMED", "a dist.signatures entry lacks keyid/sig"
+            ),
+        ),
+        (
+            "unknown key",
+            {"signatures": (rogue,)},
+            RegistrySignature(
+                invalid,
+                rogue[0],
+                "SIGNATURE_KEY_UNKNOWN",
+                f"no trusted npm:signatures key {rogue[0]!r}{OUT_OF_DATE_HINT}",
+            ),
+        ),
+        (
+            "long unknown keyid",
+            {"signatures": ((long_keyid, good[1]),)},
+            RegistrySignature(
+                invalid,
+                long_keyid,
+                "SIGNATURE_KEY_UNKNOWN",
+                f"no trusted npm:signatures key {long_keyid[:80]!r}{OUT_OF_DATE_HINT}",
+            ),
+        ),
+        (
+            "expired key",
+            {"signatures": (old,), "published": AFTER_2023_KEY},
+            RegistrySignature(
+                invalid,
+                old[0],
+                "SIGNATURE_KEY_EXPIRED",
+                f"key {old[0]} expired 2025-01-29T00:00:00+00:00, "
+                "version published 2025-06-01T00:00:00+00:00",
+            ),
+        ),
+        (
+            "bad signature",
+            {"signatures": ((good[0], rogue[1]),)},
+            RegistrySignature(
+                invalid,
+                good[0],
+                "SIGNATURE_INVALID",
+                f"signature by {good[0]} does not verify over {MESSAGE.encode()!r}",
+            ),
+        ),
+        (
+            "other integrity",
+            {"signatures": (good,), "lockfile": other},
+            RegistrySignature(
+                invalid,
+                good[0],
+                "INTEGRITY_MISMATCH",
+                f"the registry signed integrity {INTEGRITY!r}, the lockfile has {other!r}",
+            ),
+        ),
+        (
+            "other long integrity",
+            {"signatures": (over_long,), "signed": signed_long, "lockfile": lockfile_long},
+            RegistrySignature(
+                invalid,
+                good[0],
+                "INTEGRITY_MISMATCH",
+                f"the registry signed integrity {signed_long[:100]!r}, "
+                f"the lockfile has {lockfile_long[:100]!r}",
+            ),
+        ),
+        (
+            "entry without a signature",
+            {"signatures": ((good[0], ""),)},
+            RegistrySignature(
+                invalid, None, "SIGNATURE_MALFORMED", "a dist.signatures entry lacks keyid/sig"
+            ),
+        ),
+        ("verified", {"signatures": (good,)}, RegistrySignature(SignatureStatus.VERIFIED, good[0])),
+    ]
+
+
+def test_every_outcome_has_its_exact_reason_and_message(
+    kit: SigstoreKit, trust: TrustMaterial
+) -> None:
+    for label, args, expected in _exact_cases(kit):
+        if "info" in args:
+            got = verify_registry_signature(NAME, VERSION, INTEGRITY, None, trust, None)
+        else:
+            got = _check(trust, **args)
+        assert got == expected, label
+
+
+def test_publish_time_in_any_zone_is_read_as_its_instant(
+    kit: SigstoreKit, trust: TrustMaterial
+) -> None:
+    """The end of a key's window is compared with the instant of publication: a naive time
+    is UTC, an aware one is converted (not relabelled)."""
+    sigs = (_sig(kit, MESSAGE, "2023"),)
+    east = timezone(timedelta(hours=5))
+    verified = [
+        KEY_2023_END.replace(tzinfo=None) - timedelta(seconds=1),
+        datetime(2025, 1, 29, 4, 59, tzinfo=east),  # 2025-01-28T23:59Z
+    ]
+    expired = [KEY_2023_END.replace(tzinfo=None), datetime(2025, 1, 29, 5, 0, tzinfo=east)]
+    for when in verified:
+        assert _check(trust, sigs, published=when).status is SignatureStatus.VERIFIED, when
+    for when in expired:
+        assert _check(trust, sigs, published=when).reason == "SIGNATURE_KEY_EXPIRED", when
+
+
+@pytest.mark.parametrize("curve", [ec.SECP384R1(), ec.SECP256K1()], ids=lambda c: c.name)
+def test_a_signatures_key_on_another_curve_verifies_nothing(
+    kit: SigstoreKit, tmp_path: Path, curve: ec.EllipticCurve
+) -> None:
+    """npm's registry signatures are ECDSA P-256: a trusted key of another type under the
+    same id verifies no signature, not even one it made itself."""
+    other = ec.generate_private_key(curve)
+    spki = other.public_key().public_bytes(
+        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+    root, keys = kit.write_trust(tmp_path)
+    doc = json.loads(keys.read_text())
+    for entry in doc["keys"]:
+        if entry["keyId"] == kit.npm_key_id and entry["keyUsage"] == "npm:signatures":
+            entry["publicKey"]["rawBytes"] = base64.b64encode(spki).decode()
+    keys.write_text(json.dumps(doc))
+    own = base64.b64encode(other.sign(MESSAGE.encode(), ec.ECDSA(hashes.SHA256()))).decode()
+    for sig in (_sig(kit, MESSAGE)[1], own):
+        got = _check(load_trust(root, keys), ((kit.npm_key_id, sig),))
+        assert (got.status, got.reason) == (SignatureStatus.INVALID, "SIGNATURE_INVALID")
+
+
+def test_signature_base64_is_strict(kit: SigstoreKit, trust: TrustMaterial) -> None:
+    """A genuine signature with a character base64 does not allow is malformed, not read
+    past (as a lenient decoder would)."""
+    keyid, sig = _sig(kit, MESSAGE)
+    assert _check(trust, ((keyid, sig),)).status is SignatureStatus.VERIFIED
+    for bad in (sig[:10] + "!" + sig[10:], sig[:10] + "\n" + sig[10:], sig + "*"):
+        got = _check(trust, ((keyid, bad),))
+        assert (got.status, got.reason) == (SignatureStatus.INVALID, "SIGNATURE_INVALID")
