@@ -170,7 +170,52 @@ CASES: list[tuple[str, str, Any, str, str]] = [
     ("v0.2", TSA, [{}] * 9, MALFORMED, "b: 'rfc3161Timestamps' has 9 items (max 8)"),
     ("v0.2", TSA, [{"signedTimestamp": "!"}], MALFORMED,
      "b: rfc3161Timestamps[0] is not valid base64"),
+    # At each list's limit the list itself is read; its items decide.
+    ("v0.2", "dsseEnvelope.signatures", [{}] * 16, MALFORMED,
+     "b: DSSE envelope has 16 signatures, expected 1"),
+    ("v0.2", "verificationMaterial.tlogEntries", [{}] * 32, MALFORMED,
+     "b: 32 tlog entries, expected exactly 1"),
+    ("v0.2", "verificationMaterial.x509CertificateChain.certificates", [{}] * 8, MALFORMED,
+     "b: certificate chain leaf is not a base64 string"),
+    ("v0.2", TSA, [{}] * 8, MALFORMED, "b: rfc3161Timestamps[0] is not a base64 string"),
 ]  # fmt: skip
+
+
+ACCEPTED: list[tuple[str, Any, Any]] = [
+    # (path, value, what the parsed bundle holds for it)
+    (f"{TLOG}.logIndex", "0", 0),
+    (f"{TLOG}.logIndex", 0, 0),
+    (f"{TLOG}.logIndex", str(2**63 - 1), 2**63 - 1),
+    (f"{TLOG}.logIndex", 2**63 - 1, 2**63 - 1),
+    (f"{TLOG}.logIndex", "007", 7),
+    (f"{PROOF}.hashes", ["AAAA"] * 64, (b"\0\0\0",) * 64),
+    (f"{PROOF}.hashes", ["AA", "_-8="], (b"\0", b"\xff\xef")),  # unpadded, URL alphabet
+    (f"{PROOF}.checkpoint.envelope", "c" * (64 * 1024), "c" * (64 * 1024)),
+    (f"{TLOG}.inclusionPromise", None, None),
+    ("verificationMaterial.timestampVerificationData", None, ()),
+]
+
+
+def _held(bundle: Any, path: str) -> Any:
+    parsed = parse_bundle(bundle, "b")
+    return {
+        "logIndex": parsed.tlog.log_index,
+        "hashes": parsed.tlog.proof.hashes if parsed.tlog.proof else None,
+        "envelope": parsed.tlog.proof.checkpoint if parsed.tlog.proof else None,
+        "inclusionPromise": parsed.tlog.set_signature,
+        "timestampVerificationData": parsed.timestamps,
+    }[path.rsplit(".", 1)[-1]]
+
+
+@pytest.mark.parametrize(
+    ("path", "value", "held"), ACCEPTED, ids=[str(c[1])[:12] for c in ACCEPTED]
+)
+def test_accepted_edges(path: str, value: Any, held: Any) -> None:
+    """The edges of what the parser takes: int64 bounds as strings or numbers, leading
+    zeros, a list at its limit, both base64 alphabets, a checkpoint at its size limit,
+    protobuf-JSON null for an optional member."""
+    bundle = _edit(copy.deepcopy(_bundles()["v0.2"]), path, value)
+    assert _held(bundle, path) == held
 
 
 @pytest.mark.parametrize(

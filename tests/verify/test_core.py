@@ -8,7 +8,7 @@ import base64
 import dataclasses
 import hashlib
 import json
-from datetime import UTC
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -16,8 +16,8 @@ import pytest
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
 
-from auditor.models import Status, VerificationResult
-from auditor.verify import TrustMaterial, load_trust, verify_attestations
+from auditor.models import MAX_ATTESTATIONS_BYTES, Status, VerificationResult
+from auditor.verify import TrustMaterial, load_trust, verify_attestations, verify_bundle
 from tests.support.kit import GITHUB, SigstoreKit, Tamper
 from tests.verify.fixtures import TRUST
 
@@ -123,4 +123,172 @@ def test_dsse_failure_names_the_certificate_identity(kit: SigstoreKit, tmp_path:
         "DSSE_SIGNATURE",
         f"provenance bundle: DSSE signature does not verify with the key of the certificate "
         f"for {san[:160]!r}",
+    )
+
+
+# --------------------------------------------------------------------------- exact refusals
+
+
+def _bundle(body: bytes, index: int) -> dict[str, Any]:
+    bundle: dict[str, Any] = json.loads(body)["attestations"][index]["bundle"]
+    return bundle
+
+
+def _subject_sha512(body: bytes) -> str:
+    payload = base64.b64decode(_bundle(body, 0)["dsseEnvelope"]["payload"])
+    digest: str = json.loads(payload)["subject"][0]["digest"]["sha512"]
+    return digest
+
+
+def _response(attestations: Any) -> bytes:
+    return json.dumps({"attestations": attestations}).encode()
+
+
+def _hooked(role: str, edit: Any) -> Any:
+    def hook(hooked_role: str, bundle: dict[str, Any]) -> dict[str, Any]:
+        if hooked_role == role:
+            edit(bundle["verificationMaterial"], bundle)
+        return bundle
+
+    return hook
+
+
+def _key_hint(vm: dict[str, Any], bundle: dict[str, Any]) -> None:
+    del vm["x509CertificateChain"]
+    vm["publicKey"] = {"hint": "k"}
+
+
+def _other_keyid(vm: dict[str, Any], bundle: dict[str, Any]) -> None:
+    bundle["dsseEnvelope"]["signatures"][0]["keyid"] = "other"
+
+
+def _outer_v02(body: bytes) -> bytes:
+    doc = json.loads(body)
+    doc["attestations"][0]["predicateType"] = "https://slsa.dev/provenance/v0.2"
+    return json.dumps(doc).encode()
+
+
+HINT = (
+    "; the trust material may be out of date: run 'audit trust update' to refresh it "
+    "through Sigstore's TUF repository"
+)
+PROVENANCE_ONE = {"predicateType": "https://slsa.dev/provenance/v1", "bundle": {}}
+
+
+def test_refusals_of_the_attestation_set_are_exact(
+    kit: SigstoreKit, kit_trust: TrustMaterial
+) -> None:
+    """Each refusal core.py itself makes, with its reason and its exact message."""
+
+    def mint(**kw: Any) -> bytes:
+        return kit.attestations(NAME, VERSION, SHA512, **kw)
+
+    swapped = mint(tamper=Tamper.ROLE_SWAP_PUBLISH_CERT)
+    unknown_key = mint(tamper=Tamper.PUBLISH_UNKNOWN_KEY)
+    unknown_log = mint(tamper=Tamper.UNKNOWN_LOG)
+    other_digest = mint(tamper=Tamper.SUBJECT_DIGEST)
+    plain = mint()
+    publish_hint = _bundle(plain, 1)["verificationMaterial"]["publicKey"]["hint"]
+    entry = _bundle(unknown_log, 0)["verificationMaterial"]["tlogEntries"][0]
+    log_id = base64.b64decode(entry["logId"]["keyId"])
+    cases: list[tuple[bytes, str, str]] = [
+        (b"{", "RESPONSE_MALFORMED", "attestations response is not valid JSON"),
+        (b"[]", "RESPONSE_MALFORMED", "attestations response has no 'attestations' array"),
+        (b'{"attestations": {}}', "RESPONSE_MALFORMED",
+         "attestations response has no 'attestations' array"),
+        (_response([]), "NO_ATTESTATIONS", "attestations response lists no attestation"),
+        (_response([7] * 17), "RESPONSE_MALFORMED", "response lists 17 attestations (max 16)"),
+        (_response([7] * 16), "RESPONSE_MALFORMED", "attestations[0] is not an object"),
+        (_response([PROVENANCE_ONE, {}]), "RESPONSE_MALFORMED",
+         "attestations[1] has no predicateType string"),
+        (_response([{"predicateType": "p" * 150}]), "PREDICATE_TYPE",
+         f"attestations[0]: unknown predicateType {'p' * 100!r}"),
+        (_response([PROVENANCE_ONE, PROVENANCE_ONE]), "DUPLICATE_ATTESTATION",
+         "more than one provenance attestation"),
+        (swapped, "ROLE_MISMATCH", "publish bundle: publish attestation must be signed by the "
+         "registry's npm:attestations key, got a certificate"),
+        (mint(bundle_hook=_hooked("provenance", _key_hint)), "ROLE_MISMATCH",
+         "provenance bundle: provenance must be signed by a Fulcio certificate, "
+         "got the key hint 'k'"),
+        (unknown_key, "KEY_UNKNOWN", "publish bundle: no npm:attestations key with keyId "
+         f"{_bundle(unknown_key, 1)['verificationMaterial']['publicKey']['hint']!r}{HINT}"),
+        (mint(bundle_hook=_hooked("publish", _other_keyid)), "KEY_UNKNOWN",
+         f"publish bundle: DSSE keyid 'other' differs from the key hint {publish_hint!r}"),
+        (mint(tamper=Tamper.SIGNATURE, target="publish"), "DSSE_SIGNATURE",
+         f"publish bundle: DSSE signature does not verify with npm key {publish_hint}"),
+        (unknown_log, "LOG_UNKNOWN", "provenance bundle: transparency log "
+         f"{log_id.hex()[:16]}… is not in the trusted root{HINT}"),
+        (mint(fmt="v0.1", tamper=Tamper.SET_MISSING), "SET_INVALID",
+         "provenance bundle: bundle v0.1 needs a signed entry timestamp"),
+        (mint(tamper=Tamper.SET_MISSING), "NO_VERIFIED_TIME", "provenance bundle: no verified "
+         "signing time (no SET from a v1 log, no RFC 3161 timestamp)"),
+        (_outer_v02(plain), "PREDICATE_TYPE", "provenance bundle: statement predicateType "
+         "'https://slsa.dev/provenance/v1' != response predicateType "
+         "'https://slsa.dev/provenance/v0.2'"),
+        (mint(tamper=Tamper.SUBJECT_NAME), "SUBJECT_NAME", "provenance bundle: subject "
+         "'pkg:npm/%40acme/widget-evil@1.2.3', expected 'pkg:npm/%40acme/widget@1.2.3'"),
+        (other_digest, "SUBJECT_DIGEST", "provenance bundle: subject sha512 "
+         f"{_subject_sha512(other_digest)[:16]}… != lockfile sha512 {SHA512.hex()[:16]}…"),
+    ]  # fmt: skip
+    for body, reason, message in cases:
+        r = _verify(body, kit_trust)
+        assert (r.status, r.reason, r.message) == (Status.INVALID, reason, message)
+    r = verify_attestations(NAME, VERSION, None, plain, kit_trust)
+    assert (r.reason, r.message) == (
+        "MISSING_INTEGRITY",
+        "the lockfile integrity cannot be bound: no integrity in the lockfile",
+    )
+
+
+def test_response_size_limit(kit_trust: TrustMaterial) -> None:
+    """Over the one size limit is undecided (ERROR), at it the response is judged."""
+    at_limit = b" " * MAX_ATTESTATIONS_BYTES
+    assert _verify(at_limit, kit_trust).reason == "RESPONSE_MALFORMED"
+    r = _verify(at_limit + b" ", kit_trust)
+    assert (r.status, r.reason, r.message) == (
+        Status.ERROR,
+        "FETCH_TOO_LARGE",
+        f"attestations response of {MAX_ATTESTATIONS_BYTES + 1} bytes exceeds "
+        f"{MAX_ATTESTATIONS_BYTES}",
+    )
+
+
+def test_an_unknown_role_is_a_programming_error(kit_trust: TrustMaterial) -> None:
+    with pytest.raises(ValueError, match=r"^unknown attestation role 'x'$"):
+        verify_bundle({}, "x", kit_trust, "b")
+
+
+def _integrated(body: bytes, index: int) -> datetime:
+    entry = _bundle(body, index)["verificationMaterial"]["tlogEntries"][0]
+    return datetime.fromtimestamp(int(entry["integratedTime"]), tz=UTC)
+
+
+def test_windows_are_named_in_the_refusal(tmp_path: Path) -> None:
+    """KEY_NOT_VALID_AT_TIME and a log key's window name the key or log, the window and the
+    verified time."""
+    kit = SigstoreKit(seed="core-expiring", npm_key_valid_until=datetime(2024, 1, 1, tzinfo=UTC))
+    root_path, keys_path = kit.write_trust(tmp_path)
+    trust = load_trust(root_path, keys_path)
+    body = kit.attestations(NAME, VERSION, SHA512, tamper=Tamper.PUBLISH_KEY_EXPIRED)
+    hint = _bundle(body, 1)["verificationMaterial"]["publicKey"]["hint"]
+    key = trust.npm_key(hint, "npm:attestations")
+    assert key is not None
+    r = _verify(body, trust)
+    assert (r.reason, r.message) == (
+        "KEY_NOT_VALID_AT_TIME",
+        f"publish bundle: npm key {key.key_id} valid {key.window}, "
+        f"signed at {_integrated(body, 1).isoformat()}",
+    )
+    root = json.loads(root_path.read_text())
+    for log in root["tlogs"]:
+        log["publicKey"]["validFor"]["end"] = "2021-01-01T00:00:00Z"
+    root_path.write_text(json.dumps(root))
+    trust = load_trust(root_path, keys_path)
+    body = kit.attestations(NAME, VERSION, SHA512)
+    log = trust.tlogs[0]
+    r = _verify(body, trust)
+    assert (r.reason, r.message) == (
+        "LOG_UNKNOWN",
+        f"provenance bundle: log {log.base_url} key valid {log.window}, "
+        f"not at {_integrated(body, 0).isoformat()}",
     )

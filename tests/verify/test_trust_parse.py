@@ -14,7 +14,7 @@ import pytest
 from sigstore_models.trustroot.v1 import TrustedRoot
 
 from auditor.errors import TrustError
-from auditor.verify import load_trust
+from auditor.verify import TrustMaterial, load_trust
 from auditor.verify._util import parse_time
 from auditor.verify.trust import (
     _MAX_TRUST_FILE,
@@ -314,3 +314,27 @@ def test_parse_time_reads_rfc3339_into_utc(text: str, expected: datetime) -> Non
     parsed = parse_time(text, "t")
     assert parsed == expected
     assert parsed.tzinfo is UTC
+
+
+def test_window_is_closed_at_both_ends() -> None:
+    """Like Sigstore's TimeRange: a time equal to the start or the end is inside."""
+    start = datetime(2021, 1, 12, tzinfo=UTC)
+    end = start + timedelta(days=1)
+    tick = timedelta(microseconds=1)
+    closed, open_ended = Window(start, end), Window(start)
+    assert closed.contains(start) and closed.contains(end)
+    assert not closed.contains(start - tick) and not closed.contains(end + tick)
+    assert open_ended.contains(start) and open_ended.contains(end + timedelta(days=10**5))
+    assert not open_ended.contains(start - tick)
+
+
+def test_lookup_by_id_and_usage(trust: TrustMaterial) -> None:
+    """A key is found only under its own id and usage; a log under its log id or its
+    checkpoint key id."""
+    for key in trust.npm_keys:
+        assert trust.npm_key(key.key_id, key.usage) is key
+        assert trust.npm_key(key.key_id, key.usage + "x") is None
+        assert trust.npm_key(key.key_id + "x", key.usage) is None
+    for log in trust.tlogs:
+        assert trust.tlog(log.log_id) is log
+    assert trust.tlog(b"\0" * 32) is None
