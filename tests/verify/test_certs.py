@@ -51,7 +51,9 @@ def _sign(builder: x509.CertificateBuilder, key: SignerKey) -> x509.Certificate:
     return builder.sign(key, None if edwards else hashes.SHA256())
 
 
-def _builder(subject: x509.Name, issuer: x509.Name, public_key: Any) -> x509.CertificateBuilder:
+def _builder(
+    subject: x509.Name, issuer: x509.Name, public_key: Any, not_after: int = 2040
+) -> x509.CertificateBuilder:
     return (
         x509.CertificateBuilder()
         .subject_name(subject)
@@ -59,7 +61,7 @@ def _builder(subject: x509.Name, issuer: x509.Name, public_key: Any) -> x509.Cer
         .public_key(public_key)
         .serial_number(x509.random_serial_number())
         .not_valid_before(datetime(2020, 1, 1, tzinfo=UTC))
-        .not_valid_after(datetime(2040, 1, 1, tzinfo=UTC))
+        .not_valid_after(datetime(not_after, 1, 1, tzinfo=UTC))
     )
 
 
@@ -92,27 +94,30 @@ def _trust(kit: SigstoreKit, directory: Path, **replace: Any) -> TrustMaterial:
     return load_trust(root_path, keys_path)
 
 
+def _ca_entry(
+    kind: str, key: SignerKey, valid_for: dict[str, str] | None = None, not_after: int = 2040
+) -> dict[str, Any]:
+    """A trusted-root CA entry: a CA certificate named after `kind`, self-signed by `key`."""
+    builder = _builder(_ca_name(kind), _ca_name(kind), key.public_key(), not_after)
+    ca = _sign(builder.add_extension(x509.BasicConstraints(ca=True, path_length=None), True), key)
+    return {
+        "subject": {"organization": "test", "commonName": f"test {kind} CA"},
+        "certChain": {
+            "certificates": [{"rawBytes": b64(ca.public_bytes(serialization.Encoding.DER))}]
+        },
+        "validFor": valid_for or {"start": "2020-01-01T00:00:00Z"},
+    }
+
+
 @pytest.fixture(scope="module")
 def one_ca(kit: SigstoreKit, tmp_path_factory: pytest.TempPathFactory) -> dict[str, TrustMaterial]:
     """For each CA key type, a trust whose only Fulcio CA is self-signed with that key."""
-    out = {}
-    for kind in ("ecdsa", "ed25519", "rsa", "ed448"):
-        key = KEYS[kind]
-        ca = _sign(
-            _builder(_ca_name(kind), _ca_name(kind), key.public_key()).add_extension(
-                x509.BasicConstraints(ca=True, path_length=None), True
-            ),
-            key,
+    return {
+        kind: _trust(
+            kit, tmp_path_factory.mktemp(kind), certificateAuthorities=[_ca_entry(kind, KEYS[kind])]
         )
-        entry = {
-            "subject": {"organization": "test", "commonName": f"test {kind} CA"},
-            "certChain": {
-                "certificates": [{"rawBytes": b64(ca.public_bytes(serialization.Encoding.DER))}]
-            },
-            "validFor": {"start": "2020-01-01T00:00:00Z"},
-        }
-        out[kind] = _trust(kit, tmp_path_factory.mktemp(kind), certificateAuthorities=[entry])
-    return out
+        for kind in ("ecdsa", "ed25519", "rsa", "ed448")
+    }
 
 
 # (CA key type, who signed the leaf that names that CA, does it chain)
@@ -143,7 +148,56 @@ def test_a_leaf_chains_only_to_the_ca_that_signed_it(
     with pytest.raises(Reject) as info:
         verify_chain(leaf, [WHEN], trust, "t")
     assert info.value.code == "CERT_CHAIN"
-    assert "does not chain to a trusted Fulcio CA" in info.value.message
+    assert f": certificate issued by 'CN=test {ca} CA' does not chain" in info.value.message
+    assert info.value.message.endswith(OUT_OF_DATE_HINT)  # a newer root may know the CA
+
+
+def test_the_issuer_is_found_among_other_and_retired_cas(kit: SigstoreKit, tmp_path: Path) -> None:
+    """Another CA's subject, then the same subject retired (validFor ended) and expired
+    (its certificate's notAfter passed) with other keys, then the issuer: it chains."""
+    retired = {"start": "2020-01-01T00:00:00Z", "end": "2021-01-01T00:00:00Z"}
+    cas = [
+        _ca_entry("ed25519", KEYS["ed25519"]),
+        _ca_entry("ecdsa", KEYS["other-ecdsa"], valid_for=retired),
+        _ca_entry("ecdsa", KEYS["other-ecdsa"], not_after=2025),
+        _ca_entry("ecdsa", KEYS["ecdsa"]),
+    ]
+    trust = _trust(kit, tmp_path, certificateAuthorities=cas)
+    leaf = load_leaf(_leaf_der(_ca_name("ecdsa"), KEYS["ecdsa"]), "t")
+    assert verify_chain(leaf, [WHEN], trust, "t") is trust.fulcio[3]
+
+
+@pytest.mark.parametrize(
+    ("when", "valid"),
+    [
+        (datetime(2020, 1, 1, tzinfo=UTC), True),
+        (datetime(2040, 1, 1, tzinfo=UTC), True),
+        (datetime(2019, 12, 31, 23, 59, 59, tzinfo=UTC), False),
+        (datetime(2040, 1, 1, 0, 0, 1, tzinfo=UTC), False),
+    ],
+)
+def test_the_leaf_is_valid_from_not_before_to_not_after_inclusive(
+    when: datetime, valid: bool, one_ca: dict[str, TrustMaterial]
+) -> None:
+    trust = one_ca["ecdsa"]
+    leaf = load_leaf(_leaf_der(_ca_name("ecdsa"), KEYS["ecdsa"]), "t")
+    if valid:
+        assert verify_chain(leaf, [WHEN, when], trust, "t") is trust.fulcio[0]
+        return
+    with pytest.raises(Reject) as info:
+        verify_chain(leaf, [WHEN, when], trust, "t")
+    assert f"not at verified time {when.isoformat()}" in info.value.message
+
+
+def test_a_long_issuer_name_is_cut(one_ca: dict[str, TrustMaterial]) -> None:
+    oids = (NameOID.ORGANIZATION_NAME, NameOID.ORGANIZATIONAL_UNIT_NAME, NameOID.COMMON_NAME)
+    long_name = x509.Name(
+        [x509.NameAttribute(oid, c * 60) for oid, c in zip(oids, "abc", strict=True)]
+    )
+    leaf = load_leaf(_leaf_der(long_name, KEYS["ecdsa"]), "t")
+    with pytest.raises(Reject) as info:
+        verify_chain(leaf, [WHEN], one_ca["ecdsa"], "t")
+    assert f"issued by {long_name.rfc4514_string()[:120]!r} does not chain" in info.value.message
 
 
 # --- the SCT ------------------------------------------------------------------------------

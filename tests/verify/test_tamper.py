@@ -362,8 +362,16 @@ def _note(doc: Doc) -> tuple[Doc, str]:
 
 
 # edit -> (how, what the message must name: the check that caught it)
+def _short_signature(note: str) -> str:
+    """The log's signature line cut to its key hint and one byte: a candidate that fails."""
+    head, sig = note.rstrip("\n").rsplit(" ", 1)
+    return f"{head} {base64.b64encode(base64.b64decode(sig)[:5]).decode()}\n"
+
+
+LONG_ORIGIN = "x" * 100 + " - 1"
 NOTE_EDITS: dict[str, tuple[Callable[[str], str], str]] = {
     "no signature block": (lambda n: n.replace("\n\n", "\n"), "no signature block"),
+    "blank first line": (lambda n: "\n\n" + n, "is malformed"),
     "block without final newline": (lambda n: n.rstrip("\n"), "is malformed"),
     "blank line after the signatures": (lambda n: n + "\n", "malformed checkpoint signature"),
     "two lines only": (
@@ -371,8 +379,16 @@ NOTE_EDITS: dict[str, tuple[Callable[[str], str], str]] = {
         "is malformed",
     ),
     "other origin": (lambda n: "rekor.example.test - 1" + n[n.index("\n") :], "origin"),
+    "long origin": (
+        lambda n: LONG_ORIGIN + n[n.index("\n") :],
+        f"checkpoint origin {LONG_ORIGIN[:80]!r} is not log 'rekor.sigstore.dev'",
+    ),
     "origin without tree id": (lambda n: n.split(" - ", 1)[0] + n[n.index("\n") :], "origin"),
     "size not a number": (lambda n: n.replace("\n", "\nx", 1), "size"),
+    "long size": (
+        lambda n: n.replace("\n", "\n" + "9" * 30, 1),
+        f"checkpoint size {'9' * 24!r} != ",
+    ),
     "root not base64": (
         lambda n: n.replace("\n", "\n!", 2).replace("\n!", "\n", 1),
         "root hash",
@@ -385,6 +401,7 @@ NOTE_EDITS: dict[str, tuple[Callable[[str], str], str]] = {
         lambda n: n.rsplit(" ", 1)[0] + " A\n",
         "checkpoint signature is not valid base64",
     ),
+    "signature of one byte": (_short_signature, "(1 candidate lines)"),
     "signature for another log": (
         lambda n: n.replace("\u2014 rekor.sigstore.dev", "\u2014 x", 1),
         "no valid checkpoint signature",

@@ -238,3 +238,13 @@ def test_an_undecodable_field_is_a_mismatch_naming_it(
 ) -> None:
     message = _refusal(kit, kit_trust, root, dotted, value)
     assert f": tlog body {what} is not valid base64" in message, message
+
+
+def test_another_kind_is_named_cut_to_its_length(
+    kit: SigstoreKit, kit_trust: TrustMaterial
+) -> None:
+    response = _mint(kit, "v0.2", "dsse", lambda b: json.dumps({**b, "kind": "k" * 100}).encode())
+    r = verify_attestations(NAME, VERSION, INTEGRITY, response, kit_trust)
+    assert r.reason == "TLOG_BODY_MISMATCH", r.message
+    kind = "k" * 100 + "/0.0.1"
+    assert f": tlog body kind {kind[:60]!r} != kindVersion 'dsse/0.0.1'" in (r.message or "")
