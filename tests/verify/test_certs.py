@@ -200,6 +200,44 @@ def test_a_long_issuer_name_is_cut(one_ca: dict[str, TrustMaterial]) -> None:
     assert f"issued by {long_name.rfc4514_string()[:120]!r} does not chain" in info.value.message
 
 
+def test_a_leaf_that_is_not_a_certificate() -> None:
+    with pytest.raises(Reject) as info:
+        load_leaf(b"\x30\x03\x02\x01\x01", "t")
+    assert info.value.code == "CERT_CHAIN"
+    assert info.value.message.startswith("t: signing certificate is not valid: ")
+
+
+def test_a_leaf_with_an_rsa_key() -> None:
+    builder = _builder(x509.Name([]), _ca_name("ecdsa"), KEYS["other-rsa"].public_key())
+    der = _sign(builder, KEYS["ecdsa"]).public_bytes(serialization.Encoding.DER)
+    with pytest.raises(Reject) as info:
+        load_leaf(der, "t")
+    assert (info.value.code, info.value.message) == (
+        "UNSUPPORTED_FORMAT",
+        "t: unsupported certificate key type",
+    )
+
+
+@pytest.mark.parametrize(
+    ("names", "san"),
+    [
+        ([x509.DNSName("example.test")], None),  # neither a URI nor an email: no identity
+        ([x509.RFC822Name("a@example.test")], "a@example.test"),
+        (
+            [x509.RFC822Name("a@example.test"), x509.UniformResourceIdentifier("https://x")],
+            "https://x",
+        ),
+    ],
+)
+def test_the_san_is_the_first_uri_else_the_first_email(
+    names: list[x509.GeneralName], san: str | None
+) -> None:
+    builder = _builder(x509.Name([]), _ca_name("ecdsa"), LEAF_KEY.public_key())
+    builder = builder.add_extension(x509.SubjectAlternativeName(names), True)
+    der = _sign(builder, KEYS["ecdsa"]).public_bytes(serialization.Encoding.DER)
+    assert load_leaf(der, "t").san == san
+
+
 # --- the SCT ------------------------------------------------------------------------------
 
 

@@ -70,3 +70,14 @@ def test_hash_count_and_length_are_checked_before_hashing() -> None:
     assert message == "t: proof hashes must be 32 bytes"
     message = _rejects(_entry(4), proof)
     assert message.startswith("t: inclusion proof leads to root ")
+    # Index 4 of 7: two hashes inside the subtree, one on the right border.
+    proof = _proof(4, 7)
+    message = _rejects(_entry(4), dataclasses.replace(proof, hashes=proof.hashes[:-1]))
+    assert message == "t: proof has 2 hashes, expected 3"
+
+
+def test_a_wrong_root_names_both_roots() -> None:
+    proof = dataclasses.replace(_proof(3, 7), root_hash=TREE.root(8))
+    message = _rejects(_entry(3), proof)
+    got, want = TREE.root(7).hex()[:16], TREE.root(8).hex()[:16]
+    assert message == f"t: inclusion proof leads to root {got}\u2026, expected {want}\u2026"
