@@ -229,4 +229,4 @@ def test_refused_bundle_names_its_problem(
     bundle = _edit(copy.deepcopy(_bundles()[base]), path, value)
     with pytest.raises(Reject) as info:
         parse_bundle(bundle, "b")
-    assert (info.value.code, info.value.message) == (reason, message)
+    assert (info.value.code, info.value.message, str(info.value)) == (reason, message, message)

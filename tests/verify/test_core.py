@@ -17,7 +17,7 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from auditor.models import MAX_ATTESTATIONS_BYTES, Status, VerificationResult
-from auditor.verify import TrustMaterial, load_trust, verify_attestations, verify_bundle
+from auditor.verify import TrustMaterial, load_trust, statement, verify_attestations, verify_bundle
 from tests.support.kit import GITHUB, SigstoreKit, Tamper
 from tests.verify.fixtures import TRUST
 
@@ -153,6 +153,15 @@ def _hooked(role: str, edit: Any) -> Any:
     return hook
 
 
+def _statement(field: str, value: Any) -> Any:
+    def hook(role: str, statement: dict[str, Any]) -> dict[str, Any]:
+        if role == "provenance":
+            statement[field] = value
+        return statement
+
+    return hook
+
+
 def _key_hint(vm: dict[str, Any], bundle: dict[str, Any]) -> None:
     del vm["x509CertificateChain"]
     vm["publicKey"] = {"hint": "k"}
@@ -191,7 +200,21 @@ def test_refusals_of_the_attestation_set_are_exact(
     publish_hint = _bundle(plain, 1)["verificationMaterial"]["publicKey"]["hint"]
     entry = _bundle(unknown_log, 0)["verificationMaterial"]["tlogEntries"][0]
     log_id = base64.b64decode(entry["logId"]["keyId"])
+    long_type = "https://slsa.dev/provenance/v1" + "x" * 100
+    long_name = "pkg:npm/" + "n" * 200 + "@1.2.3"
+    long_typed = json.loads(mint(statement_hook=_statement("predicateType", long_type)))
+    long_typed["attestations"][0]["predicateType"] = "https://slsa.dev/provenance/v1"
+    long_named = mint(
+        statement_hook=_statement(
+            "subject", [{"name": long_name, "digest": {"sha512": SHA512.hex()}}]
+        )
+    )
     cases: list[tuple[bytes, str, str]] = [
+        (json.dumps(long_typed).encode(), "PREDICATE_TYPE", "provenance bundle: statement "
+         f"predicateType {long_type[:100]!r} != response predicateType "
+         "'https://slsa.dev/provenance/v1'"),
+        (long_named, "SUBJECT_NAME", f"provenance bundle: subject {long_name[:160]!r}, "
+         "expected 'pkg:npm/%40acme/widget@1.2.3'"),
         (b"{", "RESPONSE_MALFORMED", "attestations response is not valid JSON"),
         (b"[]", "RESPONSE_MALFORMED", "attestations response has no 'attestations' array"),
         (b'{"attestations": {}}', "RESPONSE_MALFORMED",
@@ -292,3 +315,72 @@ def test_windows_are_named_in_the_refusal(tmp_path: Path) -> None:
         f"provenance bundle: log {log.base_url} key valid {log.window}, "
         f"not at {_integrated(body, 0).isoformat()}",
     )
+
+
+def test_provenance_is_judged_first_whatever_the_response_order(
+    kit: SigstoreKit, kit_trust: TrustMaterial
+) -> None:
+    """Provenance first: its identity is what a failure message should show, and the
+    attestations are reported in that order."""
+    doc = json.loads(kit.attestations(NAME, VERSION, SHA512))
+    doc["attestations"].reverse()
+    assert doc["attestations"][0]["predicateType"].endswith("/publish/v0.1")
+    r = _verify(json.dumps(doc).encode(), kit_trust)
+    assert r.status is Status.VERIFIED
+    assert [a.key_id is None for a in r.attestations] == [True, False]
+    both_bad = json.loads(kit.attestations(NAME, VERSION, SHA512, tamper=Tamper.SIGNATURE))
+    both_bad["attestations"][1]["bundle"]["dsseEnvelope"]["signatures"][0]["sig"] = "AAAA"
+    both_bad["attestations"].reverse()
+    r = _verify(json.dumps(both_bad).encode(), kit_trust)
+    assert r.reason == "DSSE_SIGNATURE" and (r.message or "").startswith("provenance bundle: ")
+
+
+@pytest.mark.parametrize(
+    ("exc", "reason", "message"),
+    [
+        (RecursionError(), "RESPONSE_MALFORMED", "response is too deeply nested or too large"),
+        (MemoryError(), "RESPONSE_MALFORMED", "response is too deeply nested or too large"),
+        (ValueError("bad\n   value"), "BUNDLE_MALFORMED",
+         "unexpected ValueError while verifying: bad value"),
+        (KeyError("k" * 300), "BUNDLE_MALFORMED",
+         "unexpected KeyError while verifying: " + ("'" + "k" * 300)[:200]),
+    ],
+)  # fmt: skip
+def test_an_unexpected_failure_is_invalid_never_a_traceback(
+    kit: SigstoreKit,
+    kit_trust: TrustMaterial,
+    monkeypatch: pytest.MonkeyPatch,
+    exc: BaseException,
+    reason: str,
+    message: str,
+) -> None:
+    """Whatever a check raises on hostile input becomes INVALID with a one-line message, and
+    the attestations verified so far are still reported (the last check of the set fails
+    here, after both bundles verified)."""
+
+    def fail(*args: Any) -> None:
+        raise exc
+
+    monkeypatch.setattr(statement, "check_publish_predicate", fail)
+    r = _verify(kit.attestations(NAME, VERSION, SHA512), kit_trust)
+    assert (r.status, r.reason, r.message) == (Status.INVALID, reason, message)
+    assert len(r.attestations) == 2
+
+
+def test_a_refusal_keeps_the_attestations_verified_before_it(
+    kit: SigstoreKit, kit_trust: TrustMaterial
+) -> None:
+    r = _verify(kit.attestations(NAME, VERSION, SHA512, tamper=Tamper.SUBJECT_DIGEST), kit_trust)
+    assert r.reason == "SUBJECT_DIGEST"
+    assert [a.key_id is None for a in r.attestations] == [True, False]
+
+
+def test_an_interrupt_is_never_swallowed(
+    kit: SigstoreKit, kit_trust: TrustMaterial, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def interrupt(*args: Any) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(statement, "check_publish_predicate", interrupt)
+    with pytest.raises(KeyboardInterrupt):
+        _verify(kit.attestations(NAME, VERSION, SHA512), kit_trust)
