@@ -164,11 +164,15 @@ def _statement(field: str, value: Any) -> Any:
 
 def _key_hint(vm: dict[str, Any], bundle: dict[str, Any]) -> None:
     del vm["x509CertificateChain"]
-    vm["publicKey"] = {"hint": "k"}
+    vm["publicKey"] = {"hint": LONG_HINT}
+
+
+def _unknown_hint(vm: dict[str, Any], bundle: dict[str, Any]) -> None:
+    vm["publicKey"]["hint"] = LONG_HINT
 
 
 def _other_keyid(vm: dict[str, Any], bundle: dict[str, Any]) -> None:
-    bundle["dsseEnvelope"]["signatures"][0]["keyid"] = "other"
+    bundle["dsseEnvelope"]["signatures"][0]["keyid"] = LONG_HINT
 
 
 def _outer_v02(body: bytes) -> bytes:
@@ -177,6 +181,7 @@ def _outer_v02(body: bytes) -> bytes:
     return json.dumps(doc).encode()
 
 
+LONG_HINT = "SHA256:" + "h" * 100
 HINT = (
     "; the trust material may be out of date: run 'audit trust update' to refresh it "
     "through Sigstore's TUF repository"
@@ -232,11 +237,14 @@ def test_refusals_of_the_attestation_set_are_exact(
          "registry's npm:attestations key, got a certificate"),
         (mint(bundle_hook=_hooked("provenance", _key_hint)), "ROLE_MISMATCH",
          "provenance bundle: provenance must be signed by a Fulcio certificate, "
-         "got the key hint 'k'"),
+         f"got the key hint {LONG_HINT[:80]!r}"),
         (unknown_key, "KEY_UNKNOWN", "publish bundle: no npm:attestations key with keyId "
          f"{_bundle(unknown_key, 1)['verificationMaterial']['publicKey']['hint']!r}{HINT}"),
+        (mint(bundle_hook=_hooked("publish", _unknown_hint)), "KEY_UNKNOWN",
+         f"publish bundle: no npm:attestations key with keyId {LONG_HINT[:80]!r}{HINT}"),
         (mint(bundle_hook=_hooked("publish", _other_keyid)), "KEY_UNKNOWN",
-         f"publish bundle: DSSE keyid 'other' differs from the key hint {publish_hint!r}"),
+         f"publish bundle: DSSE keyid {LONG_HINT[:80]!r} differs from the key hint "
+         f"{publish_hint[:80]!r}"),
         (mint(tamper=Tamper.SIGNATURE, target="publish"), "DSSE_SIGNATURE",
          f"publish bundle: DSSE signature does not verify with npm key {publish_hint}"),
         (unknown_log, "LOG_UNKNOWN", "provenance bundle: transparency log "
