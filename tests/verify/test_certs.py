@@ -1,12 +1,16 @@
 """Fulcio leaf checks attacked directly.  A leaf naming a trusted CA as its issuer chains
 only when that CA's key signed it, for every key type a trusted root may hold (ECDSA;
 Ed25519 and RSA for private instances; any other type never chains), whatever algorithm
-the forger signed with.  The SCT check says which SCT failed and why, and blames out-of-date
-trust only when every SCT came from a log the trust does not know."""
+the forger signed with.  Of several embedded SCTs one valid one suffices (each failure is
+named), verified with the hash it names; the out-of-date-trust hint only when every SCT came
+from a log the trust does not know."""
 
 from __future__ import annotations
 
+import dataclasses
+import hashlib
 import json
+import struct
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -19,8 +23,8 @@ from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 from auditor.verify import TrustMaterial, load_trust
 from auditor.verify._errors import OUT_OF_DATE_HINT, Reject
-from auditor.verify.certs import load_leaf, verify_chain, verify_sct
-from tests.support.kit import GITHUB, SigstoreKit, b64
+from auditor.verify.certs import Leaf, load_leaf, verify_chain, verify_sct
+from tests.support.kit import GITHUB, SCT_LIST_OID, SigstoreKit, b64, der_octets, spki_der
 
 SignerKey = (
     ec.EllipticCurvePrivateKey
@@ -69,16 +73,19 @@ def _ca_name(kind: str) -> x509.Name:
     return _name(f"test {kind} CA")
 
 
-def _leaf_der(issuer: x509.Name, signer: SignerKey) -> bytes:
-    """A well-formed code-signing leaf (no SCT) naming `issuer`, signed by `signer`."""
-    builder = (
+def _leaf_builder(issuer: x509.Name) -> x509.CertificateBuilder:
+    """A well-formed code-signing leaf naming `issuer` (no SCT)."""
+    return (
         _builder(x509.Name([]), issuer, LEAF_KEY.public_key())
         .add_extension(
             x509.KeyUsage(True, False, False, False, False, False, False, False, False), True
         )
         .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.CODE_SIGNING]), False)
     )
-    return _sign(builder, signer).public_bytes(serialization.Encoding.DER)
+
+
+def _leaf_der(issuer: x509.Name, signer: SignerKey) -> bytes:
+    return _sign(_leaf_builder(issuer), signer).public_bytes(serialization.Encoding.DER)
 
 
 @pytest.fixture(scope="module")
@@ -268,3 +275,90 @@ def test_an_sct_from_an_unknown_log_blames_the_trust(kit: SigstoreKit, tmp_path:
 def test_no_sct(kit: SigstoreKit, tmp_path: Path) -> None:
     message = _sct_failure(kit, _trust(kit, tmp_path), "none")
     assert message == "t: certificate has no embedded SCT"
+
+
+# An SCT list built by hand (the kit embeds one SCT): RFC 6962 SignedCertificateTimestamp
+# entries over the leaf's precertificate TBS, each from a given log key, time, extensions and
+# hash algorithm.
+SCT_TIME = datetime(2025, 1, 1, tzinfo=UTC)
+HASH_CODES = {"sha256": 4, "sha384": 5}
+
+
+@dataclasses.dataclass(frozen=True)
+class Sct:
+    key: ec.EllipticCurvePrivateKey | None = None  # None: the kit's CT log
+    when: datetime = SCT_TIME
+    extensions: bytes = b""
+    hash: str = "sha256"
+    corrupt: bool = False
+
+
+def _leaf_with_scts(kit: SigstoreKit, scts: list[Sct]) -> Leaf:
+    builder = _leaf_builder(kit.ca.inter.subject)
+    # The precertificate TBS: this TBS without the SCT list (appended last below), under
+    # the same signature algorithm (any P-384 key signing with SHA-384 gives these bytes).
+    tbs = builder.sign(KEYS["ecdsa"], hashes.SHA384()).tbs_certificate_bytes
+    issuer_key_hash = hashlib.sha256(spki_der(kit.ca.inter_key.public_key())).digest()
+    entries = []
+    for sct in scts:
+        key = sct.key or kit.ct_key
+        log_id = hashlib.sha256(spki_der(key.public_key())).digest()
+        millis = struct.pack(">Q", int(sct.when.timestamp() * 1000))
+        ext = struct.pack(">H", len(sct.extensions)) + sct.extensions
+        signed = b"\0\0" + millis + b"\0\1" + issuer_key_hash
+        signed += len(tbs).to_bytes(3, "big") + tbs + ext
+        algorithm = hashes.SHA384() if sct.hash == "sha384" else hashes.SHA256()
+        sig = key.sign(signed + (b"!" if sct.corrupt else b""), ec.ECDSA(algorithm))
+        body = b"\0" + log_id + millis + ext + bytes([HASH_CODES[sct.hash], 3])
+        entries.append(body + struct.pack(">H", len(sig)) + sig)
+    sct_list = b"".join(struct.pack(">H", len(e)) + e for e in entries)
+    sct_list = struct.pack(">H", len(sct_list)) + sct_list
+    cert = builder.add_extension(
+        x509.UnrecognizedExtension(SCT_LIST_OID, der_octets(sct_list)), False
+    ).sign(kit.ca.inter_key, hashes.SHA384())
+    return load_leaf(cert.public_bytes(serialization.Encoding.DER), "t")
+
+
+@pytest.fixture(scope="module")
+def kit_trust(kit: SigstoreKit, tmp_path_factory: pytest.TempPathFactory) -> TrustMaterial:
+    return _trust(kit, tmp_path_factory.mktemp("kit"))
+
+
+def _sct_check(kit: SigstoreKit, trust: TrustMaterial, scts: list[Sct]) -> str | None:
+    leaf = _leaf_with_scts(kit, scts)
+    try:
+        verify_sct(leaf, verify_chain(leaf, [SCT_TIME], trust, "t"), trust, "t")
+    except Reject as exc:
+        assert exc.code == "SCT"
+        return exc.message
+    return None
+
+
+UNKNOWN_LOG = ec.generate_private_key(ec.SECP256R1())
+BEFORE_THE_LOG = datetime(2019, 6, 1, tzinfo=UTC)  # the kit's CT log key is valid from 2020
+
+
+def test_a_valid_sct_after_failing_ones(kit: SigstoreKit, kit_trust: TrustMaterial) -> None:
+    failing = [Sct(key=UNKNOWN_LOG), Sct(when=BEFORE_THE_LOG), Sct(corrupt=True)]
+    assert _sct_check(kit, kit_trust, [*failing, Sct()]) is None
+    message = _sct_check(kit, kit_trust, failing)
+    unknown = hashlib.sha256(spki_der(UNKNOWN_LOG.public_key())).hexdigest()[:16]
+    assert message == (
+        f"t: no valid SCT (unknown CT log {unknown}; "
+        f"CT log key not valid at {BEFORE_THE_LOG.isoformat()}; SCT signature invalid)"
+    )
+
+
+@pytest.mark.parametrize(
+    "sct",
+    [
+        Sct(hash="sha384"),  # the hash the SCT names, not the P-256 key's usual SHA-256
+        Sct(extensions=b"\x01" * 40_000),  # its extensions' length is an unsigned 16-bit
+    ],
+    ids=["sha384", "long-extensions"],
+)
+def test_an_sct_verifies_as_it_is_encoded(
+    sct: Sct, kit: SigstoreKit, kit_trust: TrustMaterial
+) -> None:
+    assert _sct_check(kit, kit_trust, [sct]) is None
+    assert _sct_check(kit, kit_trust, [dataclasses.replace(sct, corrupt=True)]) is not None
