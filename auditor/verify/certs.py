@@ -64,7 +64,9 @@ def load_leaf(der: bytes, label: str) -> Leaf:
         extensions = list(cert.extensions)  # malformed extensions raise here, not later
         raw_key = cert.public_key()
         tbs, issuer_der, _ = tbs_slices(der)
-    except (ValueError, TypeError) as exc:
+    except UnsupportedAlgorithm:  # a key algorithm cryptography does not know
+        raise Reject("UNSUPPORTED_FORMAT", f"{label}: unsupported certificate key type") from None
+    except (ValueError, TypeError, x509.DuplicateExtension) as exc:
         raise Reject("CERT_CHAIN", f"{label}: signing certificate is not valid: {exc}") from None
     if not isinstance(raw_key, ec.EllipticCurvePublicKey | ed25519.Ed25519PublicKey):
         raise Reject("UNSUPPORTED_FORMAT", f"{label}: unsupported certificate key type")

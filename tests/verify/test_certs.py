@@ -214,6 +214,39 @@ def test_a_leaf_that_is_not_a_certificate() -> None:
     assert info.value.message.startswith("t: signing certificate is not valid: ")
 
 
+# The DER of two OIDs, each ten bytes long: Fulcio's .8 and .9, and an EC key of an
+# unknown algorithm (id-ecPublicKey's last arc changed).
+OID_8, OID_9 = bytes.fromhex("060a2b0601040183bf300108"), bytes.fromhex("060a2b0601040183bf300109")
+EC_KEY_OID, UNKNOWN_KEY_OID = (
+    bytes.fromhex("06072a8648ce3d0201"),
+    bytes.fromhex("06072a8648ce3d0209"),
+)
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "reason", "message"),
+    [
+        (OID_9, OID_8, "CERT_CHAIN", "t: signing certificate is not valid: Duplicate "),
+        (EC_KEY_OID, UNKNOWN_KEY_OID, "UNSUPPORTED_FORMAT", "t: unsupported certificate key type"),
+    ],
+    ids=["duplicate-extension", "unknown-key-algorithm"],
+)
+def test_a_leaf_cryptography_refuses_to_read(
+    old: bytes, new: bytes, reason: str, message: str
+) -> None:
+    """Refused with the check's own reason, not as an unexpected exception."""
+    builder = _leaf_builder(_ca_name("ecdsa"))
+    for n in (8, 9):
+        oid = x509.ObjectIdentifier(f"1.3.6.1.4.1.57264.1.{n}")
+        builder = builder.add_extension(x509.UnrecognizedExtension(oid, b"\x0c\x01a"), False)
+    der = _sign(builder, KEYS["ecdsa"]).public_bytes(serialization.Encoding.DER)
+    assert der.count(old) == 1
+    with pytest.raises(Reject) as info:
+        load_leaf(der.replace(old, new), "t")
+    assert info.value.code == reason
+    assert info.value.message.startswith(message)
+
+
 def test_a_leaf_with_an_rsa_key() -> None:
     builder = _builder(x509.Name([]), _ca_name("ecdsa"), KEYS["other-rsa"].public_key())
     der = _sign(builder, KEYS["ecdsa"]).public_bytes(serialization.Encoding.DER)
