@@ -18,6 +18,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 
 from auditor.models import MAX_ATTESTATIONS_BYTES, Status, VerificationResult
 from auditor.verify import TrustMaterial, load_trust, statement, verify_attestations, verify_bundle
+from auditor.verify.core import pae
 from tests.support.kit import GITHUB, SigstoreKit, Tamper
 from tests.verify.fixtures import TRUST
 
@@ -392,3 +393,23 @@ def test_an_interrupt_is_never_swallowed(
     monkeypatch.setattr(statement, "check_publish_predicate", interrupt)
     with pytest.raises(KeyboardInterrupt):
         _verify(kit.attestations(NAME, VERSION, SHA512), kit_trust)
+
+
+def test_a_signed_envelope_of_another_payload_type(
+    kit: SigstoreKit, kit_trust: TrustMaterial
+) -> None:
+    """A DSSE envelope the npm key really signed, over another payloadType, is PAYLOAD_TYPE
+    (the signature covers the type, so only the key holder can make one)."""
+    doc = json.loads(kit.attestations(NAME, VERSION, SHA512))
+    envelope = doc["attestations"][1]["bundle"]["dsseEnvelope"]
+    payload_type = "application/json" + "x" * 100
+    signed = pae(payload_type, base64.b64decode(envelope["payload"]))
+    signature = kit.npm_key.sign(signed, ec.ECDSA(hashes.SHA256()))
+    envelope["payloadType"] = payload_type
+    envelope["signatures"][0]["sig"] = base64.b64encode(signature).decode()
+    r = _verify(json.dumps(doc).encode(), kit_trust)
+    assert (r.reason, r.message) == (
+        "PAYLOAD_TYPE",
+        f"publish bundle: payloadType {payload_type[:80]!r}, "
+        "expected 'application/vnd.in-toto+json'",
+    )

@@ -102,6 +102,7 @@ def test_tbs_slices_with_and_without_a_version() -> None:
         (b"\x30\x03\x02\x01\x07", 0, (0x30, 2, 5)),
         (b"\x30\x03\x02\x01\x07", 2, (0x02, 4, 5)),
         (b"\x04\x81\x80" + b"x" * 128, 0, (0x04, 3, 131)),  # long form, one length byte
+        (b"\x04\x81\x00", 0, (0x04, 3, 3)),  # long form, empty value ending the data
         (b"\x04\x82\x01\x00" + b"x" * 256, 0, (0x04, 4, 260)),
         (b"\x04\x84\x00\x00\x00\x01x", 0, (0x04, 6, 7)),  # four length bytes
     ],
