@@ -190,6 +190,7 @@ ACCEPTED: list[tuple[str, Any, Any]] = [
     (f"{TLOG}.logIndex", "007", 7),
     (f"{PROOF}.hashes", ["AAAA"] * 64, (b"\0\0\0",) * 64),
     (f"{PROOF}.hashes", ["AA", "_-8="], (b"\0", b"\xff\xef")),  # unpadded, URL alphabet
+    (f"{PROOF}.hashes", ["AAA==", "AAX"], (b"\0\0", b"\0\x05")),  # over-padded, unpadded
     (f"{PROOF}.checkpoint.envelope", "c" * (64 * 1024), "c" * (64 * 1024)),
     (f"{TLOG}.inclusionPromise", None, None),
     ("verificationMaterial.timestampVerificationData", None, ()),
