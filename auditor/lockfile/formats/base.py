@@ -8,8 +8,10 @@ there (docs/lockfile.md, "Lockfile formats").
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from auditor.errors import LockfileError
 from auditor.models import Lockfile
@@ -51,3 +53,16 @@ def placeholder(
 def text_head(head: bytes) -> str:
     """The head as text for sniffing (a BOM and undecodable bytes are harmless here)."""
     return head.decode("utf-8", "replace").lstrip("\ufeff")
+
+
+def every_line(pattern: re.Pattern[str], text: str) -> list[Any] | None:
+    """`pattern.findall(text)`: one match per line when `pattern` (MULTILINE, `^...$`) reads
+    every line of `text`, else None: `findall` skips a line of another form, which shows in
+    the count.  A carriage return is None too (the line readers leave CRLF to the exact
+    readers)."""
+    if "\r" in text:
+        return None
+    found = pattern.findall(text)
+    if len(found) != text.count("\n") + 1:
+        return None
+    return found

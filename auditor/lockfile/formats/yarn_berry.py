@@ -44,7 +44,7 @@ from urllib.parse import parse_qsl, unquote
 import yaml
 
 from auditor.errors import LockfileError
-from auditor.lockfile.formats.base import LockfileFormat, text_head
+from auditor.lockfile.formats.base import LockfileFormat, every_line, text_head
 from auditor.lockfile.formats.yarn_project import (
     Node,
     Project,
@@ -177,10 +177,8 @@ def fast_load(text: str) -> tuple[dict[str, Any], dict[str, int]] | None:
     the tests hold the two to the same result).  Declines on anything subtle: an empty
     value, an indent other than two spaces a level, a repeated key, a document marker, a
     carriage return."""
-    if "\r" in text:
-        return None
-    found = _LINE.findall(text)
-    if len(found) != text.count("\n") + 1:  # a line of another form was skipped
+    found = every_line(_LINE, text)
+    if found is None:
         return None
     doc: dict[str, Any] = {}
     key_lines: dict[str, int] = {}

@@ -48,7 +48,7 @@ import re
 from dataclasses import dataclass
 
 from auditor.errors import LockfileError
-from auditor.lockfile.formats.base import LockfileFormat, text_head
+from auditor.lockfile.formats.base import LockfileFormat, every_line, text_head
 from auditor.lockfile.formats.yarn_project import (
     Node,
     Project,
@@ -389,10 +389,8 @@ def fast_document(text: str) -> tuple[dict[str, object], dict[str, int], int] | 
     subtle (an empty block, a blank line inside a block, an indented comment, a repeated
     key, a carriage return, a version other than 1), this declines and the token reader,
     which the tests hold to Yarn's own, decides."""
-    if "\r" in text:
-        return None
-    found = _ANY_LINE.findall(text)
-    if len(found) != text.count("\n") + 1:  # a line of another form was skipped
+    found = every_line(_ANY_LINE, text)
+    if found is None:
         return None
     doc: dict[str, object] = {}
     key_lines: dict[str, int] = {}
