@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -11,6 +10,7 @@ import pytest
 from auditor.models import MAX_ATTESTATIONS_BYTES, Status
 from auditor.registry.client import NetworkSettings
 from auditor.verify import REASON_CODES, TrustMaterial, verify_attestations
+from tests.support.jsonpaths import json_paths, replaced
 from tests.verify.fixtures import case
 
 GUNDAM = case("gundam-visor@1.0.1")
@@ -26,27 +26,6 @@ def _check(body: bytes, trust: TrustMaterial, c: Any = GUNDAM) -> Any:
     return r
 
 
-def _paths(node: Any, prefix: tuple[Any, ...] = ()) -> Iterator[tuple[Any, ...]]:
-    yield prefix
-    if isinstance(node, dict):
-        for k, v in node.items():
-            yield from _paths(v, (*prefix, k))
-    elif isinstance(node, list):
-        for i, v in enumerate(node):
-            yield from _paths(v, (*prefix, i))
-
-
-def _replace(doc: Any, path: tuple[Any, ...], value: Any) -> Any:
-    if not path:
-        return value
-    copy = json.loads(json.dumps(doc))
-    node = copy
-    for key in path[:-1]:
-        node = node[key]
-    node[path[-1]] = value
-    return copy
-
-
 UNSIGNED_OPTIONAL = {
     "signedAccessSignatureUrl",
     "timestampVerificationData",
@@ -60,9 +39,9 @@ REPLACEMENTS: list[Any] = [None, 0, -1, 2**70, 1.5, True, "", "x", [], {}, [1], 
 def test_wrong_json_types_everywhere(c: Any, trust: TrustMaterial) -> None:
     doc = c.document()
     seen = 0
-    for path in _paths(doc):
+    for path in json_paths(doc):
         for value in REPLACEMENTS:
-            mutated = _replace(doc, path, value)
+            mutated = replaced(doc, path, value)
             r = _check(json.dumps(mutated).encode(), trust, c)
             # A replaced value never verifies, except in unsigned optional fields:
             # unknown response fields, an empty/absent timestamp list, DSSE keyid.

@@ -8,13 +8,14 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import pytest
 
 from auditor.models import Status
 from auditor.verify import TrustMaterial, load_trust, verify_attestations
+from tests.support.jsonpaths import json_paths, replaced
 from tests.support.kit import SigstoreKit
 
 NAME, VERSION = "@acme/widget", "1.2.3"
@@ -53,27 +54,6 @@ def kit_trust(kit: SigstoreKit, tmp_path_factory: pytest.TempPathFactory) -> Tru
     return load_trust(*kit.write_trust(tmp_path_factory.mktemp("trust")))
 
 
-def _paths(node: Any, prefix: tuple[Any, ...] = ()) -> Iterator[tuple[Any, ...]]:
-    yield prefix
-    if isinstance(node, dict):
-        for k, v in node.items():
-            yield from _paths(v, (*prefix, k))
-    elif isinstance(node, list):
-        for i, v in enumerate(node):
-            yield from _paths(v, (*prefix, i))
-
-
-def _replaced(doc: Any, path: tuple[Any, ...], value: Any) -> Any:
-    if not path:
-        return value
-    copy = json.loads(json.dumps(doc))
-    node = copy
-    for key in path[:-1]:
-        node = node[key]
-    node[path[-1]] = value
-    return copy
-
-
 def _mint(kit: SigstoreKit, fmt: str, kind: str | None, edit: Any = None) -> bytes:
     def hook(role: str, bundle: dict[str, Any]) -> dict[str, Any]:
         if role == "provenance" and edit is not None:
@@ -101,13 +81,13 @@ def test_every_body_field_is_bound(
     _mint(kit, fmt, kind, capture)
     body = seen["body"]
     checked = 0
-    for path in _paths(body):
+    for path in json_paths(body):
         for value in REPLACEMENTS:
-            if _replaced(body, path, value) == body:
+            if replaced(body, path, value) == body:
                 continue
             # Each mint signs afresh (ECDSA): edit the body minted with this signature.
             response = _mint(
-                kit, fmt, kind, lambda b, p=path, v=value: json.dumps(_replaced(b, p, v)).encode()
+                kit, fmt, kind, lambda b, p=path, v=value: json.dumps(replaced(b, p, v)).encode()
             )
             r = verify_attestations(NAME, VERSION, INTEGRITY, response, kit_trust)
             assert r.status is Status.INVALID, (path, value)
@@ -162,7 +142,7 @@ def _edited(root: str, dotted: str, value: Any) -> tuple[str, str | None, Any]:
             for key in path:
                 node = node[key]
             new = value(node)
-        return json.dumps(_replaced(body, path, new)).encode()
+        return json.dumps(replaced(body, path, new)).encode()
 
     return fmt, kind, edit
 
