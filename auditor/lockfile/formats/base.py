@@ -66,3 +66,8 @@ def every_line(pattern: re.Pattern[str], text: str) -> list[Any] | None:
     if len(found) != text.count("\n") + 1:
         return None
     return found
+
+
+class EntryError(Exception):
+    """What is wrong with one lockfile entry, without where it is: the parser adds the
+    entry's `file:line: 'key'` when it catches it (built only for an error, not per entry)."""

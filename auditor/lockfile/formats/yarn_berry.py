@@ -44,7 +44,7 @@ from urllib.parse import parse_qsl, unquote
 import yaml
 
 from auditor.errors import LockfileError
-from auditor.lockfile.formats.base import LockfileFormat, every_line, text_head
+from auditor.lockfile.formats.base import EntryError, LockfileFormat, every_line, text_head
 from auditor.lockfile.formats.yarn_project import (
     Node,
     Project,
@@ -312,14 +312,10 @@ class _Entry:
             self.descriptors = [d for d in _SPLIT.split(key) if d]
 
 
-class _EntryError(Exception):
-    """What is wrong with one entry; `_nodes` adds `file:line: 'key'` (built only then)."""
-
-
 def _string(fields: dict[str, Any], name: str) -> str:
     value = fields.get(name)
     if not isinstance(value, str):
-        raise _EntryError(f"'{name}' is {'missing' if value is None else 'not a string'}")
+        raise EntryError(f"'{name}' is {'missing' if value is None else 'not a string'}")
     return value
 
 
@@ -330,9 +326,9 @@ def _classify(name: str, reference: str, version: str) -> tuple[SourceKind, str 
     if protocol == "npm:":
         locked = body[4:]
         if not is_semver(locked):
-            raise _EntryError(f"resolution version {locked[:60]!r} is not semver")
+            raise EntryError(f"resolution version {locked[:60]!r} is not semver")
         if locked != version:
-            raise _EntryError(f"version {version[:60]!r} differs from the resolution's {locked!r}")
+            raise EntryError(f"version {version[:60]!r} differs from the resolution's {locked!r}")
         archive = params.get("__archiveUrl")
         if archive is None:
             return SourceKind.REGISTRY, None, version
@@ -364,10 +360,10 @@ def _nodes(
         line = lines.get(key, 0)
         try:
             if not isinstance(key, str) or not isinstance(fields, dict):
-                raise _EntryError("not an entry (a mapping of fields)")
+                raise EntryError("not an entry (a mapping of fields)")
             entry = _Entry(key, fields, line)
             node = _node(entry, seen, path)
-        except _EntryError as exc:
+        except EntryError as exc:
             raise LockfileError(f"{path}:{line}: {str(key)[:80]!r}: {exc}") from None
         # A workspace's resolution: `name@workspace:<directory>`.
         if node.source is SourceKind.LINK and node.key.startswith("workspace:", len(node.name) + 1):
@@ -382,11 +378,11 @@ def _node(entry: _Entry, seen: set[str], path: str) -> Node:
     _string(fields, "linkType")
     version = _string(fields, "version")
     if resolution in seen:
-        raise _EntryError(f"resolution {resolution[:80]!r} is locked twice")
+        raise EntryError(f"resolution {resolution[:80]!r} is locked twice")
     seen.add(resolution)
     parts = split_ident(resolution)
     if parts is None or not valid_name(parts[0]):
-        raise _EntryError(f"resolution {resolution[:80]!r} is not name@reference")
+        raise EntryError(f"resolution {resolution[:80]!r} is not name@reference")
     name, reference = parts
     source, resolved, version = _classify(name, reference, version)
     install_names = set()
@@ -395,7 +391,7 @@ def _node(entry: _Entry, seen: set[str], path: str) -> Node:
     for descriptor in entry.descriptors:
         split = split_ident(descriptor)
         if split is None or not valid_name(split[0]):
-            raise _EntryError(f"{descriptor[:80]!r} is not a descriptor")
+            raise EntryError(f"{descriptor[:80]!r} is not a descriptor")
         install, range_ = split
         install_names.add(install)
         ranges.append(range_)
@@ -407,14 +403,14 @@ def _node(entry: _Entry, seen: set[str], path: str) -> Node:
                     "is malformed"
                 )
             elif real[0] != name:
-                raise _EntryError(
+                raise EntryError(
                     f"{descriptor[:80]!r} asks for {real[0][:60]!r}, but the resolution is "
                     f"{name[:60]!r}"
                 )
         elif install != name:
-            raise _EntryError(f"{descriptor[:80]!r} names another package than its resolution")
+            raise EntryError(f"{descriptor[:80]!r} names another package than its resolution")
     if not ranges:
-        raise _EntryError("no descriptor in the key")
+        raise EntryError("no descriptor in the key")
     registry = source is SourceKind.REGISTRY
     node = Node(
         name=name,
@@ -440,10 +436,10 @@ def _node(entry: _Entry, seen: set[str], path: str) -> Node:
     deps = fields.get("dependencies")
     if deps is not None:
         if not isinstance(deps, dict):
-            raise _EntryError("'dependencies' is not a mapping")
+            raise EntryError("'dependencies' is not a mapping")
         for dep, range_ in deps.items():
             if not isinstance(range_, str):
-                raise _EntryError(f"dependency {dep[:60]!r} is not a string")
+                raise EntryError(f"dependency {dep[:60]!r} is not a string")
             node.deps.append((dep, range_, dep in optional))
     return node
 

@@ -48,7 +48,7 @@ import re
 from dataclasses import dataclass
 
 from auditor.errors import LockfileError
-from auditor.lockfile.formats.base import LockfileFormat, every_line, text_head
+from auditor.lockfile.formats.base import EntryError, LockfileFormat, every_line, text_head
 from auditor.lockfile.formats.yarn_project import (
     Node,
     Project,
@@ -621,7 +621,7 @@ class _Builder:
     def node(self, entry: Entry) -> Node:
         try:
             return self._node(entry)
-        except _EntryError as exc:  # the entry's place, only now that it is needed
+        except EntryError as exc:  # the entry's place, only now that it is needed
             raise LockfileError(f"{self.where(entry)}: {exc}") from None
 
     def _node(self, entry: Entry) -> Node:
@@ -637,7 +637,7 @@ class _Builder:
         for key in entry.keys:
             install, range_ = normalize_pattern(key)
             if not valid_name(install):
-                raise _EntryError(f"invalid package name {install[:80]!r}")
+                raise EntryError(f"invalid package name {install[:80]!r}")
             install_names.add(install)
             target = install
             if range_.startswith("npm:"):
@@ -653,14 +653,14 @@ class _Builder:
             if real is None:
                 real = target
             elif target != real:
-                raise _EntryError(
+                raise EntryError(
                     f"its keys name different packages ({real[:60]!r}, {target[:60]!r})"
                 )
         assert real is not None
         if declared is not None and declared != real:
-            raise _EntryError(f"'name' {declared[:60]!r} differs from the package its key asks for")
+            raise EntryError(f"'name' {declared[:60]!r} differs from the package its key asks for")
         if version is None:
-            raise _EntryError("no version")
+            raise EntryError("no version")
         sha1_hex = ""
         if resolved is not None:
             url = resolved.split("#")[0]
@@ -678,7 +678,7 @@ class _Builder:
         else:
             source = _spec_source(ranges[0][4:] if ranges[0].startswith("npm:") else ranges[0])
             if source is SourceKind.REGISTRY and not is_semver(version):
-                raise _EntryError(
+                raise EntryError(
                     f"version {version[:60]!r} is not semver and there is no resolved URL"
                 )
             if source in (SourceKind.FILE, SourceKind.LINK):
@@ -721,23 +721,19 @@ class _Builder:
             if block is None:
                 continue
             if not isinstance(block, dict):
-                raise _EntryError(f"'{field_name}' is not a block")
+                raise EntryError(f"'{field_name}' is not a block")
             for dep, range_ in block.items():
                 if not isinstance(range_, str):
-                    raise _EntryError(f"{field_name} {dep[:60]!r} is not a quoted string")
+                    raise EntryError(f"{field_name} {dep[:60]!r} is not a quoted string")
                 deps.append((dep, range_, optional))
         return node
-
-
-class _EntryError(Exception):
-    """What is wrong with one entry; `_Builder.node` adds where it is."""
 
 
 def _opt_str(fields: dict[str, object], name: str) -> str | None:
     value = fields.get(name)
     if value is None or isinstance(value, str):
         return value
-    raise _EntryError(f"'{name}' is not a quoted string")
+    raise EntryError(f"'{name}' is not a quoted string")
 
 
 def _lockfile(entries: list[Entry], version: int, path: str, project: Project | None) -> Lockfile:
